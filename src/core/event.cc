@@ -1,0 +1,261 @@
+#include "core/event.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+#include "core/fields.h"
+#include "core/text.h"
+
+namespace vigil {
+
+void Event::clear() {
+  nodes_.clear();
+  open_.clear();
+  last_child_.clear();
+  arena_.reset();
+  layout_ = -1;
+  section_count_ = 0;
+  Node root;
+  root.kind = Kind::kObject;
+  nodes_.push_back(root);
+  open_.push_back(0);
+  last_child_.push_back(0);
+}
+
+uint32_t Event::push(std::string_view key, Kind kind) {
+  uint32_t idx = static_cast<uint32_t>(nodes_.size());
+  Node n;
+  n.key = key;
+  n.kind = kind;
+  nodes_.push_back(n);
+  if (!open_.empty()) {
+    uint32_t parent = open_.back();
+    nodes_[parent].count++;
+    uint32_t& last = last_child_.back();
+    if (last != 0) nodes_[last].next = idx;
+    last = idx;
+  }
+  return idx;
+}
+
+void Event::begin_object(std::string_view key) {
+  uint32_t idx = push(key, Kind::kObject);
+  open_.push_back(idx);
+  last_child_.push_back(0);
+}
+
+void Event::begin_array(std::string_view key) {
+  uint32_t idx = push(key, Kind::kArray);
+  open_.push_back(idx);
+  last_child_.push_back(0);
+}
+
+void Event::end_container() {
+  if (open_.size() > 1) {  // the root stays open
+    open_.pop_back();
+    last_child_.pop_back();
+  }
+}
+
+void Event::add_null(std::string_view key) { push(key, Kind::kNull); }
+void Event::add_bool(std::string_view key, bool v) { nodes_[push(key, Kind::kBool)].num.b = v; }
+void Event::add_int(std::string_view key, int64_t v) { nodes_[push(key, Kind::kInt)].num.i = v; }
+void Event::add_uint(std::string_view key, uint64_t v) {
+  nodes_[push(key, Kind::kUInt)].num.u = v;
+}
+void Event::add_double(std::string_view key, double v) {
+  nodes_[push(key, Kind::kDouble)].num.d = v;
+}
+void Event::add_string(std::string_view key, std::string_view v) {
+  nodes_[push(key, Kind::kString)].str = v;
+}
+
+Value Event::field(std::string_view name) const { return FieldResolver::resolve(*this, name); }
+
+Value Value::get(std::string_view key) const {
+  if (!ev_ || node().kind != Kind::kObject) return {};
+  for (Value c = first_child(); c; c = c.next()) {
+    if (c.key() == key) return c;
+  }
+  return {};
+}
+
+Value Value::get_icase(std::string_view key) const {
+  if (!ev_ || node().kind != Kind::kObject) return {};
+  for (Value c = first_child(); c; c = c.next()) {
+    if (iequals(c.key(), key)) return c;
+  }
+  return {};
+}
+
+Value Value::first_child() const {
+  if (!ev_ || node().count == 0) return {};
+  return Value(ev_, idx_ + 1);
+}
+
+Value Value::next() const {
+  if (!ev_) return {};
+  uint32_t n = node().next;
+  return n ? Value(ev_, n) : Value();
+}
+
+std::string_view Value::text(std::string& scratch) const {
+  if (!ev_) return {};
+  const Node& n = node();
+  char buf[64];
+  switch (n.kind) {
+    case Kind::kString:
+      return n.str;
+    case Kind::kNull:
+      return {};
+    case Kind::kBool:
+      return n.num.b ? "true" : "false";
+    case Kind::kInt: {
+      auto r = std::to_chars(buf, buf + sizeof buf, n.num.i);
+      scratch.assign(buf, r.ptr);
+      return scratch;
+    }
+    case Kind::kUInt: {
+      auto r = std::to_chars(buf, buf + sizeof buf, n.num.u);
+      scratch.assign(buf, r.ptr);
+      return scratch;
+    }
+    case Kind::kDouble: {
+      double d = n.num.d;
+      if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 1e15) {
+        auto r = std::to_chars(buf, buf + sizeof buf, static_cast<int64_t>(d));
+        scratch.assign(buf, r.ptr);
+      } else {
+        auto r = std::to_chars(buf, buf + sizeof buf, d);
+        scratch.assign(buf, r.ptr);
+      }
+      return scratch;
+    }
+    case Kind::kArray:
+    case Kind::kObject:
+      scratch.clear();
+      write_json(*this, scratch);
+      return scratch;
+  }
+  return {};
+}
+
+bool Value::as_int(int64_t* out) const {
+  if (!ev_) return false;
+  const Node& n = node();
+  switch (n.kind) {
+    case Kind::kInt:
+      *out = n.num.i;
+      return true;
+    case Kind::kUInt:
+      if (n.num.u > static_cast<uint64_t>(INT64_MAX)) return false;
+      *out = static_cast<int64_t>(n.num.u);
+      return true;
+    case Kind::kDouble:
+      if (n.num.d != std::floor(n.num.d) || std::fabs(n.num.d) > 9e18) return false;
+      *out = static_cast<int64_t>(n.num.d);
+      return true;
+    case Kind::kString:
+      return parse_int(trim(n.str), out);
+    default:
+      return false;
+  }
+}
+
+bool Value::as_double(double* out) const {
+  if (!ev_) return false;
+  const Node& n = node();
+  switch (n.kind) {
+    case Kind::kInt:
+      *out = static_cast<double>(n.num.i);
+      return true;
+    case Kind::kUInt:
+      *out = static_cast<double>(n.num.u);
+      return true;
+    case Kind::kDouble:
+      *out = n.num.d;
+      return true;
+    case Kind::kString:
+      return parse_double(trim(n.str), out);
+    default:
+      return false;
+  }
+}
+
+void json_escape(std::string_view s, std::string& out) {
+  static const char* kHex = "0123456789abcdef";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 15];
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+}
+
+void write_json(Value v, std::string& out) {
+  const Node& n = v.node();
+  switch (n.kind) {
+    case Kind::kObject: {
+      out += '{';
+      bool first = true;
+      for (Value c = v.first_child(); c; c = c.next()) {
+        if (!first) out += ',';
+        first = false;
+        out += '"';
+        json_escape(c.key(), out);
+        out += "\":";
+        write_json(c, out);
+      }
+      out += '}';
+      return;
+    }
+    case Kind::kArray: {
+      out += '[';
+      bool first = true;
+      for (Value c = v.first_child(); c; c = c.next()) {
+        if (!first) out += ',';
+        first = false;
+        write_json(c, out);
+      }
+      out += ']';
+      return;
+    }
+    case Kind::kString:
+      out += '"';
+      json_escape(n.str, out);
+      out += '"';
+      return;
+    case Kind::kNull:
+      out += "null";
+      return;
+    case Kind::kDouble:
+      if (!std::isfinite(n.num.d)) {
+        out += "null";
+        return;
+      }
+      [[fallthrough]];
+    default: {
+      std::string scratch;
+      out += v.text(scratch);
+    }
+  }
+}
+
+void write_json(const Event& ev, std::string& out) { write_json(ev.root(), out); }
+
+}  // namespace vigil

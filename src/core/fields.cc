@@ -1,0 +1,205 @@
+#include "core/fields.h"
+
+#include <array>
+
+#include "core/text.h"
+#include "core/time.h"
+
+namespace vigil {
+namespace {
+
+// One alias: a Sigma system field and where each layout keeps it. Paths are dotted, relative to
+// the root; for evtx_dump `@Name` means the attribute `Name` under `#attributes`.
+struct Alias {
+  std::string_view sigma;
+  std::string_view evtx;
+  std::array<std::string_view, 3> ecs;
+  std::array<std::string_view, 4> flat;
+};
+
+constexpr Alias kAliases[] = {
+    {"EventID", "Event.System.EventID", {"winlog.event_id", "event.code", ""},
+     {"EventID", "EventId", "event_id", "EventCode"}},
+    {"Channel", "Event.System.Channel", {"winlog.channel", "event.provider", ""},
+     {"Channel", "channel", "LogName", ""}},
+    {"Computer", "Event.System.Computer", {"winlog.computer_name", "host.name", "host.hostname"},
+     {"Computer", "Hostname", "ComputerName", "computer_name"}},
+    {"ComputerName", "Event.System.Computer", {"winlog.computer_name", "host.name", ""},
+     {"ComputerName", "Hostname", "Computer", ""}},
+    {"Hostname", "Event.System.Computer", {"host.name", "winlog.computer_name", ""},
+     {"Hostname", "Computer", "ComputerName", ""}},
+    {"Provider_Name", "Event.System.Provider.@Name", {"winlog.provider_name", "", ""},
+     {"Provider_Name", "SourceName", "ProviderName", "Provider"}},
+    {"Provider_Guid", "Event.System.Provider.@Guid", {"winlog.provider_guid", "", ""},
+     {"Provider_Guid", "ProviderGuid", "", ""}},
+    {"EventRecordID", "Event.System.EventRecordID", {"winlog.record_id", "", ""},
+     {"EventRecordID", "RecordNumber", "record_id", ""}},
+    {"Level", "Event.System.Level", {"winlog.level", "log.level", ""}, {"Level", "", "", ""}},
+    {"Task", "Event.System.Task", {"winlog.task", "", ""}, {"Task", "", "", ""}},
+    {"Opcode", "Event.System.Opcode", {"winlog.opcode", "", ""}, {"Opcode", "", "", ""}},
+    {"Keywords", "Event.System.Keywords", {"winlog.keywords", "", ""}, {"Keywords", "", "", ""}},
+    {"Version", "Event.System.Version", {"winlog.version", "", ""}, {"Version", "", "", ""}},
+    {"TimeCreated", "Event.System.TimeCreated.@SystemTime", {"@timestamp", "", ""},
+     {"TimeCreated", "@timestamp", "EventTime", ""}},
+    {"Security_UserID", "Event.System.Security.@UserID", {"winlog.user.identifier", "", ""},
+     {"UserID", "", "", ""}},
+};
+
+const Alias* find_alias(std::string_view name) {
+  for (const Alias& a : kAliases) {
+    if (iequals(a.sigma, name)) return &a;
+  }
+  return nullptr;
+}
+
+// Walks `path` where a segment starting with '@' is an XML attribute (evtx_dump `#attributes`).
+Value walk_attr(Value from, std::string_view path) {
+  Value cur = from;
+  while (cur && !path.empty()) {
+    size_t dot = path.find('.');
+    std::string_view seg = path.substr(0, dot);
+    path = dot == std::string_view::npos ? std::string_view() : path.substr(dot + 1);
+    if (!seg.empty() && seg[0] == '@') {
+      cur = cur.get("#attributes").get(seg.substr(1));
+    } else {
+      cur = cur.get(seg);
+    }
+  }
+  return cur;
+}
+
+Value lookup_key(Value obj, std::string_view name) {
+  Value v = obj.get(name);
+  if (!v) v = obj.get_icase(name);
+  return v;
+}
+
+}  // namespace
+
+Value FieldResolver::unwrap(Value v) {
+  if (v && v.kind() == Kind::kObject) {
+    Value t = v.get("#text");
+    if (t) return t;
+  }
+  return v;
+}
+
+Value FieldResolver::walk(Value from, std::string_view dotted) {
+  Value cur = from;
+  while (cur && !dotted.empty()) {
+    size_t dot = dotted.find('.');
+    std::string_view seg = dotted.substr(0, dot);
+    dotted = dot == std::string_view::npos ? std::string_view() : dotted.substr(dot + 1);
+    cur = lookup_key(cur, seg);
+  }
+  return cur;
+}
+
+void FieldResolver::detect(const Event& ev) {
+  Value root = ev.root();
+  ev.section_count_ = 0;
+  auto add = [&](Value v) {
+    if (v && v.kind() == Kind::kObject && ev.section_count_ < 4) {
+      ev.sections_[ev.section_count_++] = v.index();
+    }
+  };
+  Value e = root.get("Event");
+  if (e && e.kind() == Kind::kObject) {
+    ev.layout_ = static_cast<int>(Layout::kEvtxDump);
+    add(e.get("EventData"));
+    // UserData holds one element named after the event schema (e.g. LogFileCleared).
+    Value ud = e.get("UserData");
+    if (ud && ud.kind() == Kind::kObject) {
+      Value first = ud.first_child();
+      if (first && first.kind() == Kind::kObject && first.key() != "#attributes") {
+        add(first);
+      } else {
+        add(ud);
+      }
+    }
+    add(e.get("System"));
+    return;
+  }
+  Value w = root.get("winlog");
+  if (w && w.kind() == Kind::kObject) {
+    ev.layout_ = static_cast<int>(Layout::kEcs);
+    add(w.get("event_data"));
+    add(w.get("user_data"));
+    add(w);
+    add(root);
+    return;
+  }
+  ev.layout_ = static_cast<int>(Layout::kFlat);
+  add(root);
+}
+
+Layout FieldResolver::layout(const Event& ev) {
+  if (ev.layout_ < 0) detect(ev);
+  return static_cast<Layout>(ev.layout_);
+}
+
+Value FieldResolver::resolve(const Event& ev, std::string_view name) {
+  Layout lay = layout(ev);
+  Value root = ev.root();
+  // Data sections first: an EventData field named like a system field (rare) wins for flat logs
+  // only through the alias table below, so system aliases are checked before sections.
+  if (const Alias* a = find_alias(name)) {
+    switch (lay) {
+      case Layout::kEvtxDump:
+        if (Value v = walk_attr(root, a->evtx)) return unwrap(v);
+        break;
+      case Layout::kEcs:
+        for (std::string_view p : a->ecs) {
+          if (p.empty()) continue;
+          if (Value v = walk(root, p)) return v;
+          if (Value v = root.get(p)) return v;
+        }
+        break;
+      case Layout::kFlat:
+        for (std::string_view p : a->flat) {
+          if (p.empty()) continue;
+          if (Value v = root.get(p)) return unwrap(v);
+        }
+        break;
+    }
+  }
+  if (name.find('.') != std::string_view::npos) {
+    if (Value v = walk(root, name)) return unwrap(v);
+    if (Value v = lookup_key(root, name)) return unwrap(v);
+  }
+  for (uint32_t i = 0; i < ev.section_count_; ++i) {
+    Value sec(&ev, ev.sections_[i]);
+    if (Value v = sec.get(name)) return unwrap(v);
+  }
+  for (uint32_t i = 0; i < ev.section_count_; ++i) {
+    Value sec(&ev, ev.sections_[i]);
+    if (Value v = sec.get_icase(name)) return unwrap(v);
+  }
+  return {};
+}
+
+std::optional<int64_t> event_time_us(const Event& ev) {
+  static constexpr std::string_view kCandidates[] = {
+      "Event.System.TimeCreated.@SystemTime", "@timestamp", "timestamp", "EventTime",
+      "TimeCreated", "UtcTime", "time", "Timestamp", "event.created"};
+  Value root = ev.root();
+  for (std::string_view c : kCandidates) {
+    Value v = c.find('@') == std::string_view::npos || c[0] == '@' ? root.get(c) : Value();
+    if (!v) v = walk_attr(root, c);
+    if (!v) continue;
+    if (v.is_string()) {
+      if (auto t = parse_time_us(v.str())) return t;
+    } else if (v.is_number()) {
+      double d;
+      if (v.as_double(&d)) {
+        // Epoch seconds, milliseconds or microseconds, told apart by magnitude.
+        if (d < 1e11) return static_cast<int64_t>(d * 1e6);
+        if (d < 1e14) return static_cast<int64_t>(d * 1e3);
+        return static_cast<int64_t>(d);
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace vigil

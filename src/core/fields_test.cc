@@ -1,0 +1,98 @@
+// Field resolution across the three layouts Vigil reads: evtx_dump JSON, ECS, flat JSON.
+#include "core/fields.h"
+
+#include <gtest/gtest.h>
+
+#include "core/time.h"
+
+namespace vigil {
+namespace {
+
+TEST(Fields, EvtxDumpLayout) {
+  Event ev;
+  ev.begin_object("Event");
+  ev.begin_object("System");
+  ev.begin_object("Provider");
+  ev.begin_object("#attributes");
+  ev.add_string("Name", "Microsoft-Windows-Sysmon");
+  ev.end_container();
+  ev.end_container();
+  ev.begin_object("EventID");
+  ev.begin_object("#attributes");
+  ev.add_int("Qualifiers", 0);
+  ev.end_container();
+  ev.add_int("#text", 1);
+  ev.end_container();
+  ev.add_string("Channel", "Microsoft-Windows-Sysmon/Operational");
+  ev.add_string("Computer", "host1");
+  ev.begin_object("TimeCreated");
+  ev.begin_object("#attributes");
+  ev.add_string("SystemTime", "2025-10-24T23:34:34.640670Z");
+  ev.end_container();
+  ev.end_container();
+  ev.end_container();
+  ev.begin_object("EventData");
+  ev.add_string("Image", "C:\\Windows\\System32\\cmd.exe");
+  ev.end_container();
+  ev.end_container();
+
+  EXPECT_EQ(FieldResolver::layout(ev), Layout::kEvtxDump);
+  std::string s;
+  EXPECT_EQ(ev.field("EventID").text(s), "1");
+  EXPECT_EQ(ev.field("Provider_Name").str(), "Microsoft-Windows-Sysmon");
+  EXPECT_EQ(ev.field("Channel").str(), "Microsoft-Windows-Sysmon/Operational");
+  EXPECT_EQ(ev.field("Computer").str(), "host1");
+  EXPECT_EQ(ev.field("Image").str(), "C:\\Windows\\System32\\cmd.exe");
+  EXPECT_EQ(ev.field("image").str(), "C:\\Windows\\System32\\cmd.exe");
+  EXPECT_EQ(ev.field("Event.EventData.Image").str(), "C:\\Windows\\System32\\cmd.exe");
+  EXPECT_FALSE(ev.field("CommandLine"));
+  auto t = event_time_us(ev);
+  ASSERT_TRUE(t);
+  EXPECT_EQ(format_time_us(*t), "2025-10-24T23:34:34.640670Z");
+}
+
+TEST(Fields, EcsLayout) {
+  Event ev;
+  ev.add_string("@timestamp", "2021-01-01T00:00:00.000Z");
+  ev.begin_object("winlog");
+  ev.add_int("event_id", 4688);
+  ev.add_string("channel", "Security");
+  ev.add_string("provider_name", "Microsoft-Windows-Security-Auditing");
+  ev.begin_object("event_data");
+  ev.add_string("NewProcessName", "C:\\x.exe");
+  ev.end_container();
+  ev.end_container();
+  ev.begin_object("host");
+  ev.add_string("name", "ws1");
+  ev.end_container();
+
+  EXPECT_EQ(FieldResolver::layout(ev), Layout::kEcs);
+  std::string s;
+  EXPECT_EQ(ev.field("EventID").text(s), "4688");
+  EXPECT_EQ(ev.field("Channel").str(), "Security");
+  EXPECT_EQ(ev.field("Provider_Name").str(), "Microsoft-Windows-Security-Auditing");
+  EXPECT_EQ(ev.field("NewProcessName").str(), "C:\\x.exe");
+  EXPECT_EQ(ev.field("winlog.event_data.NewProcessName").str(), "C:\\x.exe");
+  EXPECT_EQ(ev.field("host.name").str(), "ws1");
+  EXPECT_TRUE(event_time_us(ev));
+}
+
+TEST(Fields, FlatLayout) {
+  Event ev;
+  ev.add_string("EventID", "13");
+  ev.add_string("SourceName", "Microsoft-Windows-Sysmon");
+  ev.add_string("Hostname", "WORKSTATION6.mordor.local");
+  ev.add_string("Channel", "Microsoft-Windows-Sysmon/Operational");
+  ev.add_string("TargetObject", "HKLM\\x");
+  ev.add_string("winlog.event_id", "13");  // flattened ECS key
+
+  EXPECT_EQ(FieldResolver::layout(ev), Layout::kFlat);
+  EXPECT_EQ(ev.field("EventID").str(), "13");
+  EXPECT_EQ(ev.field("Provider_Name").str(), "Microsoft-Windows-Sysmon");
+  EXPECT_EQ(ev.field("Computer").str(), "WORKSTATION6.mordor.local");
+  EXPECT_EQ(ev.field("TargetObject").str(), "HKLM\\x");
+  EXPECT_EQ(ev.field("winlog.event_id").str(), "13");
+}
+
+}  // namespace
+}  // namespace vigil
