@@ -176,8 +176,9 @@ class ZstdSource final : public ByteSource {
                            std::to_string(raw_offset()) + ": " + ZSTD_getErrorName(ret));
         break;
       }
-      frame_open_ = ret != 0;
-      if (in_.size() == 0 && in_.eof() && out.pos == out_before && in.pos == 0) {
+      bool progressed = in.pos > 0 || out.pos > out_before;
+      if (progressed) frame_open_ = ret != 0;  // 0: the frame is decoded and flushed
+      if (!progressed && in_.size() == 0 && in_.eof()) {
         if (frame_open_) {
           pending_ = Corrupt("zstd stream truncated after " + std::to_string(raw_offset()) +
                              " compressed bytes");

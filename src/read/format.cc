@@ -67,12 +67,8 @@ Format sniff_format(std::string_view head, std::string_view path_hint) {
     if (c == '{' || c == '[') return Format::kJson;
     if (looks_like_csv_header(text.substr(first))) return Format::kCsv;
   }
-  // The content does not decide (empty, blank, or a single undelimited line): the name does,
-  // but a name never overrides bytes that are plainly something else.
-  Format by_name = format_from_extension(path_hint);
-  if (first >= text.size()) return by_name;
-  if (by_name == Format::kCsv) return by_name;  // a one-column CSV has no delimiter to see
-  return Format::kUnknown;
+  // The content does not decide (empty, blank, a single undelimited line, binary): the name does.
+  return format_from_extension(path_hint);
 }
 
 }  // namespace vigil

@@ -21,8 +21,8 @@ Format format_from_extension(std::string_view path);
 //   "ElfFile\0"                              -> EVTX
 //   first non-blank byte '{' or '['           -> JSON (after an optional UTF-8 byte order mark)
 //   a first line that is text with the CSV delimiter (',' ';' '\t') in it -> CSV
-// When the bytes do not decide (empty, blank, a one-column text line), the extension of
-// `path_hint` does; otherwise kUnknown.
+// When the bytes do not decide (empty, blank, a one-column text line, anything else), the
+// extension of `path_hint` does (see format_from_extension); without one, kUnknown.
 Format sniff_format(std::string_view head, std::string_view path_hint = {});
 
 // Length of a UTF-8 byte order mark at the start of `s` (3 or 0).
