@@ -22,7 +22,12 @@ void escape(std::string_view s, bool attribute, std::string& out) {
         }
         [[fallthrough]];
       default:
-        out += c;
+        // XML 1.0 cannot carry C0 controls other than tab, LF, CR, not even as references.
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+          out += "\xef\xbf\xbd";  // U+FFFD
+        } else {
+          out += c;
+        }
     }
   }
 }
