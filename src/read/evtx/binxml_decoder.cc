@@ -61,6 +61,7 @@ void BinXmlDecoder::begin_chunk(const uint8_t* chunk, size_t size, uint64_t file
 Status BinXmlDecoder::decode(const uint8_t* begin, const uint8_t* end, RecordTree& tree) {
   tree_ = &tree;
   tree.clear();
+  record_has_arrays_ = false;
   values_.clear();
   stack_.clear();
   raw_ops_.clear();
@@ -310,6 +311,7 @@ Status BinXmlDecoder::instantiate(const std::vector<Op>& ops, uint32_t op_begin,
         p.data = v.data;
         p.len = len;
         p.vtype = v.type;
+        record_has_arrays_ |= (v.type & kValArrayFlag) != 0;
         break;
       }
     }
@@ -331,6 +333,7 @@ Status BinXmlDecoder::instantiate(const std::vector<Op>& ops, uint32_t op_begin,
 }
 
 Status BinXmlDecoder::finish_element(uint32_t elem, uint32_t parent) {
+  if (!record_has_arrays_) return Status::Ok();  // the common case: nothing to expand
   return expand_arrays(elem, parent, tree_->elems[parent].last_child);
 }
 

@@ -59,6 +59,7 @@ class BinXmlDecoder {
 
   ChunkContext ctx_;
   RecordTree* tree_ = nullptr;
+  bool record_has_arrays_ = false;  // an array value was met: elements may need repeating
   std::vector<Op> ops_;      // compiled templates of this chunk, back to back
   std::vector<Op> raw_ops_;  // ops of template-less fragments, stack-like per record
   std::vector<Program> programs_;

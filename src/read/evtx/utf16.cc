@@ -63,7 +63,15 @@ inline char* put_code_point(uint32_t cp, char* d) {
 }  // namespace
 
 size_t utf16_length(const uint8_t* src, size_t units) {
-  for (size_t i = 0; i < units; ++i) {
+  size_t i = 0;
+#if defined(__SSE2__)
+  for (; i + 8 <= units; i += 8) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 2 * i));
+    int zero = _mm_movemask_epi8(_mm_cmpeq_epi16(v, _mm_setzero_si128()));
+    if (zero) return i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(zero))) / 2;
+  }
+#endif
+  for (; i < units; ++i) {
     if (src[2 * i] == 0 && src[2 * i + 1] == 0) return i;
   }
   return units;
