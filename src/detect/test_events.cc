@@ -17,16 +17,22 @@ void add_json(Event* ev, std::string_view key, simdjson::dom::element el) {
   using simdjson::dom::element_type;
   key = ev->copy(key);
   switch (el.type()) {
-    case element_type::OBJECT:
+    case element_type::OBJECT: {
+      simdjson::dom::object obj;
+      if (el.get_object().get(obj)) break;
       ev->begin_object(key);
-      for (auto field : el.get_object().value()) add_json(ev, field.key, field.value);
+      for (auto field : obj) add_json(ev, field.key, field.value);
       ev->end_container();
       break;
-    case element_type::ARRAY:
+    }
+    case element_type::ARRAY: {
+      simdjson::dom::array arr;
+      if (el.get_array().get(arr)) break;
       ev->begin_array(key);
-      for (auto item : el.get_array().value()) add_json(ev, {}, item);
+      for (auto item : arr) add_json(ev, {}, item);
       ev->end_container();
       break;
+    }
     case element_type::STRING: ev->add_string(key, ev->copy(el.get_string().value())); break;
     case element_type::INT64: ev->add_int(key, el.get_int64().value()); break;
     case element_type::UINT64: ev->add_uint(key, el.get_uint64().value()); break;
@@ -68,24 +74,47 @@ void add_yaml(Event* ev, std::string_view key, const YAML::Node& n) {
 
 }  // namespace
 
+// Splits concatenated (or line-separated) top-level objects by brace depth, outside strings,
+// and parses each one on its own.
 bool events_from_json(std::string_view text, std::vector<std::unique_ptr<Event>>* out, std::string* error) {
   simdjson::dom::parser parser;
-  simdjson::padded_string padded(text);
-  simdjson::dom::document_stream stream;
-  if (auto err = parser.parse_many(padded).get(stream)) {
-    *error = simdjson::error_message(err);
-    return false;
-  }
-  for (auto doc : stream) {
-    simdjson::dom::element el;
-    if (auto err = doc.get(el)) {
-      *error = simdjson::error_message(err);
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t start = text.find('{', i);
+    if (start == std::string_view::npos) break;
+    int depth = 0;
+    bool in_string = false;
+    size_t end = start;
+    for (; end < text.size(); ++end) {
+      char c = text[end];
+      if (in_string) {
+        if (c == '\\') ++end;
+        else if (c == '"') in_string = false;
+      } else if (c == '"') {
+        in_string = true;
+      } else if (c == '{') {
+        ++depth;
+      } else if (c == '}' && --depth == 0) {
+        break;
+      }
+    }
+    if (end >= text.size()) {
+      *error = "unterminated object at offset " + std::to_string(start);
       return false;
     }
-    if (el.type() != simdjson::dom::element_type::OBJECT) continue;
-    auto ev = std::make_unique<Event>();
-    for (auto field : el.get_object().value()) add_json(ev.get(), field.key, field.value);
-    out->push_back(std::move(ev));
+    simdjson::padded_string one(text.substr(start, end - start + 1));
+    simdjson::dom::element el;
+    if (auto err = parser.parse(one).get(el)) {
+      *error = std::string(simdjson::error_message(err)) + " at offset " + std::to_string(start);
+      return false;
+    }
+    simdjson::dom::object obj;
+    if (el.get_object().get(obj) == simdjson::SUCCESS) {
+      auto ev = std::make_unique<Event>();
+      for (auto field : obj) add_json(ev.get(), field.key, field.value);
+      out->push_back(std::move(ev));
+    }
+    i = end + 1;
   }
   return true;
 }
