@@ -6,6 +6,7 @@
 //   rule: |            # the Sigma rule (YAML text; may hold several documents: filters...)
 //   placeholders: {}   # optional, for |expand
 //   gate: false        # optional, turn log-source gating off
+//   filter_files: []   # optional, filter files (relative to testdata/) applied after loading
 //   refused: text      # optional: the rule must be refused with a reason containing `text`
 //   events:
 //     - {match: true, event: {CommandLine: 'x'}}   # an event as a YAML/JSON map
@@ -47,6 +48,11 @@ TEST_P(SigmaCase, Verdicts) {
     }
   }
   if (doc["gate"] && !doc["gate"].as<bool>()) opt.gate_logsources = false;
+  if (doc["filter_files"]) {
+    for (const auto& f : doc["filter_files"]) {
+      opt.filter_paths.push_back(VIGIL_SOURCE_DIR "/src/detect/testdata/" + f.as<std::string>());
+    }
+  }
   LoadReport report;
   RuleSet set = RuleSet::from_yaml(doc["rule"].as<std::string>(), opt, &report, path);
   if (doc["refused"]) {
