@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <re2/re2.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "core/text.h"
@@ -119,7 +120,8 @@ bool scalar_matches(const ValueTest& t, Value v, EvalContext& ctx) {
     case ValueTest::kNull:
       return v.is_null();
     case ValueTest::kPattern:
-      return t.pattern.match(v.text(ctx.scratch));
+      if (t.pattern.cased() || !ctx.fold_once) return t.pattern.match(v.text(ctx.scratch));
+      return t.pattern.match_folded(ctx.lowered(v));
     case ValueTest::kRegex:
       return RE2::PartialMatch(v.text(ctx.scratch), *t.regex);
     case ValueTest::kCompare: {
@@ -134,7 +136,7 @@ bool scalar_matches(const ValueTest& t, Value v, EvalContext& ctx) {
     case ValueTest::kCidr:
       return t.cidr.contains(v.text(ctx.scratch));
     case ValueTest::kFieldRef: {
-      Value other = ctx.field(t.ref_field);
+      Value other = ctx.field(t.ref_field, t.ref_id);
       if (!other) return false;
       std::string_view a = v.text(ctx.scratch);
       std::string_view b = other.text(ctx.scratch2);
@@ -167,6 +169,24 @@ bool keyword_matches(const ValueTest& t, EvalContext& ctx) {
 }
 
 }  // namespace
+
+std::string_view EvalContext::lowered(Value v) {
+  const uint32_t idx = v.index();
+  if (folded.size() <= idx) folded.resize(std::max<size_t>(idx + 1, event->node_count()));
+  Folded& f = folded[idx];
+  if (folded_epoch != epoch) {
+    folded_text.clear();  // keeps its capacity
+    folded_epoch = epoch;
+  }
+  if (f.epoch != epoch) {
+    std::string_view t = v.text(scratch);
+    f.offset = static_cast<uint32_t>(folded_text.size());
+    f.size = static_cast<uint32_t>(t.size());
+    for (char c : t) folded_text.push_back(ascii_lower(c));
+    f.epoch = epoch;
+  }
+  return std::string_view(folded_text).substr(f.offset, f.size);
+}
 
 Value EvalContext::field(std::string_view name) const {
   if (renames) {
@@ -225,7 +245,7 @@ bool FieldTest::matches(EvalContext& ctx) const {
     }
     return false;
   }
-  Value v = ctx.field(field);
+  Value v = ctx.field(field, field_id);
   if (exists != Exists::kNoCheck) return v.valid() == (exists == Exists::kPresent);
   if (negate) {
     if (!v || v.is_null()) return false;
