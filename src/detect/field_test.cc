@@ -7,7 +7,8 @@
 //    and a null value reads as the empty string (so `''` matches an empty or null field);
 //  - values are OR-ed, or AND-ed with |all; |neq needs the field present and equal to none;
 //  - |exists checks presence only (a null value is present);
-//  - a keyword test (no field) looks at every string value of the event.
+//  - a keyword test (no field) looks at every string value of the event (not the xmlns
+//    schema URL evtx_dump puts on every record).
 #include "detect/field_test.h"
 
 #include <arpa/inet.h>
@@ -162,7 +163,9 @@ bool keyword_matches(const ValueTest& t, EvalContext& ctx) {
   const Event& ev = *ctx.event;
   const size_t n = ev.node_count();
   for (size_t i = 1; i < n; ++i) {
-    if (ev.node(static_cast<uint32_t>(i)).kind != Kind::kString) continue;
+    const Node& node = ev.node(static_cast<uint32_t>(i));
+    if (node.kind != Kind::kString) continue;
+    if (node.key == "xmlns") continue;  // evtx_dump's schema URL is layout, not event content
     if (scalar_matches(t, Value(&ev, static_cast<uint32_t>(i)), ctx)) return true;
   }
   return false;
