@@ -270,6 +270,28 @@ bool FieldTest::matches(EvalContext& ctx) const {
     }
     return !values.empty();
   }
+  if (v && v.kind() == Kind::kString) {
+    // Fast path for the common case (a string field, values OR-ed): fold the text once and
+    // run the patterns straight over it.
+    std::string_view low;
+    bool have_low = false;
+    for (const ValueTest& t : values) {
+      if (t.kind != ValueTest::kPattern) {
+        if (value_matches(t, v, ctx)) return true;
+        continue;
+      }
+      if (t.pattern.cased() || !ctx.fold_once) {
+        if (t.pattern.match(v.str())) return true;
+        continue;
+      }
+      if (!have_low) {
+        low = ctx.lowered(v);
+        have_low = true;
+      }
+      if (t.pattern.match_folded(low)) return true;
+    }
+    return false;
+  }
   for (const ValueTest& t : values) {
     if (value_matches(t, v, ctx)) return true;
   }
