@@ -74,13 +74,15 @@ class CliListener : public HuntListener {
     }
     std::fprintf(stderr,
                  "vigil hunt: %llu files, %.1f MB, %llu events in %.2f s (%.0f events/s); "
-                 "%llu detections from %zu rules%s%s%s; %llu issues\n",
+                 "%llu detections from %zu rules%s%s%s; %llu issues%s\n",
                  static_cast<unsigned long long>(s.files), s.bytes / 1e6,
                  static_cast<unsigned long long>(s.events), s.seconds,
                  s.seconds > 0 ? s.events / s.seconds : 0.0,
                  static_cast<unsigned long long>(s.detections), by_rule_.size(),
                  levels.empty() ? "" : " (", levels.c_str(), levels.empty() ? "" : ")",
-                 static_cast<unsigned long long>(s.issues));
+                 static_cast<unsigned long long>(s.issues),
+                 s.skipped ? ("; " + std::to_string(s.skipped) + " files of unknown format skipped").c_str()
+                           : "");
   }
 
  private:

@@ -277,8 +277,21 @@ Result<HuntStats> run_hunt(const sigma::RuleSet& rules, const std::vector<std::s
 
   // Plan the work units.
   std::vector<WorkUnit> units;
-  std::vector<std::unique_ptr<evtx::EvtxFile>> evtx_files(found.files.size());
   uint64_t bytes_total = 0;
+  // A file of no known format is skipped quietly when a folder walk found it (README.md beside
+  // the logs) and reported when the user named it.
+  std::set<std::string> named(paths.begin(), paths.end());
+  std::vector<FoundFile> files;
+  for (auto& f : found.files) {
+    if (f.format == Format::kUnknown && !named.count(f.path)) {
+      ++stats.skipped;
+      continue;
+    }
+    files.push_back(std::move(f));
+  }
+  found.files = std::move(files);
+  if (found.files.empty()) return NotFound("no input files of a known format found");
+  std::vector<std::unique_ptr<evtx::EvtxFile>> evtx_files(found.files.size());
   for (size_t i = 0; i < found.files.size(); ++i) {
     const FoundFile& f = found.files[i];
     stats.inputs.push_back(f.path);

@@ -54,6 +54,7 @@ struct HuntStats {
   std::vector<std::string> inputs;  // every input file, in scan order
   uint64_t files = 0, bytes = 0, events = 0, issues = 0, detections = 0;
   uint64_t correlation_detections = 0;
+  uint64_t skipped = 0;  // files found in folders that are not EVTX, JSON or CSV
   double seconds = 0;
 };
 
