@@ -84,7 +84,7 @@ Value FieldResolver::unwrap(Value v) {
   return v;
 }
 
-void FieldResolver::end_keys(std::string_view name, std::vector<std::string_view>* out) {
+void FieldResolver::end_keys(std::string_view name, Layout layout, std::vector<std::string_view>* out) {
   auto last_step = [](std::string_view path) {
     size_t dot = path.rfind('.');
     std::string_view seg = dot == std::string_view::npos ? path : path.substr(dot + 1);
@@ -93,18 +93,25 @@ void FieldResolver::end_keys(std::string_view name, std::vector<std::string_view
   };
   out->push_back(name);
   out->push_back(last_step(name));
-  out->push_back("#text");
-  if (const Alias* a = find_alias(name)) {
-    out->push_back(last_step(a->evtx));
-    for (std::string_view p : a->ecs) {
-      if (!p.empty()) {
-        out->push_back(p);
-        out->push_back(last_step(p));
+  const Alias* a = find_alias(name);
+  if (!a) return;
+  switch (layout) {
+    case Layout::kEvtxDump:
+      out->push_back(last_step(a->evtx));
+      break;
+    case Layout::kEcs:
+      for (std::string_view p : a->ecs) {
+        if (!p.empty()) {
+          out->push_back(p);  // also tried as one literal key
+          out->push_back(last_step(p));
+        }
       }
-    }
-    for (std::string_view p : a->flat) {
-      if (!p.empty()) out->push_back(p);
-    }
+      break;
+    case Layout::kFlat:
+      for (std::string_view p : a->flat) {
+        if (!p.empty()) out->push_back(p);
+      }
+      break;
   }
 }
 

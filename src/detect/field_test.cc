@@ -188,7 +188,8 @@ std::string_view EvalContext::lowered(Value v) {
     std::string_view t = v.text(scratch);
     f.offset = static_cast<uint32_t>(folded_text.size());
     f.size = static_cast<uint32_t>(t.size());
-    for (char c : t) folded_text.push_back(ascii_lower(c));
+    folded_text.append(t);
+    fold_ascii(folded_text.data() + f.offset, f.size);
     f.epoch = epoch;
   }
   return std::string_view(folded_text).substr(f.offset, f.size);

@@ -19,6 +19,7 @@
 // allocation.
 #include "detect/matcher.h"
 
+#include "core/fields.h"
 #include "core/text.h"
 
 namespace vigil::sigma {
@@ -110,8 +111,10 @@ void Matcher::match(const Event& event, std::vector<uint32_t>* hits) {
   const int64_t* event_id = event.field("EventID").as_int(&eid) ? &eid : nullptr;
   const RuleIndex::Route& route = route_of(event, event_id);
 
-  const bool scanned = last_db_ && scan_.scan(event, *last_db_, route.database,
-                                              route.scan_all ? nullptr : &route.scan_keys);
+  const Layout layout = FieldResolver::layout(event);
+  const bool scanned =
+      last_db_ && scan_.scan(event, layout, *last_db_, route.database,
+                             route.scan_all ? nullptr : &route.scan_keys[static_cast<int>(layout)]);
   stats_.scans += scanned;
   // What the scan saw lets value tests skip on their literal's absence.
   if (scanned) {

@@ -7,8 +7,10 @@
 // once and copies every scalar's text, one per line, into a reused buffer: a block-mode scan of
 // that buffer costs about two thirds of a vectored scan of the values in place (per-block
 // overhead), and the copy is a few hundred bytes. A literal straddling two lines is merely a
-// false alarm the confirmation rejects. SINGLEMATCH makes each literal report once, so the
-// callback is a stamp and a push.
+// false alarm the confirmation rejects. The copy is then lower-cased and the literals compiled
+// case-sensitively: with ~13,000 literals that scans about a fifth faster than vectorscan's
+// caseless mode, as does letting repeats reach the callback (a stamp check) rather than asking
+// vectorscan to report each literal once (SINGLEMATCH).
 //
 // Only values some rule of the route can read are gathered: a field resolves to a node whose key
 // is one of a few names (FieldResolver::end_keys), so a value whose key none of the route's
@@ -26,6 +28,7 @@
 #include <charconv>
 
 #include "core/text.h"
+#include "detect/pattern.h"
 
 namespace vigil::sigma {
 Result<std::shared_ptr<const LiteralDatabase>> LiteralDatabase::build(const std::vector<std::string>& literals,
@@ -39,7 +42,7 @@ Result<std::shared_ptr<const LiteralDatabase>> LiteralDatabase::build(const std:
   for (size_t k = 0; k < ids.size(); ++k) {
     exprs.push_back(literals[ids[k]].data());
     lens.push_back(literals[ids[k]].size());
-    flags.push_back(HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH);
+    flags.push_back(0);  // the scanned text is lower-cased, like the literals
     hs_ids.push_back(static_cast<unsigned>(k));
   }
   hs_compile_error_t* error = nullptr;
@@ -81,15 +84,17 @@ LiteralScan::~LiteralScan() {
 
 int LiteralScan::on_match(unsigned position, unsigned long long, unsigned long long, unsigned, void* self) {
   auto* s = static_cast<LiteralScan*>(self);
-  // SINGLEMATCH: each position is reported once per scan.
-  s->literal_stamp_[s->ids_[position]] = s->stamp_;
-  s->seen_.push_back(position);
+  uint32_t& stamp = s->literal_stamp_[s->ids_[position]];
+  if (stamp != s->stamp_) {
+    stamp = s->stamp_;
+    s->seen_.push_back(position);
+  }
   return 0;
 }
 
 void LiteralScan::note_container(uint64_t key_hash) {
-  if (!req_.unsafe_keys().contains(key_hash)) return;
-  const std::vector<uint32_t>* classes = req_.unsafe_classes(key_hash);
+  if (!req_.unsafe_keys(layout_).contains(key_hash)) return;
+  const std::vector<uint32_t>* classes = req_.unsafe_classes(layout_, key_hash);
   if (!classes) return;
   for (uint32_t c : *classes) {
     if (class_stamp_[c] != stamp_) {
@@ -102,7 +107,16 @@ void LiteralScan::note_container(uint64_t key_hash) {
   }
 }
 
+bool LiteralScan::has_text(const Event& ev, size_t object) {
+  if (ev.node(static_cast<uint32_t>(object)).count == 0) return false;
+  for (uint32_t c = static_cast<uint32_t>(object) + 1; c != 0; c = ev.node(c).next) {
+    if (ev.node(c).key == "#text") return true;
+  }
+  return false;
+}
+
 void LiteralScan::gather(const Event& ev, const KeySet* keys) {
+  static const uint64_t kTextHash = KeySet::hash("#text");
   used_ = 0;
   stack_.clear();
   const bool scan_xmlns = req_.scan_xmlns();
@@ -113,14 +127,23 @@ void LiteralScan::gather(const Event& ev, const KeySet* keys) {
     Frame& parent = stack_.back();
     if (parent.remaining > 0) --parent.remaining;
     const Node& node = ev.node(static_cast<uint32_t>(i));
-    const std::string_view key = parent.array ? parent.key : node.key;
+    Reach reach = parent.reach;
+    if (!parent.array) {
+      reach.key = KeySet::hash(node.key);
+      reach.also = reach.key == kTextHash && node.key == "#text" ? parent.reach.key : 0;
+    }
     if (node.kind == Kind::kObject || node.kind == Kind::kArray) {
-      note_container(KeySet::hash(key));
-      if (node.count > 0) stack_.push_back({node.count, node.kind == Kind::kArray, key});
+      // Matched as JSON text: an array element that is a container, and an object a field stops
+      // at — not one unwrap() moves past to its #text (but a #text object itself is text).
+      // An array is not: its elements are matched one by one.
+      if (parent.array || (node.kind == Kind::kObject && (node.key == "#text" || !has_text(ev, i)))) {
+        note_container(reach);
+      }
+      if (node.count > 0) stack_.push_back({node.count, node.kind == Kind::kArray, reach});
       continue;
     }
     if (node.kind == Kind::kNull || (node.kind == Kind::kString && node.str.empty())) continue;
-    if (keys ? !keys->contains(KeySet::hash(key)) : (!scan_xmlns && node.key == "xmlns")) continue;
+    if (keys ? !reach.in(*keys) : (!scan_xmlns && node.key == "xmlns")) continue;
     char buf[24];
     switch (node.kind) {
       case Kind::kString:
@@ -144,7 +167,9 @@ void LiteralScan::gather(const Event& ev, const KeySet* keys) {
   }
 }
 
-bool LiteralScan::scan(const Event& ev, const LiteralDatabase& db, uint32_t slot, const KeySet* keys) {
+bool LiteralScan::scan(const Event& ev, Layout layout, const LiteralDatabase& db, uint32_t slot,
+                       const KeySet* keys) {
+  layout_ = layout;
   if (++stamp_ == 0) {  // wrapped: forget every old stamp
     std::fill(literal_stamp_.begin(), literal_stamp_.end(), 0);
     std::fill(class_stamp_.begin(), class_stamp_.end(), 0);
@@ -155,6 +180,7 @@ bool LiteralScan::scan(const Event& ev, const LiteralDatabase& db, uint32_t slot
   unsafe_.clear();
   gather(ev, keys);
   if (!db.db() || used_ == 0) return true;
+  fold_ascii(text_.data(), used_);
   if (slot >= ready_.size()) return false;
   ids_ = db.ids().data();
   if (!ready_[slot]) {

@@ -57,7 +57,8 @@ class LiteralScan {
   // as strings, numbers in decimal, booleans as true/false; notes the containers whose keys make
   // field classes unsafe; and scans the text with database number `slot`. Returns false if
   // vectorscan failed (the caller must then assume every literal).
-  bool scan(const Event& ev, const LiteralDatabase& db, uint32_t slot, const KeySet* keys);
+  // `keys` and the unsafe container keys are those of the event's layout.
+  bool scan(const Event& ev, Layout layout, const LiteralDatabase& db, uint32_t slot, const KeySet* keys);
   bool seen(uint32_t literal) const { return literal_stamp_[literal] == stamp_; }
   // The same as arrays, valid until the next scan: seen(i) iff stamps()[i] == stamp(); the
   // RuleSet field id f is unsafe (one of its classes is) iff field_stamps()[f] == stamp().
@@ -72,10 +73,23 @@ class LiteralScan {
   size_t text_bytes() const { return used_; }
 
  private:
+  // How a node is reached by field resolution: through its key, or, for an evtx_dump `#text`
+  // (FieldResolver::unwrap), also through its parent's key. Array elements inherit their
+  // array's. `also` is 0 when there is no second key.
+  struct Reach {
+    uint64_t key = 0, also = 0;
+    bool in(const KeySet& set) const { return set.contains(key) || (also != 0 && set.contains(also)); }
+  };
   static int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
                       void* self);
   void gather(const Event& ev, const KeySet* keys);
   void note_container(uint64_t key_hash);
+  void note_container(const Reach& reach) {
+    note_container(reach.key);
+    if (reach.also != 0) note_container(reach.also);
+  }
+  static bool has_text(const Event& ev, size_t object);  // a direct child keyed #text
+  Layout layout_ = Layout::kFlat;
   void append(std::string_view text) {
     if (used_ + text.size() + 1 > text_.size()) text_.resize(std::max(text_.size() * 2, used_ + text.size() + 1));
     std::memcpy(text_.data() + used_, text.data(), text.size());
@@ -96,7 +110,7 @@ class LiteralScan {
   struct Frame {
     uint32_t remaining;
     bool array;
-    std::string_view key;
+    Reach reach;
   };
   std::vector<Frame> stack_;
 };

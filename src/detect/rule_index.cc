@@ -131,10 +131,12 @@ uint32_t RuleIndex::make_route(std::vector<Entry> entries, const int64_t* event_
   r->class_wakes.erase(std::unique(r->class_wakes.begin(), r->class_wakes.end()), r->class_wakes.end());
 
   // The values worth scanning: those the route's rules can read.
-  for (const Group& g : r->groups) req_->scan_keys(g.rule, &r->scan_keys, &r->scan_all);
-  for (const Entry& e : r->always) req_->scan_keys(e.rule, &r->scan_keys, &r->scan_all);
-  r->scan_keys.add("#text");
-  r->scan_keys.seal();
+  for (int layout = 0; layout < 3; ++layout) {
+    const auto lay = static_cast<Layout>(layout);
+    for (const Group& g : r->groups) req_->scan_keys(g.rule, lay, &r->scan_keys[layout], &r->scan_all);
+    for (const Entry& e : r->always) req_->scan_keys(e.rule, lay, &r->scan_keys[layout], &r->scan_all);
+    r->scan_keys[layout].seal();
+  }
 
   // The database: every literal the route's rules name — triggers, the literals that confirm
   // them, and those that let value tests be skipped (EvalContext::absent). Chosen, and the wake

@@ -48,7 +48,7 @@ class RuleIndex {
     std::vector<uint32_t> wake_first;  // wakes groups wake[wake_first[k] .. wake_first[k + 1])
     std::vector<uint32_t> wake;
     std::vector<std::pair<uint32_t, uint32_t>> class_wakes;  // (field class, group), sorted
-    KeySet scan_keys;       // keys of the values the route's rules can read
+    KeySet scan_keys[3];    // per Layout: keys of the values the route's rules can read
     bool scan_all = false;  // a keyword search reads every value: scan_keys does not apply
   };
   // `lower_channel`: the event's Channel lower-cased, empty for a non-Windows event.
