@@ -47,7 +47,8 @@ struct EvalContext {
   uint64_t epoch = 1;
 
   // Set by a matcher that scanned the event for literals (prefilter.h): literal i occurs in the
-  // event's values iff literal_stamps[i] == literal_stamp. A value test whose literal does not
+  // event's values iff literal_stamps[i] == literal_stamp (UINT32_MAX: not scanned for, so maybe).
+  // A value test whose literal does not
   // occur cannot match, and is skipped — unless its field may be a container (field id f with
   // field_stamps[f] == literal_stamp), matched through JSON text the scan did not see. Null = no
   // scan: every test runs.
@@ -114,7 +115,9 @@ struct ValueTest {
 };
 
 inline bool EvalContext::absent(const ValueTest& t) const {
-  return literal_stamps && t.literal != kNoLiteral && literal_stamps[t.literal] != literal_stamp;
+  if (!literal_stamps || t.literal == kNoLiteral) return false;
+  const uint32_t s = literal_stamps[t.literal];
+  return s != literal_stamp && s != UINT32_MAX;  // UINT32_MAX: never scanned for
 }
 
 struct FieldTest {

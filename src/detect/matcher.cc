@@ -27,7 +27,7 @@ namespace vigil::sigma {
 Matcher::Matcher(const RuleSet& rules, std::shared_ptr<const RuleIndex> index)
     : rules_(rules),
       index_(index ? std::move(index) : rules.index()),
-      scan_(index_->requirements(), index_->database_count(), rules.field_count()) {
+      scan_(index_->requirements(), index_->database_count(), rules.field_count(), index_->unscanned()) {
   channel_.reserve(256);
   ctx_.memo.resize(rules.field_count());
   group_stamp_.assign(rules.rules().size(), 0);

@@ -67,9 +67,15 @@ size_t LiteralDatabase::bytes() const {
   return n;
 }
 
-LiteralScan::LiteralScan(const Requirements& req, size_t databases, size_t fields) : req_(req) {
+LiteralScan::LiteralScan(const Requirements& req, size_t databases, size_t fields,
+                         const std::vector<uint8_t>& unscanned)
+    : req_(req), unscanned_(unscanned) {
   ready_.assign(databases, 0);
+  unscanned_.resize(req.literals().size(), 0);
   literal_stamp_.assign(req.literals().size(), 0);
+  for (size_t i = 0; i < literal_stamp_.size(); ++i) {
+    if (unscanned_[i]) literal_stamp_[i] = kAlways;
+  }
   class_stamp_.assign(req.class_count(), 0);
   field_stamp_.assign(fields, 0);
   seen_.reserve(256);
@@ -170,8 +176,8 @@ void LiteralScan::gather(const Event& ev, const KeySet* keys) {
 bool LiteralScan::scan(const Event& ev, Layout layout, const LiteralDatabase& db, uint32_t slot,
                        const KeySet* keys) {
   layout_ = layout;
-  if (++stamp_ == 0) {  // wrapped: forget every old stamp
-    std::fill(literal_stamp_.begin(), literal_stamp_.end(), 0);
+  if (++stamp_ == kAlways) {  // wrapped: forget every old stamp
+    for (size_t i = 0; i < literal_stamp_.size(); ++i) literal_stamp_[i] = unscanned_[i] ? kAlways : 0;
     std::fill(class_stamp_.begin(), class_stamp_.end(), 0);
     std::fill(field_stamp_.begin(), field_stamp_.end(), 0);
     stamp_ = 1;

@@ -46,8 +46,11 @@ class LiteralDatabase {
 class LiteralScan {
  public:
   // `databases`: how many distinct databases (numbered 0..n-1) this scan may be given.
-  // `fields`: the RuleSet's field_count().
-  LiteralScan(const Requirements& req, size_t databases, size_t fields);
+  // `fields`: the RuleSet's field_count(); `unscanned`: per literal, 1 = no database holds it,
+  // so it always counts as seen (RuleIndex::unscanned).
+  LiteralScan(const Requirements& req, size_t databases, size_t fields,
+              const std::vector<uint8_t>& unscanned);
+  static constexpr uint32_t kAlways = UINT32_MAX;  // the stamp of an unscanned literal
   ~LiteralScan();
   LiteralScan(const LiteralScan&) = delete;
   LiteralScan& operator=(const LiteralScan&) = delete;
@@ -59,8 +62,11 @@ class LiteralScan {
   // vectorscan failed (the caller must then assume every literal).
   // `keys` and the unsafe container keys are those of the event's layout.
   bool scan(const Event& ev, Layout layout, const LiteralDatabase& db, uint32_t slot, const KeySet* keys);
-  bool seen(uint32_t literal) const { return literal_stamp_[literal] == stamp_; }
-  // The same as arrays, valid until the next scan: seen(i) iff stamps()[i] == stamp(); the
+  bool seen(uint32_t literal) const {
+    return literal_stamp_[literal] == stamp_ || literal_stamp_[literal] == kAlways;
+  }
+  // The same as arrays, valid until the next scan: seen(i) iff stamps()[i] is stamp() or
+  // kAlways; the
   // RuleSet field id f is unsafe (one of its classes is) iff field_stamps()[f] == stamp().
   const uint32_t* stamps() const { return literal_stamp_.data(); }
   const uint32_t* field_stamps() const { return field_stamp_.data(); }
@@ -103,6 +109,7 @@ class LiteralScan {
   std::vector<uint8_t> ready_;  // per database: scratch_ is large enough for it
   uint32_t stamp_ = 0;
   std::vector<uint32_t> literal_stamp_, class_stamp_, field_stamp_;
+  std::vector<uint8_t> unscanned_;
   std::vector<uint32_t> seen_, unsafe_;
   std::vector<char> text_;  // the event's scalar values, one per line, in [0, used_)
   size_t used_ = 0;

@@ -56,6 +56,9 @@ class RuleIndex {
   const Route& route(std::string_view lower_channel, const int64_t* event_id) const;
 
   const Requirements& requirements() const { return *req_; }
+  // Literals no database holds (1 = never scanned for, so they count as present): those that
+  // trigger no rule and belong to no rule tried on every event.
+  const std::vector<uint8_t>& unscanned() const { return unscanned_; }
   // The literal database of a route's triggered rules, compiled on first use (thread-safe);
   // null if vectorscan refused it (the matcher then tries every rule of the route).
   const LiteralDatabase* database(const Route& route) const;
@@ -99,8 +102,10 @@ class RuleIndex {
   struct Pending {
     std::vector<uint32_t> literals;
     std::vector<std::vector<uint32_t>> triggers;
+    std::vector<uint32_t> always_literals;  // of the rules tried on every event
   };
   std::vector<Pending> pending_;
+  std::vector<uint8_t> unscanned_;
   std::unordered_map<std::string, Family, Hash, std::equal_to<>> channels_;
   Family windows_other_;  // Windows channels no rule names
   Family non_windows_;
