@@ -1,6 +1,8 @@
 #include "core/fields.h"
 
+#include <algorithm>
 #include <array>
+#include <iterator>
 
 #include "core/text.h"
 #include "core/time.h"
@@ -207,6 +209,42 @@ Value FieldResolver::resolve(const Event& ev, std::string_view name) {
     if (Value v = sec.get_icase(name)) return unwrap(v);
   }
   return {};
+}
+
+void FieldResolver::resolve_many(const Event& ev, std::span<const std::string_view> names, Value* out) {
+  // Plain names, chained by length: a section child is compared only with names of its length.
+  constexpr size_t kMaxLen = 64, kMaxNames = 64;
+  constexpr uint32_t kNone = UINT32_MAX;
+  uint32_t by_len[kMaxLen + 1];
+  std::fill(std::begin(by_len), std::end(by_len), kNone);
+  uint32_t next[kMaxNames];
+  Value exact[kMaxNames], icase[kMaxNames];
+  bool any_plain = false;
+  layout(ev);
+  for (uint32_t i = 0; i < names.size(); ++i) {
+    std::string_view n = names[i];
+    if (i >= kMaxNames || n.size() > kMaxLen || find_alias(n) || n.find('.') != std::string_view::npos) {
+      out[i] = resolve(ev, n);
+      continue;
+    }
+    next[i] = by_len[n.size()];
+    by_len[n.size()] = i;
+    any_plain = true;
+  }
+  if (!any_plain) return;
+  for (uint32_t s = 0; s < ev.section_count_; ++s) {
+    for (Value c = Value(&ev, ev.sections_[s]).first_child(); c; c = c.next()) {
+      std::string_view key = c.key();
+      if (key.size() > kMaxLen) continue;
+      for (uint32_t i = by_len[key.size()]; i != kNone; i = next[i]) {
+        if (!exact[i] && key == names[i]) exact[i] = c;
+        if (!icase[i] && iequals(key, names[i])) icase[i] = c;
+      }
+    }
+  }
+  for (uint32_t len = 0; len <= kMaxLen; ++len) {
+    for (uint32_t i = by_len[len]; i != kNone; i = next[i]) out[i] = unwrap(exact[i] ? exact[i] : icase[i]);
+  }
 }
 
 std::optional<int64_t> event_time_us(const Event& ev) {

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -29,6 +30,10 @@ enum class Layout { kEvtxDump = 0, kEcs = 1, kFlat = 2 };
 class FieldResolver {
  public:
   static Value resolve(const Event& ev, std::string_view name);
+  // Resolves each names[i] into out[i] exactly as resolve() would, in one pass over the data
+  // sections for the plain names (no alias, no dot): cheaper than a call per name when there
+  // are many. `out` must hold names.size() values.
+  static void resolve_many(const Event& ev, std::span<const std::string_view> names, Value* out);
   static Layout layout(const Event& ev);
   // Walks a dotted path from `from` (`a.b.c`); invalid Value when a step is missing.
   static Value walk(Value from, std::string_view dotted);

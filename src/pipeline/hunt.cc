@@ -154,23 +154,24 @@ std::string value_text(Value v) {
   return std::string(t);
 }
 
-void key_fields(const Event& ev, const sigma::Rule& rule, size_t max,
+// `known[i]` is kKeyFields[i] resolved in `ev` (FieldResolver::resolve_many), once per event.
+void key_fields(const Event& ev, const sigma::Rule& rule, size_t max, const Value* known,
                 std::vector<std::pair<std::string, std::string>>* out) {
-  auto add = [&](std::string_view name) {
+  auto add = [&](std::string_view name, const Value* resolved) {
     if (out->size() >= max) return;
     for (const auto& [k, v] : *out) {
       if (iequals(k, name)) return;
     }
-    Value v = ev.field(name);
+    Value v = resolved ? *resolved : ev.field(name);
     if (!v || v.is_null() || v.is_container()) return;
     std::string text = value_text(v);
     if (text.empty() || text == "-") return;
     out->emplace_back(std::string(name), std::move(text));
   };
-  for (const auto& f : rule.fields) add(f);
-  for (std::string_view f : kKeyFields) add(f);
+  for (const auto& f : rule.fields) add(f, nullptr);
+  for (size_t i = 0; i < std::size(kKeyFields); ++i) add(kKeyFields[i], &known[i]);
   if (out->empty()) {
-    for (const auto& f : rule.detection.fields()) add(f);
+    for (const auto& f : rule.detection.fields()) add(f, nullptr);
   }
 }
 
@@ -201,6 +202,11 @@ class UnitSink : public EventSink {
     w_.matcher->match(ev, &w_.hits);
     if (w_.hits.empty()) return true;
     if (!time_known) t = event_time_us(ev);
+    // What every detection of this event reports alike, looked up once.
+    bool common_known = false;
+    std::string computer, channel, event_id;
+    uint64_t record_id = ref.record_id;
+    Value known[std::size(kKeyFields)];
     for (uint32_t r : w_.hits) {
       const sigma::Rule& rule = rules_.rules()[r];
       if (sel_.correlated[r]) {
@@ -218,16 +224,22 @@ class UnitSink : public EventSink {
       d.time_us = t.value_or(0);
       d.input = input_;
       d.record_index = ref.index;
-      d.record_id = ref.record_id;
-      std::string scratch;
-      if (Value v = ev.field("Computer")) d.computer = value_text(v);
-      if (Value v = ev.field("Channel")) d.channel = value_text(v);
-      if (Value v = ev.field("EventID")) d.event_id = value_text(v);
-      if (d.record_id == 0) {
-        int64_t id;
-        if (Value v = ev.field("EventRecordID"); v && v.as_int(&id) && id > 0) d.record_id = id;
+      if (!common_known) {
+        if (Value v = ev.field("Computer")) computer = value_text(v);
+        if (Value v = ev.field("Channel")) channel = value_text(v);
+        if (Value v = ev.field("EventID")) event_id = value_text(v);
+        if (record_id == 0) {
+          int64_t id;
+          if (Value v = ev.field("EventRecordID"); v && v.as_int(&id) && id > 0) record_id = id;
+        }
+        FieldResolver::resolve_many(ev, kKeyFields, known);
+        common_known = true;
       }
-      key_fields(ev, rule, opt_.max_key_fields, &d.fields);
+      d.record_id = record_id;
+      d.computer = computer;
+      d.channel = channel;
+      d.event_id = event_id;
+      key_fields(ev, rule, opt_.max_key_fields, known, &d.fields);
       out_.detections.push_back(std::move(d));
     }
     return true;
