@@ -47,7 +47,15 @@ constexpr Alias kAliases[] = {
      {"UserID", "", "", ""}},
 };
 
+// Lengths of the alias names, as bits: most field names fail this test and skip the loop.
+constexpr uint64_t alias_lengths() {
+  uint64_t bits = 0;
+  for (const Alias& a : kAliases) bits |= uint64_t{1} << a.sigma.size();
+  return bits;
+}
+
 const Alias* find_alias(std::string_view name) {
+  if (name.size() >= 64 || !((alias_lengths() >> name.size()) & 1)) return nullptr;
   for (const Alias& a : kAliases) {
     if (iequals(a.sigma, name)) return &a;
   }

@@ -25,17 +25,89 @@
 
 #include <hs/hs.h>
 
+#include <unistd.h>
+#include <xxhash.h>
+
 #include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
 
 #include "core/text.h"
 #include "detect/pattern.h"
 
 namespace vigil::sigma {
+namespace {
+
+// The cache file of a literal set: a 128-bit hash of the literals in order and of the
+// vectorscan version (a database only loads into the library that wrote it).
+std::string cache_path(const std::string& dir, const std::vector<std::string>& literals,
+                       const std::vector<uint32_t>& ids) {
+  XXH3_state_t* state = XXH3_createState();
+  if (!state) return {};
+  XXH3_128bits_reset(state);
+  const std::string_view tag = "vigil literal database 1";
+  XXH3_128bits_update(state, tag.data(), tag.size());
+  const std::string_view version = hs_version();
+  XXH3_128bits_update(state, version.data(), version.size());
+  for (uint32_t id : ids) {
+    const uint64_t size = literals[id].size();
+    XXH3_128bits_update(state, &size, sizeof size);
+    XXH3_128bits_update(state, literals[id].data(), literals[id].size());
+  }
+  const XXH128_hash_t h = XXH3_128bits_digest(state);
+  XXH3_freeState(state);
+  char name[40];
+  std::snprintf(name, sizeof name, "%016llx%016llx.hsdb", static_cast<unsigned long long>(h.high64),
+                static_cast<unsigned long long>(h.low64));
+  return (std::filesystem::path(dir) / name).string();
+}
+
+hs_database_t* load_cached(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return nullptr;
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  hs_database_t* db = nullptr;
+  if (hs_deserialize_database(bytes.data(), bytes.size(), &db) != HS_SUCCESS) return nullptr;
+  return db;
+}
+
+// Written under a private name and renamed into place, so a reader never sees half a file.
+void store_cached(const std::string& path, const hs_database_t* db) {
+  char* bytes = nullptr;
+  size_t size = 0;
+  if (hs_serialize_database(db, &bytes, &size) != HS_SUCCESS) return;
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  std::ostringstream tmp_name;
+  tmp_name << path << ".tmp" << ::getpid() << '.' << std::this_thread::get_id();
+  const std::string tmp = tmp_name.str();
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(bytes, static_cast<std::streamsize>(size));
+    if (!out) ec = std::make_error_code(std::errc::io_error);
+  }
+  std::free(bytes);
+  if (!ec) std::filesystem::rename(tmp, path, ec);
+  if (ec) std::filesystem::remove(tmp, ec);
+}
+
+}  // namespace
+
 Result<std::shared_ptr<const LiteralDatabase>> LiteralDatabase::build(const std::vector<std::string>& literals,
-                                                                     const std::vector<uint32_t>& ids) {
+                                                                     const std::vector<uint32_t>& ids,
+                                                                     const std::string& cache_dir) {
   std::shared_ptr<LiteralDatabase> out(new LiteralDatabase());
   out->ids_ = ids;
   if (ids.empty()) return std::shared_ptr<const LiteralDatabase>(out);
+  const std::string cached = cache_dir.empty() ? std::string() : cache_path(cache_dir, literals, ids);
+  if (!cached.empty() && (out->db_ = load_cached(cached)) != nullptr) {
+    out->from_cache_ = true;
+    return std::shared_ptr<const LiteralDatabase>(out);
+  }
   std::vector<const char*> exprs;
   std::vector<size_t> lens;
   std::vector<unsigned> flags, hs_ids;
@@ -54,6 +126,7 @@ Result<std::shared_ptr<const LiteralDatabase>> LiteralDatabase::build(const std:
     if (error) hs_free_compile_error(error);
     return Unsupported("vectorscan refused the literal set: " + why);
   }
+  if (!cached.empty()) store_cached(cached, out->db_);
   return std::shared_ptr<const LiteralDatabase>(out);
 }
 

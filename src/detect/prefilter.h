@@ -24,15 +24,20 @@ namespace vigil::sigma {
 
 class LiteralDatabase {
  public:
-  // Compiles literals[ids[k]] (lower-cased) into one caseless multi-literal database; a match of
-  // literal ids[k] is reported as its position k. Fails only if vectorscan refuses.
+  // Compiles literals[ids[k]] (lower-cased) into one multi-literal database for lower-cased
+  // text; a match of literal ids[k] is reported as its position k. With a `cache_dir`, a
+  // database compiled before for the same literals (and the same vectorscan) is loaded from it
+  // instead, and a new one is saved there; cache trouble only means compiling. Fails only if
+  // vectorscan refuses.
   static Result<std::shared_ptr<const LiteralDatabase>> build(const std::vector<std::string>& literals,
-                                                              const std::vector<uint32_t>& ids);
+                                                              const std::vector<uint32_t>& ids,
+                                                              const std::string& cache_dir = {});
   ~LiteralDatabase();
   LiteralDatabase(const LiteralDatabase&) = delete;
   LiteralDatabase& operator=(const LiteralDatabase&) = delete;
 
   hs_database* db() const { return db_; }
+  bool from_cache() const { return from_cache_; }
   // Position -> literal id.
   const std::vector<uint32_t>& ids() const { return ids_; }
   size_t bytes() const;
@@ -41,6 +46,7 @@ class LiteralDatabase {
   LiteralDatabase() = default;
   hs_database* db_ = nullptr;
   std::vector<uint32_t> ids_;
+  bool from_cache_ = false;
 };
 
 class LiteralScan {

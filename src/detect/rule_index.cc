@@ -27,7 +27,7 @@ bool by_rule(const RuleIndex::Entry& a, const RuleIndex::Entry& b) { return a.ru
 
 }  // namespace
 
-RuleIndex::RuleIndex(const RuleSet& set) {
+RuleIndex::RuleIndex(const RuleSet& set) : cache_dir_(set.literal_cache_dir()) {
   req_ = std::make_unique<Requirements>(set);
   // The lists a log source files a rule in: ungated, Windows-wide, per channel, per event ID.
   const auto& rules = set.rules();
@@ -250,9 +250,10 @@ const LiteralDatabase* RuleIndex::database(const Route& route) const {
   const Database& d = *databases_[route.database];
   std::call_once(d.once, [&] {
     auto started = std::chrono::steady_clock::now();
-    auto db = LiteralDatabase::build(req_->literals(), d.literals);
+    auto db = LiteralDatabase::build(req_->literals(), d.literals, cache_dir_);
     compile_ns_ += std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started).count();
     ++compiled_;
+    if (db.ok() && db.value()->from_cache()) ++cached_;
     if (db.ok()) {
       d.db = std::move(db.value());
     } else {

@@ -69,8 +69,10 @@ class RuleIndex {
   Status compile_all() const;
   // Literal count of each database, and whether it is compiled yet (for statistics).
   std::vector<std::pair<size_t, bool>> database_sizes() const;
-  // Databases compiled so far, and the thread time spent compiling them.
+  // Databases made so far (compiled or loaded from the cache), how many came from the cache
+  // (LoadOptions::literal_cache_dir), and the time spent making them.
   size_t compiled_count() const { return compiled_.load(); }
+  size_t cached_count() const { return cached_.load(); }
   double compile_seconds() const { return compile_ns_.load() / 1e9; }
 
  private:
@@ -109,7 +111,8 @@ class RuleIndex {
   std::unordered_map<std::string, Family, Hash, std::equal_to<>> channels_;
   Family windows_other_;  // Windows channels no rule names
   Family non_windows_;
-  mutable std::atomic<size_t> compiled_{0};
+  std::string cache_dir_;
+  mutable std::atomic<size_t> compiled_{0}, cached_{0};
   mutable std::atomic<uint64_t> compile_ns_{0};
 };
 
