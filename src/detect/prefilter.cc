@@ -172,7 +172,6 @@ int LiteralScan::on_match(unsigned position, unsigned long long, unsigned long l
 }
 
 void LiteralScan::note_container(uint64_t key_hash) {
-  if (!req_.unsafe_keys(layout_).contains(key_hash)) return;
   const std::vector<uint32_t>* classes = req_.unsafe_classes(layout_, key_hash);
   if (!classes) return;
   for (uint32_t c : *classes) {
@@ -199,6 +198,7 @@ void LiteralScan::gather(const Event& ev, const KeySet* keys) {
   used_ = 0;
   stack_.clear();
   const bool scan_xmlns = req_.scan_xmlns();
+  const KeySet& unsafe = req_.unsafe_keys(layout_);
   const size_t n = ev.node_count();
   stack_.push_back({ev.node(0).count, false, {}});
   for (size_t i = 1; i < n; ++i) {
@@ -206,23 +206,27 @@ void LiteralScan::gather(const Event& ev, const KeySet* keys) {
     Frame& parent = stack_.back();
     if (parent.remaining > 0) --parent.remaining;
     const Node& node = ev.node(static_cast<uint32_t>(i));
-    Reach reach = parent.reach;
-    if (!parent.array) {
-      reach.key = KeySet::hash(node.key);
-      reach.also = reach.key == kTextHash && node.key == "#text" ? parent.reach.key : 0;
-    }
+    auto reach_of = [&] {
+      if (parent.array) return parent.reach;
+      Reach r;
+      r.key = KeySet::hash(node.key);
+      r.also = r.key == kTextHash && node.key == "#text" ? parent.reach.key : 0;
+      return r;
+    };
     if (node.kind == Kind::kObject || node.kind == Kind::kArray) {
+      const Reach reach = reach_of();
       // Matched as JSON text: an array element that is a container, and an object a field stops
       // at — not one unwrap() moves past to its #text (but a #text object itself is text).
       // An array is not: its elements are matched one by one.
-      if (parent.array || (node.kind == Kind::kObject && (node.key == "#text" || !has_text(ev, i)))) {
+      if (reach.in(unsafe) &&
+          (parent.array || (node.kind == Kind::kObject && (node.key == "#text" || !has_text(ev, i))))) {
         note_container(reach);
       }
       if (node.count > 0) stack_.push_back({node.count, node.kind == Kind::kArray, reach});
       continue;
     }
     if (node.kind == Kind::kNull || (node.kind == Kind::kString && node.str.empty())) continue;
-    if (keys ? !reach.in(*keys) : (!scan_xmlns && node.key == "xmlns")) continue;
+    if (keys ? !reach_of().in(*keys) : (!scan_xmlns && node.key == "xmlns")) continue;
     char buf[24];
     switch (node.kind) {
       case Kind::kString:

@@ -73,6 +73,7 @@ class RequirementBuilder {
     }
     // The rule set's literals keep their ids (ValueTest::literal); regex atoms join them.
     for (const std::string& lit : rules_.literals()) literal_of(lit);
+    r_->worth_scanning_.assign(r_->literals_.size(), 0);
     r_->nodes_.push_back({Node::kTrue, 0, 0});   // node 0: TRUE
     r_->nodes_.push_back({Node::kFalse, 0, 0});  // node 1: FALSE
     for (const Rule& rule : rules) {
@@ -90,7 +91,9 @@ class RequirementBuilder {
           for (const auto& branch : sel.branches) {
             for (const FieldTest& t : branch) {
               for (const ValueTest& v : t.values) {
-                if (v.literal != kNoLiteral) lits.push_back(v.literal);
+                if (v.literal == kNoLiteral) continue;
+                lits.push_back(v.literal);
+                if (v.kind == ValueTest::kRegex) r_->worth_scanning_[v.literal] = 1;
               }
               if (t.field.empty()) {
                 rule_keywords_ = true;

@@ -77,6 +77,11 @@ class Requirements {
   // Appends the id of every literal the rule's requirement names or its value tests skip by
   // (ValueTest::literal): a scan for the rule must look for all of them.
   void literals_of(uint32_t rule, std::vector<uint32_t>* out) const;
+  // True for a literal that spares a regex run wherever it is absent (a regex value test's
+  // ValueTest::literal): worth scanning for even where it triggers nothing.
+  bool worth_scanning(uint32_t literal) const {
+    return literal < worth_scanning_.size() && worth_scanning_[literal] != 0;
+  }
   // Human-readable requirement of a rule (tests and debugging).
   std::string describe(uint32_t rule) const;
 
@@ -123,6 +128,7 @@ class Requirements {
   std::vector<uint32_t> rule_literals_, rule_literal_first_;  // per rule, see literals_of
   std::vector<std::string> literals_;
   std::vector<int> literal_scores_;
+  std::vector<uint8_t> worth_scanning_;  // per literal, see worth_scanning()
   std::vector<std::string> class_names_;
   std::vector<std::vector<uint32_t>> class_fields_;
   static constexpr int kLayouts = 3;

@@ -161,7 +161,8 @@ void RuleIndex::share_databases() {
   // A literal that triggers no rule anywhere only confirms a requirement or lets a value test of
   // a woken rule be skipped: on the EVTX samples, leaving those out of the scans (a third of the
   // literals) costs less in confirming than it saves in scanning and compiling. The literals of
-  // rules tried on every event stay: they skip work on every event.
+  // rules tried on every event stay: they skip work on every event; so do those that spare a
+  // regex run.
   unscanned_.assign(req_->literals().size(), 0);
   {
     std::vector<uint8_t> trigger(req_->literals().size(), 0);
@@ -172,7 +173,7 @@ void RuleIndex::share_databases() {
       for (uint32_t lit : p.always_literals) trigger[lit] = 1;
     }
     for (uint32_t lit = 0; lit < unscanned_.size(); ++lit) {
-      unscanned_[lit] = !trigger[lit];
+      unscanned_[lit] = !trigger[lit] && !req_->worth_scanning(lit);
     }
     for (Pending& p : pending_) {
       std::erase_if(p.literals, [&](uint32_t lit) { return unscanned_[lit] != 0; });
