@@ -208,15 +208,20 @@ Value FieldResolver::resolve(const Event& ev, std::string_view name) {
     if (Value v = walk(root, name)) return unwrap(v);
     if (Value v = lookup_key(root, name)) return unwrap(v);
   }
+  // One pass over the sections for both rules: the first exact key wins at once (none can come
+  // before it); otherwise the first case-insensitive one.
+  uint32_t folded = 0;
   for (uint32_t i = 0; i < ev.section_count_; ++i) {
-    Value sec(&ev, ev.sections_[i]);
-    if (Value v = sec.get(name)) return unwrap(v);
+    const uint32_t sec = ev.sections_[i];
+    if (ev.node(sec).count == 0) continue;
+    for (uint32_t c = sec + 1; c != 0; c = ev.node(c).next) {
+      std::string_view key = ev.node(c).key;
+      if (key.size() != name.size()) continue;
+      if (key == name) return unwrap(Value(&ev, c));
+      if (folded == 0 && iequals(key, name)) folded = c;
+    }
   }
-  for (uint32_t i = 0; i < ev.section_count_; ++i) {
-    Value sec(&ev, ev.sections_[i]);
-    if (Value v = sec.get_icase(name)) return unwrap(v);
-  }
-  return {};
+  return folded ? unwrap(Value(&ev, folded)) : Value();
 }
 
 void FieldResolver::resolve_many(const Event& ev, std::span<const std::string_view> names, Value* out) {
@@ -241,12 +246,14 @@ void FieldResolver::resolve_many(const Event& ev, std::span<const std::string_vi
   }
   if (!any_plain) return;
   for (uint32_t s = 0; s < ev.section_count_; ++s) {
-    for (Value c = Value(&ev, ev.sections_[s]).first_child(); c; c = c.next()) {
-      std::string_view key = c.key();
+    const uint32_t sec = ev.sections_[s];
+    if (ev.node(sec).count == 0) continue;
+    for (uint32_t c = sec + 1; c != 0; c = ev.node(c).next) {
+      std::string_view key = ev.node(c).key;
       if (key.size() > kMaxLen) continue;
       for (uint32_t i = by_len[key.size()]; i != kNone; i = next[i]) {
-        if (!exact[i] && key == names[i]) exact[i] = c;
-        if (!icase[i] && iequals(key, names[i])) icase[i] = c;
+        if (!exact[i] && key == names[i]) exact[i] = Value(&ev, c);
+        if (!icase[i] && iequals(key, names[i])) icase[i] = Value(&ev, c);
       }
     }
   }
