@@ -1,7 +1,7 @@
-// Prefilter: vectorscan databases of requirement literals (caseless, each reported at most once
-// per scan) and the per-event scan that tells which literals occur in an event's values.
-// A LiteralDatabase is immutable and shared by all threads; a LiteralScan (scratch space, the
-// event's text, hit stamps) belongs to one thread.
+// Prefilter: vectorscan databases of requirement literals, and the per-event scan that tells
+// which literals occur (ASCII case-insensitively) in an event's values. A LiteralDatabase is
+// immutable and shared by all threads; a LiteralScan (scratch space, the event's text, hit
+// stamps) belongs to one thread.
 #pragma once
 
 #include <algorithm>
