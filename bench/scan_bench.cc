@@ -13,7 +13,9 @@
 // (getrusage ru_maxrss) is its own; the child reports wall time and CPU time. Figures: events/s
 // (wall), events per CPU-second (per core), MB/s of file bytes (1 MB = 10^6 bytes), detections,
 // peak RSS, and the ratio full / decode-only.
-// Usage: scan_bench [target_MB=1000] [threads=all]
+// On a shared machine run times swing; with `repeat` > 1 every run is made that many times and
+// the one with the least CPU time is shown.
+// Usage: scan_bench [target_MB=1000] [threads=all] [repeat=1]
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -71,8 +73,8 @@ double cpu_seconds() {
 }
 
 // Runs one hunt in a child process; the parent gets its figures through a pipe.
-Figures run_in_child(const vigil::sigma::RuleSet& rules, const std::string& dir, size_t threads,
-                     bool write_jsonl) {
+Figures run_once(const vigil::sigma::RuleSet& rules, const std::string& dir, size_t threads,
+                 bool write_jsonl) {
   int fds[2];
   Figures f;
   if (pipe(fds) != 0) return f;
@@ -123,6 +125,18 @@ Figures run_in_child(const vigil::sigma::RuleSet& rules, const std::string& dir,
   return f;
 }
 
+int g_repeat = 1;
+
+Figures run_in_child(const vigil::sigma::RuleSet& rules, const std::string& dir, size_t threads,
+                     bool write_jsonl) {
+  Figures best;
+  for (int k = 0; k < g_repeat; ++k) {
+    Figures f = run_once(rules, dir, threads, write_jsonl);
+    if (f.ok && (!best.ok || f.cpu < best.cpu)) best = f;
+  }
+  return best;
+}
+
 void print_row(const char* what, size_t threads, const Figures& f) {
   if (!f.ok) {
     std::printf("%-12s %3zu  failed\n", what, threads);
@@ -144,6 +158,7 @@ int main(int argc, char** argv) {
   const double target_mb = argc > 1 ? std::atof(argv[1]) : 1000;
   const size_t all = std::max(1u, std::thread::hardware_concurrency());
   const size_t threads = argc > 2 ? static_cast<size_t>(std::atoi(argv[2])) : all;
+  g_repeat = std::max(1, argc > 3 ? std::atoi(argv[3]) : 1);
   const fs::path shared = VIGIL_SHARED_DIR;
   const fs::path evtx_root = shared / "data" / "evtx";
   const fs::path sigma = shared / "data" / "sigma";
@@ -221,10 +236,10 @@ int main(int argc, char** argv) {
       fs::copy_file(files[i], sub / (std::to_string(i) + ".evtx"));
     }
   }
-  std::printf("scan_bench: %zu .evtx files (%.1f MB) copied %d times = %.1f MB; %zu cores\n"
+  std::printf("scan_bench: %zu .evtx files (%.1f MB) copied %d times = %.1f MB; %zu cores; best of %d\n"
               "rules: %zu loaded (%zu refused) in %.2f s, RSS after loading %.1f MB (inherited by every "
               "run below); index + prefilter build %.2f s (inside each full-scan run)\n",
-              files.size(), corpus / 1e6, copies, copies * corpus / 1e6, all, report.loaded,
+              files.size(), corpus / 1e6, copies, copies * corpus / 1e6, all, g_repeat, report.loaded,
               report.refused.size(), load_s, loaded_rss_kb / 1024.0, index_s);
   std::printf("literal-database cache for the warm runs: every database compiled and saved in %.2f s\n",
               fill_s);
