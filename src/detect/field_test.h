@@ -90,7 +90,11 @@ struct Cidr {
   uint8_t addr[16] = {};
   int prefix = 0;
   bool contains(std::string_view ip) const;
+  // The same for an address already parsed (parse_ip).
+  bool contains(bool ip_v6, const uint8_t ip[16]) const;
 };
+// Parses an IPv4 or IPv6 address (surrounding spaces and an IPv6 zone are ignored).
+bool parse_ip(std::string_view text, bool* v6, uint8_t out[16]);
 // Parses "10.0.0.0/8", "fe80::/10" or a bare address (full-length prefix).
 bool parse_cidr(std::string_view text, Cidr* out);
 
