@@ -20,9 +20,12 @@
 // update is not news). And an episode starting at a time of day at which the key started on an
 // earlier day is a scheduled job: its surprise is halved and the episode is marked periodic.
 //
-// Bursts are the other departure from self: inside an episode, once the alert count passes
-// both a floor and a multiple of what the key's usual rate predicts for the episode's length,
-// the episode is reported as a burst (again at every further eightfold growth).
+// Bursts are the other departure from self: a key firing, within one ten-minute window, both a
+// floor of alerts and a multiple of its usual peak for such a window (a decayed maximum, with a
+// prior peak of ten so a new key needs a hundred). Comparing against the key's own peaks rather
+// than its average keeps keys that always come in batches, and steady streams, from bursting.
+// While the baseline is young every peak is unknown, so a burst's surprise is weighted by how
+// long the stream has been watched.
 #include "triage/baseline.h"
 
 #include <algorithm>
@@ -38,9 +41,8 @@ constexpr double kUsPerHour = 3600.0 * 1e6;
 constexpr int64_t kUsPerDay = 86400LL * 1000000;
 constexpr double kMinProbability = 1e-9;
 constexpr double kMaxBurstSurprise = 8;
-// The shortest span over which a burst's expected count is computed (a burst of a thousand
-// alerts in one second is measured against ten minutes of habit, not one second).
-constexpr double kMinBurstSpanHours = 10.0 / 60;
+// The peak assumed for a key with no history when judging bursts.
+constexpr double kPriorPeak = 10;
 
 uint64_t mix(uint64_t x) {
   x ^= x >> 33;
@@ -188,15 +190,11 @@ Observation Baseline::observe(uint32_t signature, uint32_t entity, int64_t t) {
       obs.surprise *= 0.5;
       k.periodic_starts++;
     }
-    // The rate the key kept before this episode, for burst detection.
-    double alerts_before = decayed(k.alert_mass, k.alert_mass_us, t, memory_us_);
-    k.base_rate = (alerts_before + opts_.prior_episodes) / effective_hours(t);
     k.episode_mass = decayed(k.episode_mass, k.mass_us, t, memory_us_) + 1;
     k.mass_us = t;
     k.episodes++;
     k.episode_alerts = 0;
     k.episode_start_us = t;
-    k.next_burst_alerts = opts_.burst_min_alerts;
     k.recent_starts[k.recent_next] = t;
     k.recent_next = static_cast<uint8_t>((k.recent_next + 1) % KeyStats::kRecentStarts);
     if (key_new) k.first_us = t;
@@ -211,26 +209,29 @@ Observation Baseline::observe(uint32_t signature, uint32_t entity, int64_t t) {
   k.alerts++;
   k.episode_alerts++;
   k.last_us = t;
-  // The alert mass is folded lazily: decay only when time moved, then add one.
-  if (t != k.alert_mass_us) {
-    k.alert_mass = decayed(k.alert_mass, k.alert_mass_us, t, memory_us_);
-    k.alert_mass_us = t;
-  }
-  k.alert_mass += 1;
 
-  if (!obs.new_episode && k.episode_alerts >= k.next_burst_alerts) {
-    double span_hours =
-        std::max(static_cast<double>(t - k.episode_start_us) / kUsPerHour, kMinBurstSpanHours);
-    double expected = k.base_rate * span_hours + 1;
-    double ratio = k.episode_alerts / expected;
+  int64_t window = t / opts_.burst_window_us;
+  if (window != k.window) {
+    if (k.window >= 0) {
+      double peak = decayed(k.peak, k.peak_us, t, memory_us_);
+      k.peak = std::max(peak, static_cast<double>(k.window_alerts));
+      k.peak_us = t;
+    }
+    k.window = window;
+    k.window_alerts = 0;
+    k.window_burst = false;
+  }
+  k.window_alerts++;
+  if (!k.window_burst && k.window_alerts >= opts_.burst_min_alerts) {
+    double usual = std::max(decayed(k.peak, k.peak_us, t, memory_us_), kPriorPeak);
+    double ratio = k.window_alerts / usual;
     if (ratio >= opts_.burst_factor) {
+      k.window_burst = true;
+      double hours = static_cast<double>(t - start_us_) / kUsPerHour;
+      double maturity = 1 - std::exp(-hours / opts_.burst_maturity_hours);
       obs.novelty = Novelty::kBurst;
       obs.burst_ratio = ratio;
-      obs.surprise = std::min(kMaxBurstSurprise, std::log(ratio));
-      k.next_burst_alerts = k.episode_alerts * 8;
-    } else {
-      // Not yet a burst at this size: look again when the episode has grown by half.
-      k.next_burst_alerts = k.episode_alerts + std::max<uint32_t>(k.episode_alerts / 2, 1);
+      obs.surprise = std::min(kMaxBurstSurprise, std::log(ratio)) * maturity;
     }
   }
   return obs;

@@ -19,10 +19,13 @@ struct BaselineOptions {
   // Share of a pair's surprise kept when the signature as a whole is equally surprising; the rest
   // comes from the signature across all entities (a signature common elsewhere is less alarming).
   double pair_weight = 0.5;
-  // A burst: an episode of at least `burst_min_alerts` alerts and `burst_factor` times the key's
-  // usual rate over the episode's duration.
+  // A burst: at least `burst_min_alerts` alerts of a key within one `burst_window_us` and
+  // `burst_factor` times the key's usual peak for such a window. Bursts count fully only once
+  // the baseline has watched for a while (weight 1 - exp(-hours / burst_maturity_hours)).
   uint32_t burst_min_alerts = 100;
   double burst_factor = 8;
+  int64_t burst_window_us = 10 * 60LL * 1000000;
+  double burst_maturity_hours = 12;
   // An episode that starts within this of a time of day at which the key started an episode on
   // an earlier day is periodic (a daily job).
   int64_t periodic_tolerance_us = 10LL * 60 * 1000000;
@@ -59,10 +62,11 @@ struct KeyStats {
   int64_t episode_start_us = 0;
   double episode_mass = 0;        // decayed episode count, as of mass_us
   int64_t mass_us = 0;
-  double alert_mass = 0;          // decayed alert count, as of alert_mass_us
-  int64_t alert_mass_us = 0;
-  double base_rate = 0;           // expected alerts per hour, fixed when the episode started
-  uint32_t next_burst_alerts = 0; // episode size at which the next burst is reported
+  int64_t window = -1;            // index of the current burst window (time / burst_window_us)
+  uint32_t window_alerts = 0;     // alerts in it
+  bool window_burst = false;      // a burst was reported in it
+  double peak = 0;                // decayed largest count of a past window, as of peak_us
+  int64_t peak_us = 0;
   static constexpr int kRecentStarts = 6;
   int64_t recent_starts[kRecentStarts] = {};  // ring of the latest episode start times
   uint8_t recent_next = 0;

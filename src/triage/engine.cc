@@ -361,7 +361,7 @@ void Engine::add(const PreparedAlert& a) {
     }
     struct Candidate {
       uint32_t root;
-      bool by_entity;
+      bool by_entity;  // a shared entity anomalous there recently: advances the core clock
       std::string why;
     };
     std::vector<Candidate> cands;
@@ -389,7 +389,6 @@ void Engine::add(const PreparedAlert& a) {
         int lowest = inc.tactics ? __builtin_ctz(inc.tactics) : kTacticCount;
         int highest_new = sig.tactics ? 31 - __builtin_clz(sig.tactics) : -1;
         if (highest_new > lowest && t - inc.last_us <= o.chain_window_us) {
-          c.by_entity = true;
           c.why = "later attack stage (" +
                   std::string(tactic_name(static_cast<Tactic>(highest_new))) + ") on shared " +
                   std::string(m.strings.str(ec.entity));
