@@ -40,6 +40,8 @@ const Setter kSetters[] = {
     {"burst_maturity_h", [](EngineOptions& o, double v) { o.baseline.burst_maturity_hours = v; }},
     {"periodic_tolerance_min", [](EngineOptions& o, double v) { o.baseline.periodic_tolerance_us = minutes_us(v); }},
     {"novelty_floor", [](EngineOptions& o, double v) { o.score.novelty_floor = v; }},
+    {"novelty_per_signature", [](EngineOptions& o, double v) { o.score.novelty_per_signature = v != 0; }},
+    {"spread_min_surprise", [](EngineOptions& o, double v) { o.score.spread_min_surprise = v; }},
     {"spread_per_host", [](EngineOptions& o, double v) { o.score.spread_per_host = v; }},
     {"spread_host_cap", [](EngineOptions& o, double v) { o.score.spread_host_cap = static_cast<int>(v); }},
     {"per_extra_sensor", [](EngineOptions& o, double v) { o.score.per_extra_sensor = v; }},

@@ -10,9 +10,12 @@
 namespace vigil::triage {
 
 struct ScoreOptions {
-  // Each alert type counts by how far its surprise (nats) rises above this floor.
+  // Each signature counts by how far its surprise (nats, on its most surprising host) rises
+  // above this floor; with novelty_per_signature off, each alert type (signature on a host).
   double novelty_floor = 2.0;
-  double spread_per_host = 0.5;      // per host beyond the first
+  bool novelty_per_signature = true;
+  double spread_per_host = 0.5;      // per host beyond the first that carried evidence...
+  double spread_min_surprise = 3.0;  // ...a surprise at least this high
   int spread_host_cap = 6;
   double per_extra_sensor = 1.0;     // per independent sensor beyond the first
   double per_chain_step = 1.5;       // per kill-chain transition among the tactics
@@ -20,12 +23,12 @@ struct ScoreOptions {
   double burst_cap = 3;
   double severity_weight = 2;        // at severity 100; nothing at 50 or below
   double confirmed_bonus = 5;        // an alert type an analyst confirmed malicious before
-  double surface_threshold = 8;      // surfaced at or above this score
+  double surface_threshold = 3;      // surfaced at or above this score
 };
 
 struct ScoreInput {
-  std::vector<double> surprises;  // one per alert type (signature on host) in the incident
-  int hosts = 0;
+  std::vector<double> surprises;  // one per signature (or alert type) in the incident
+  int hosts = 0;                  // hosts that carried evidence
   int sensors = 0;
   TacticSet tactics = 0;
   double max_burst_ratio = 0;

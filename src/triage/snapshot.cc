@@ -68,14 +68,30 @@ Snapshot Engine::snapshot(bool with_alerts, bool with_routine) const {
     fill_entities(m.strings, st.seen, inc);
     ScoreInput in;
     std::vector<uint32_t> sensors;
+    // Evidence per signature (its most surprising host) and the hosts that carried evidence.
+    std::vector<std::pair<uint32_t, double>> by_signature;
+    std::vector<uint32_t> evidence_hosts;
     for (const KeyEntry& e : st.keys) {
       AlertGroup g = group_of(e.key, e.count, e.first_us, e.last_us);
       g.surprise = e.surprise;
       g.novelty = e.novelty == Novelty::kNone ? "" : novelty_name(e.novelty);
       if (e.periodic && g.novelty == "rare return") g.novelty = "";
       inc.groups.push_back(std::move(g));
-      in.surprises.push_back(e.surprise);
-      const SignatureInfo& sig = m.signatures[m.baseline.key(e.key).signature];
+      const KeyStats& ks = m.baseline.key(e.key);
+      auto it = std::find_if(by_signature.begin(), by_signature.end(),
+                             [&](const auto& p) { return p.first == ks.signature; });
+      if (!so.novelty_per_signature) {
+        in.surprises.push_back(e.surprise);
+      } else if (it == by_signature.end()) {
+        by_signature.emplace_back(ks.signature, e.surprise);
+      } else {
+        it->second = std::max<double>(it->second, e.surprise);
+      }
+      if (e.surprise >= so.spread_min_surprise &&
+          std::find(evidence_hosts.begin(), evidence_hosts.end(), ks.entity) == evidence_hosts.end()) {
+        evidence_hosts.push_back(ks.entity);
+      }
+      const SignatureInfo& sig = m.signatures[ks.signature];
       if (std::find(sensors.begin(), sensors.end(), sig.sensor) == sensors.end()) {
         sensors.push_back(sig.sensor);
       }
@@ -91,8 +107,8 @@ Snapshot Engine::snapshot(bool with_alerts, bool with_routine) const {
       if (a.surprise != b.surprise) return a.surprise > b.surprise;
       return a.count > b.count;
     });
-    in.hosts = static_cast<int>(st.seen.values[static_cast<int>(EntityKind::kHost)].size() +
-                                st.seen.more[static_cast<int>(EntityKind::kHost)]);
+    for (const auto& [signature, surprise] : by_signature) in.surprises.push_back(surprise);
+    in.hosts = static_cast<int>(evidence_hosts.size());
     in.sensors = static_cast<int>(sensors.size());
     in.tactics = st.tactics;
     in.max_burst_ratio = st.max_burst;
