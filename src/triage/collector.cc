@@ -38,9 +38,16 @@ void AlertCollector::note(std::string text) {
 
 void AlertCollector::end_input(uint64_t record_slots) { base_ += record_slots; }
 
+void AlertCollector::move_into(AlertCollector& other) {
+  other.alerts_.insert(other.alerts_.end(), alerts_.begin(), alerts_.end());
+  alerts_.clear();
+}
+
 void AlertCollector::feed() {
-  std::stable_sort(alerts_.begin(), alerts_.end(),
-                   [](const PreparedAlert& a, const PreparedAlert& b) { return a.time_us < b.time_us; });
+  // Time, then input record number: the order the alerts were written in breaks ties.
+  std::sort(alerts_.begin(), alerts_.end(), [](const PreparedAlert& a, const PreparedAlert& b) {
+    return a.time_us != b.time_us ? a.time_us < b.time_us : a.record < b.record;
+  });
   for (const PreparedAlert& a : alerts_) engine_.add(a);
   fed_ += alerts_.size();
   alerts_.clear();

@@ -28,6 +28,8 @@ class AlertCollector : public EventSink {
   // Feeds everything collected to the engine, ordered by time (ties keep input order), and
   // forgets it.
   void feed();
+  // Hands everything collected so far to `other` (same engine), to be fed with its alerts.
+  void move_into(AlertCollector& other);
 
   uint64_t alerts() const { return alerts_.size() + fed_; }
   uint64_t skipped() const { return skipped_; }     // records that are not alerts

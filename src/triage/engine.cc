@@ -270,6 +270,21 @@ void Engine::add(const PreparedAlert& a) {
   }
   m.now_us = t;
   ++alerts_;
+  auto bucket = static_cast<size_t>((t - m.first_us) / m.bucket_us);
+  while (bucket >= Impl::kMaxBuckets) {
+    for (size_t b = 0; b < m.volume.size(); ++b) {
+      if (b % 2 == 0) {
+        m.volume[b / 2] = m.volume[b];
+      } else {
+        m.volume[b / 2] += m.volume[b];
+      }
+    }
+    m.volume.resize((m.volume.size() + 1) / 2);
+    m.bucket_us *= 2;
+    bucket = static_cast<size_t>((t - m.first_us) / m.bucket_us);
+  }
+  if (bucket >= m.volume.size()) m.volume.resize(bucket + 1, 0);
+  m.volume[bucket]++;
   const SignatureInfo& sig = m.signatures[a.signature];
   uint32_t host = a.entities[static_cast<int>(EntityKind::kHost)];
   uint32_t entity = m.primary_entity(a);

@@ -106,6 +106,10 @@ struct Engine::Impl {
   size_t entity_signature_count = 0;
   int64_t now_us = 0;
   int64_t first_us = 0;
+  // Alert volume: hourly buckets from first_us, widened by doubling past kMaxBuckets.
+  static constexpr size_t kMaxBuckets = 2048;
+  int64_t bucket_us = 3600LL * 1000000;
+  std::vector<uint64_t> volume;
   bool started = false;
 
   explicit Impl(const EngineOptions& o) : baseline(o.baseline) {}

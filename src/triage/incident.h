@@ -61,8 +61,16 @@ struct Incident {
   bool is_routine_group = false;    // one signature on one host (RTN-/SUP-), not a correlation
 };
 
+// Alert volume over time, for timelines: counts[i] alerts in [start_us + i*bucket_us, +bucket_us).
+struct Volume {
+  int64_t start_us = 0;
+  int64_t bucket_us = 0;
+  std::vector<uint64_t> counts;
+};
+
 struct Snapshot {
   uint64_t alerts = 0;
+  Volume volume;
   uint64_t surfaced_alerts = 0;
   size_t surfaced = 0;
   size_t auto_closed = 0;

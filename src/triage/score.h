@@ -17,7 +17,7 @@ struct ScoreOptions {
   double spread_per_host = 0.5;      // per host beyond the first that carried evidence...
   double spread_min_surprise = 3.0;  // ...a surprise at least this high
   int spread_host_cap = 6;
-  double per_extra_sensor = 1.0;     // per independent sensor beyond the first
+  double per_extra_sensor = 1.0;     // per sensor beyond the first that carried evidence
   double per_chain_step = 1.5;       // per kill-chain transition among the tactics
   double burst_weight = 0.5;         // times ln(burst ratio)
   double burst_cap = 3;
@@ -29,7 +29,7 @@ struct ScoreOptions {
 struct ScoreInput {
   std::vector<double> surprises;  // one per signature (or alert type) in the incident
   int hosts = 0;                  // hosts that carried evidence
-  int sensors = 0;
+  int sensors = 0;                // sensors that carried evidence
   TacticSet tactics = 0;
   double max_burst_ratio = 0;
   int max_severity = -1;

@@ -37,6 +37,9 @@ Snapshot Engine::snapshot(bool with_alerts, bool with_routine) const {
   snap.alerts = alerts_;
   snap.first_us = m.first_us;
   snap.last_us = m.now_us;
+  snap.volume.start_us = m.first_us;
+  snap.volume.bucket_us = m.bucket_us;
+  snap.volume.counts = m.volume;
   const ScoreOptions& so = opts_.score;
 
   auto group_of = [&](uint32_t key, uint64_t count, int64_t first, int64_t last) {
@@ -92,7 +95,8 @@ Snapshot Engine::snapshot(bool with_alerts, bool with_routine) const {
         evidence_hosts.push_back(ks.entity);
       }
       const SignatureInfo& sig = m.signatures[ks.signature];
-      if (std::find(sensors.begin(), sensors.end(), sig.sensor) == sensors.end()) {
+      if (e.surprise >= so.spread_min_surprise &&
+          std::find(sensors.begin(), sensors.end(), sig.sensor) == sensors.end()) {
         sensors.push_back(sig.sensor);
       }
       for (uint32_t tech : sig.techniques) {
