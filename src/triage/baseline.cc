@@ -22,7 +22,8 @@
 //
 // Bursts are the other departure from self: a key firing, within one ten-minute window, both a
 // floor of alerts and a multiple of its usual peak for such a window (a decayed maximum, with a
-// prior peak of ten so a new key needs a hundred). Comparing against the key's own peaks rather
+// prior peak of ten so a new key needs a hundred), reported again at every doubling so a growing
+// burst grows more surprising. Comparing against the key's own peaks rather
 // than its average keeps keys that always come in batches, and steady streams, from bursting.
 // While the baseline is young every peak is unknown, so a burst's surprise is weighted by how
 // long the stream has been watched.
@@ -219,14 +220,15 @@ Observation Baseline::observe(uint32_t signature, uint32_t entity, int64_t t) {
     }
     k.window = window;
     k.window_alerts = 0;
-    k.window_burst = false;
+    k.next_burst = opts_.burst_min_alerts;
+    obs.window_start = true;
   }
   k.window_alerts++;
-  if (!k.window_burst && k.window_alerts >= opts_.burst_min_alerts) {
+  if (k.window_alerts >= k.next_burst) {
     double usual = std::max(decayed(k.peak, k.peak_us, t, memory_us_), kPriorPeak);
     double ratio = k.window_alerts / usual;
+    k.next_burst = k.window_alerts * 2;
     if (ratio >= opts_.burst_factor) {
-      k.window_burst = true;
       double hours = static_cast<double>(t - start_us_) / kUsPerHour;
       double maturity = 1 - std::exp(-hours / opts_.burst_maturity_hours);
       obs.novelty = Novelty::kBurst;

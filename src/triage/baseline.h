@@ -20,7 +20,8 @@ struct BaselineOptions {
   // comes from the signature across all entities (a signature common elsewhere is less alarming).
   double pair_weight = 0.5;
   // A burst: at least `burst_min_alerts` alerts of a key within one `burst_window_us` and
-  // `burst_factor` times the key's usual peak for such a window. Bursts count fully only once
+  // `burst_factor` times the key's usual peak for such a window; reported again each time the
+  // window's count doubles, so a growing burst grows more surprising. Bursts count fully only once
   // the baseline has watched for a while (weight 1 - exp(-hours / burst_maturity_hours)).
   uint32_t burst_min_alerts = 100;
   double burst_factor = 8;
@@ -46,7 +47,8 @@ struct Observation {
   bool periodic = false;      // the new episode recurs at a time of day seen on an earlier day
   Novelty novelty = Novelty::kNone;
   double surprise = 0;        // nats; how unlikely this episode start (or burst) was
-  double burst_ratio = 0;     // alerts in the episode / expected, when novelty == kBurst
+  double burst_ratio = 0;     // alerts in the window / the key's usual peak, when kBurst
+  bool window_start = false;  // this alert opened a new burst window for its key
 };
 
 // Per-key statistics, readable by the engine and the reports.
@@ -64,7 +66,7 @@ struct KeyStats {
   int64_t mass_us = 0;
   int64_t window = -1;            // index of the current burst window (time / burst_window_us)
   uint32_t window_alerts = 0;     // alerts in it
-  bool window_burst = false;      // a burst was reported in it
+  uint32_t next_burst = 0;        // window count at which a burst is (again) reported
   double peak = 0;                // decayed largest count of a past window, as of peak_us
   int64_t peak_us = 0;
   static constexpr int kRecentStarts = 6;

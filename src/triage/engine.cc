@@ -296,6 +296,11 @@ void Engine::add(const PreparedAlert& a) {
     m.key_slot.resize(n, 0);
     m.key_routine.resize(n, kNone);
     m.key_suppressed.resize(n, kNone);
+    m.key_window_mark.resize(n, 0);
+  }
+  if (obs.window_start) {
+    uint32_t g = m.key_routine[key];
+    m.key_window_mark[key] = g == kNone ? 0 : static_cast<uint32_t>(m.groups[g].records.size());
   }
   if (obs.new_episode) m.key_incident[key] = kNone;
 
@@ -501,8 +506,20 @@ void Engine::add(const PreparedAlert& a) {
           }
         }
       }
-      if (m.key_incident[key] != root || inc.keys[m.key_slot[key]].surprise < s) add_heat(inc, s, t, o);
+      bool attaching = m.key_incident[key] != root;
+      if (attaching || inc.keys[m.key_slot[key]].surprise < s) add_heat(inc, s, t, o);
       add_to_incident(root, s, true);
+      if (attaching && obs.novelty == Novelty::kBurst && m.key_routine[key] != kNone) {
+        // The burst began before it was recognised: its earlier alerts in this window were
+        // filed as routine; they belong to the incident.
+        RoutineGroup& g = m.groups[m.key_routine[key]];
+        size_t mark = std::min<size_t>(m.key_window_mark[key], g.records.size());
+        size_t moved = g.records.size() - mark;
+        inc.records.insert(inc.records.end(), g.records.begin() + static_cast<ptrdiff_t>(mark), g.records.end());
+        g.records.resize(mark);
+        g.count -= moved;
+        inc.keys[m.key_slot[key]].count += moved;
+      }
       return;
     }
     to_group(false, true);

@@ -13,7 +13,7 @@ struct ReportOptions {
   size_t max_rows = 25;           // table: surfaced incidents shown in full
   bool show_auto_closed = false;  // table: also list auto-closed correlations
   bool with_routine = true;       // json/html: include routine and suppressed groups
-  double surface_threshold = 3;   // shown in headers
+  double surface_threshold = 2;   // shown in headers
   std::string inputs;             // what was read, for headers ("3 files")
 };
 

@@ -23,7 +23,7 @@ struct ScoreOptions {
   double burst_cap = 3;
   double severity_weight = 2;        // at severity 100; nothing at 50 or below
   double confirmed_bonus = 5;        // an alert type an analyst confirmed malicious before
-  double surface_threshold = 3;      // surfaced at or above this score
+  double surface_threshold = 2;      // surfaced at or above this score
 };
 
 struct ScoreInput {

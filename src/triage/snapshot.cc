@@ -69,6 +69,29 @@ Snapshot Engine::snapshot(bool with_alerts, bool with_routine) const {
     inc.alert_count = st.records.size();
     inc.merges = st.merges;
     fill_entities(m.strings, st.seen, inc);
+    // Hosts by the evidence they carry, so titles and narratives name the heart of it first.
+    std::vector<std::pair<std::string, double>> host_weight;
+    for (const KeyEntry& e : st.keys) {
+      std::string host(m.strings.str(m.baseline.key(e.key).entity));
+      auto hw = std::find_if(host_weight.begin(), host_weight.end(),
+                             [&](const auto& p) { return p.first == host; });
+      if (hw == host_weight.end()) {
+        host_weight.emplace_back(host, e.surprise);
+      } else {
+        hw->second += e.surprise;
+      }
+    }
+    auto weight_of = [&](const std::string& host) {
+      for (const auto& [h, w] : host_weight) {
+        if (h == host) return w;
+      }
+      return 0.0;
+    };
+    std::stable_sort(inc.entities.begin(), inc.entities.end(), [&](const auto& a, const auto& b) {
+      if (a.first != b.first) return a.first < b.first;
+      if (a.first != EntityKind::kHost) return false;
+      return weight_of(a.second) > weight_of(b.second);
+    });
     ScoreInput in;
     std::vector<uint32_t> sensors;
     // Evidence per signature (its most surprising host) and the hosts that carried evidence.
@@ -159,6 +182,7 @@ Snapshot Engine::snapshot(bool with_alerts, bool with_routine) const {
 
   std::vector<Incident> routine;
   for (const RoutineGroup& rg : m.groups) {
+    if (rg.count == 0) continue;  // every alert moved into an incident
     if (rg.suppressed) {
       ++snap.suppressed;
     } else {
