@@ -27,7 +27,7 @@ struct EngineOptions {
   // An episode start (or burst) at least this surprising (nats) opens an incident...
   double strong_surprise = 3.0;
   // ...and at least this surprising joins an open incident but never opens one.
-  double weak_surprise = 1.5;
+  double weak_surprise = 2.0;
   // A signal joins an incident holding one of its entities when that entity was anomalous in
   // the incident at most this long ago.
   int64_t entity_window_us = 2 * 3600LL * 1000000;

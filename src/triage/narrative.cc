@@ -223,7 +223,15 @@ std::string write_narrative(const Incident& inc, size_t rank, double threshold) 
   for (int i = 0; i < kTacticCount && n < 4; ++i) {
     auto t = static_cast<Tactic>(i);
     if (!has_tactic(inc.tactics, t)) continue;
-    out += "\n  - " + advice_for(t, scope);
+    // Name the hosts where this stage was seen.
+    std::vector<std::string> stage_hosts;
+    for (const AlertGroup& g : inc.groups) {
+      if (has_tactic(g.tactics, t) &&
+          std::find(stage_hosts.begin(), stage_hosts.end(), g.host) == stage_hosts.end()) {
+        stage_hosts.push_back(g.host);
+      }
+    }
+    out += "\n  - " + advice_for(t, stage_hosts.empty() ? scope : join_limited(stage_hosts, 3));
     ++n;
   }
   if (!inc.groups.empty()) {

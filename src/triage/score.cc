@@ -38,7 +38,7 @@ double score_incident(const ScoreInput& in, const ScoreOptions& opts, std::vecto
   }
   if (novelty > 0) {
     out.push_back({"novelty", novelty,
-                   format("%.0f alert type(s) far outside the learned baseline", novel_types)});
+                   format("%.0f signature(s) far outside the learned baseline", novel_types)});
   }
   if (in.hosts > 1) {
     int extra = std::min(in.hosts, opts.spread_host_cap) - 1;
