@@ -234,7 +234,8 @@ int triage_main(int argc, char** argv) {
   app.add_option("--format", a.format, "table (default), json or html");
   app.add_option("-o,--output", a.output, "Write the report here instead of stdout");
   app.add_option("--state", a.state, "State file: verdicts to apply, incidents to catalogue");
-  app.add_option("--set", a.settings, "Engine option NAME=VALUE (see docs/triage.md)");
+  app.add_option("--set", a.settings, "Engine option NAME=VALUE, repeatable (see docs/triage.md)")
+      ->allow_extra_args(false);
   app.add_flag("--all", a.all, "Table: also list auto-closed correlations and top routine types");
   app.add_flag("--no-routine", a.no_routine, "JSON/HTML: leave out routine and suppressed groups");
   app.add_option("--top", a.top, "Table: surfaced incidents shown (default 25)");

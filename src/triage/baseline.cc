@@ -243,6 +243,9 @@ std::string Baseline::describe_habit(uint32_t index) const {
   const KeyStats& k = keys_[index];
   double days = static_cast<double>(k.last_us - k.first_us) / (86400.0 * 1e6);
   char buf[200];
+  if (k.alerts == 1) {
+    return "a single alert, unremarkable against what the stream had shown so far";
+  }
   if (k.episodes <= 1) {
     std::snprintf(buf, sizeof buf, "%llu alerts in one continuous episode over %.1f h",
                   static_cast<unsigned long long>(k.alerts), days * 24);
