@@ -218,12 +218,14 @@ Observation Baseline::observe(uint32_t signature, uint32_t entity, int64_t t) {
       k.peak = std::max(peak, static_cast<double>(k.window_alerts));
       k.peak_us = t;
     }
+    k.previous_window_alerts = window == k.window + 1 ? k.window_alerts : 0;
     k.window = window;
     k.window_alerts = 0;
     k.next_burst = opts_.burst_min_alerts;
     obs.window_start = true;
   }
   k.window_alerts++;
+  obs.heavy = std::max(k.window_alerts, k.previous_window_alerts) >= opts_.burst_min_alerts;
   if (k.window_alerts >= k.next_burst) {
     double usual = std::max(decayed(k.peak, k.peak_us, t, memory_us_), kPriorPeak);
     double ratio = k.window_alerts / usual;

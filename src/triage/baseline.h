@@ -49,6 +49,7 @@ struct Observation {
   double surprise = 0;        // nats; how unlikely this episode start (or burst) was
   double burst_ratio = 0;     // alerts in the window / the key's usual peak, when kBurst
   bool window_start = false;  // this alert opened a new burst window for its key
+  bool heavy = false;         // the key is firing at burst volume (this or the last window)
 };
 
 // Per-key statistics, readable by the engine and the reports.
@@ -67,6 +68,7 @@ struct KeyStats {
   int64_t window = -1;            // index of the current burst window (time / burst_window_us)
   uint32_t window_alerts = 0;     // alerts in it
   uint32_t next_burst = 0;        // window count at which a burst is (again) reported
+  uint32_t previous_window_alerts = 0;  // count of the window before, when it was the one before
   double peak = 0;                // decayed largest count of a past window, as of peak_us
   int64_t peak_us = 0;
   static constexpr int kRecentStarts = 6;

@@ -18,8 +18,8 @@
 //     quiet incident forward hour after hour;
 //   - by stage: it shares an entity and names a later ATT&CK tactic than the incident has, within
 //     a day — scan, exploitation, privilege escalation and exfiltration stay one story.
-// Once an alert type is in an incident, its further alerts follow it while the incident is hot;
-// afterwards they are routine again.
+// Once an alert type is in an incident, its further alerts follow it while the incident is hot
+// or while the type keeps firing at burst volume; afterwards they are routine again.
 //
 // Everything is keyed by interned ids and the per-alert path is a few array lookups; the
 // candidate search over open incidents runs only for signals, which are rare.
@@ -530,7 +530,9 @@ void Engine::add(const PreparedAlert& a) {
     uint32_t root = m.find(m.key_incident[key]);
     m.key_incident[key] = root;
     IncidentState& inc = m.incidents[root];
-    if (t - inc.core_us <= widen(inc, o.continuation_us, t, o)) {
+    // A type keeps following its incident while the incident is hot, or for as long as it goes
+    // on firing at burst volume (a long scan stays whole).
+    if (t - inc.core_us <= widen(inc, o.continuation_us, t, o) || obs.heavy) {
       add_to_incident(root, 0, false);
       return;
     }
