@@ -11,9 +11,10 @@
 //   leak       noise leakage: share of the "-" alerts that sit inside surfaced incidents
 //   precision-leak  share of the alerts inside surfaced incidents that are "-" (other reading)
 //   seconds    wall time of the vigil process (read, triage, write JSON)
-// With --replay N it also plays an analyst for N rounds: every surfaced incident made only of
-// "-" alerts gets a false-positive verdict (`vigil verdict --fp`), then triage runs again with
-// the state file, showing benign items shrinking while the attack steps stay caught.
+// With --replay N it also plays an analyst for N rounds: surfaced incidents made only of "-"
+// alerts get a false-positive verdict (`vigil verdict --fp`; all of them, or the N highest
+// ranked with --per-round N), then triage runs again with the state file, showing benign items
+// shrinking as verdicts accumulate.
 #include <simdjson.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -138,6 +139,7 @@ int main(int argc, char** argv) {
   std::string vigil = std::string(VIGIL_BINARY_DIR) + "/vigil";
   std::string data = std::string(VIGIL_SHARED_DIR) + "/data/ait-ads";
   int replay = 0;
+  size_t per_round = 0;  // verdicts per replay round; 0 = every benign surfaced incident
   std::vector<std::string> extra;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -147,10 +149,14 @@ int main(int argc, char** argv) {
       data = argv[++i];
     } else if (a == "--replay" && i + 1 < argc) {
       replay = std::atoi(argv[++i]);
+    } else if (a == "--per-round" && i + 1 < argc) {
+      per_round = static_cast<size_t>(std::atoi(argv[++i]));
     } else if (a == "--set" && i + 1 < argc) {
       extra.push_back(std::string("--set ") + argv[++i]);
     } else {
-      std::fprintf(stderr, "usage: ait_eval [--vigil PATH] [--data DIR] [--replay ROUNDS] [--set K=V]...\n");
+      std::fprintf(stderr,
+                   "usage: ait_eval [--vigil PATH] [--data DIR] [--replay ROUNDS [--per-round N]] "
+                   "[--set K=V]...\n");
       return 2;
     }
   }
@@ -211,6 +217,8 @@ int main(int argc, char** argv) {
       std::printf("\n");
       std::fflush(stdout);
       if (round == replay) break;
+      // The analyst judges the highest-ranked benign incidents first.
+      if (per_round > 0 && r.benign_ids.size() > per_round) r.benign_ids.resize(per_round);
       for (const std::string& id : r.benign_ids) {
         std::string vcmd = "'" + vigil + "' verdict --state '" + state + "' " + id +
                            " --fp --reason 'replay: judged benign' > /dev/null";

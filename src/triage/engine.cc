@@ -314,7 +314,7 @@ void Engine::add(const PreparedAlert& a) {
   bool suppressed = !sig.suppressed_hosts.empty() &&
                     std::find(sig.suppressed_hosts.begin(), sig.suppressed_hosts.end(), scope) !=
                         sig.suppressed_hosts.end() &&
-                    obs.novelty != Novelty::kBurst && m.key_incident[key] == kNone;
+                    obs.novelty != Novelty::kBurst;
 
   auto to_group = [&](bool as_suppressed, bool weak) {
     std::vector<uint32_t>& index = as_suppressed ? m.key_suppressed : m.key_routine;
@@ -333,10 +333,6 @@ void Engine::add(const PreparedAlert& a) {
     g.records.push_back(a.record);
     g.seen.add(a);
   };
-  if (suppressed) {
-    to_group(true, false);
-    return;
-  }
 
   auto add_to_incident = [&](uint32_t root, double surprise, bool as_signal) {
     IncidentState& inc = m.incidents[root];
@@ -354,6 +350,11 @@ void Engine::add(const PreparedAlert& a) {
     KeyEntry& e = inc.keys[m.key_slot[key]];
     e.count++;
     e.last_us = t;
+    if (suppressed) {
+      // A type judged benign rides along for context but adds no evidence.
+      e.suppressed = true;
+      return;
+    }
     if (as_signal) {
       if (surprise > e.surprise) {
         e.surprise = static_cast<float>(surprise);
@@ -369,7 +370,8 @@ void Engine::add(const PreparedAlert& a) {
   };
 
   if (signal_point && s >= o.weak_surprise) {
-    bool strong = s >= o.strong_surprise;
+    // A suppressed type may join what other evidence opened, never open anything itself.
+    bool strong = !suppressed && s >= o.strong_surprise;
     // Entities this alert can join by: every entity it names, except hubs.
     uint32_t joinable[kEntityKinds];
     int njoin = 0;
@@ -507,7 +509,7 @@ void Engine::add(const PreparedAlert& a) {
         }
       }
       bool attaching = m.key_incident[key] != root;
-      if (attaching || inc.keys[m.key_slot[key]].surprise < s) add_heat(inc, s, t, o);
+      if (!suppressed && (attaching || inc.keys[m.key_slot[key]].surprise < s)) add_heat(inc, s, t, o);
       add_to_incident(root, s, true);
       if (attaching && obs.novelty == Novelty::kBurst && m.key_routine[key] != kNone) {
         // The burst began before it was recognised: its earlier alerts in this window were
@@ -522,7 +524,7 @@ void Engine::add(const PreparedAlert& a) {
       }
       return;
     }
-    to_group(false, true);
+    to_group(suppressed, !suppressed);
     return;
   }
 
@@ -538,7 +540,7 @@ void Engine::add(const PreparedAlert& a) {
     }
     m.key_incident[key] = kNone;
   }
-  to_group(false, false);
+  to_group(suppressed, false);
 }
 
 }  // namespace vigil::triage

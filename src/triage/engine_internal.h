@@ -45,6 +45,7 @@ struct KeyEntry {
   int64_t first_us = 0;
   int64_t last_us = 0;
   double burst_ratio = 0;
+  bool suppressed = false;  // an analyst judged this type benign here: context, not evidence
 };
 
 struct EntityClock {

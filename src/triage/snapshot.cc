@@ -102,7 +102,9 @@ Snapshot Engine::snapshot(bool with_alerts, bool with_routine) const {
       g.surprise = e.surprise;
       g.novelty = e.novelty == Novelty::kNone ? "" : novelty_name(e.novelty);
       if (e.periodic && g.novelty == "rare return") g.novelty = "";
+      if (e.suppressed) g.novelty = "suppressed";
       inc.groups.push_back(std::move(g));
+      if (e.suppressed) continue;
       const KeyStats& ks = m.baseline.key(e.key);
       auto it = std::find_if(by_signature.begin(), by_signature.end(),
                              [&](const auto& p) { return p.first == ks.signature; });
