@@ -297,6 +297,7 @@ void Engine::add(const PreparedAlert& a) {
     m.key_routine.resize(n, kNone);
     m.key_suppressed.resize(n, kNone);
     m.key_window_mark.resize(n, 0);
+    m.key_last_incident.resize(n, kNone);
   }
   if (obs.window_start) {
     uint32_t g = m.key_routine[key];
@@ -341,6 +342,7 @@ void Engine::add(const PreparedAlert& a) {
     inc.seen.add(a);
     if (m.key_incident[key] != root) {
       m.key_incident[key] = root;
+      m.key_last_incident[key] = root;
       m.key_slot[key] = static_cast<uint32_t>(inc.keys.size());
       KeyEntry e;
       e.key = key;
@@ -393,7 +395,7 @@ void Engine::add(const PreparedAlert& a) {
       if (r != id) continue;  // merged away
       IncidentState& inc = m.incidents[r];
       int64_t longest = std::max({widen(inc, o.entity_window_us, t, o), o.chain_window_us,
-                                  widen(inc, o.time_window_us, t, o)});
+                                  o.recurrence_window_us, widen(inc, o.time_window_us, t, o)});
       if (t - inc.last_us > longest && t - inc.core_us > longest) continue;  // closed for good
       still_open.push_back(r);
       Candidate c{r, false, {}};
@@ -428,6 +430,17 @@ void Engine::add(const PreparedAlert& a) {
       if (matched) cands.push_back(std::move(c));
     }
     m.open.swap(still_open);
+    // Nothing related by entity, time or stage: a recurrence of an alert type that belonged to
+    // an incident within the recurrence window is the same issue coming back. It joins that
+    // incident alone (it never merges two) and does not move its clocks.
+    bool recurrence = false;
+    if (cands.empty() && m.key_last_incident[key] != kNone) {
+      uint32_t r = m.find(m.key_last_incident[key]);
+      if (t - m.incidents[r].last_us <= o.recurrence_window_us) {
+        cands.push_back({r, false, "recurrence"});
+        recurrence = true;
+      }
+    }
 
     uint32_t root = kNone;
     bool by_entity = false;
@@ -496,7 +509,7 @@ void Engine::add(const PreparedAlert& a) {
     }
     if (root != kNone) {
       IncidentState& inc = m.incidents[root];
-      if (strong) {
+      if (strong && !recurrence) {
         if (by_entity) inc.core_us = t;
         for (int j = 0; j < njoin; ++j) {
           auto it = std::find_if(inc.clocks.begin(), inc.clocks.end(),

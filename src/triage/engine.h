@@ -41,6 +41,9 @@ struct EngineOptions {
   // A signal at a later ATT&CK stage than an incident that shares one of its entities joins it
   // within this long of the incident's last alert (multi-stage chains stay one incident).
   int64_t chain_window_us = 24 * 3600LL * 1000000;
+  // A signal of an alert type that already belonged to an incident joins it again within this
+  // long of the incident's last alert: a recurrence is the same issue, not a new one.
+  int64_t recurrence_window_us = 24 * 3600LL * 1000000;
   // Windows are multiplied by 1 + heat_gain * ln(1 + heat / 10), heat being the incident's
   // summed surprise decayed with heat_memory_hours: a large ongoing attack makes nearby
   // anomalies more likely to belong to it.

@@ -95,7 +95,8 @@ struct Engine::Impl {
   std::vector<uint32_t> key_slot;
   std::vector<uint32_t> key_routine;
   std::vector<uint32_t> key_suppressed;
-  std::vector<uint32_t> key_window_mark;  // routine-group size when the key's burst window began
+  std::vector<uint32_t> key_window_mark;
+  std::vector<uint32_t> key_last_incident;  // the incident the key last belonged to (any episode)  // routine-group size when the key's burst window began
   std::vector<IncidentState> incidents;
   std::vector<uint32_t> open;              // roots that may still take signals
   std::vector<RoutineGroup> groups;

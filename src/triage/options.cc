@@ -27,6 +27,7 @@ const Setter kSetters[] = {
     {"weak_window_min", [](EngineOptions& o, double v) { o.weak_window_us = minutes_us(v); }},
     {"continuation_min", [](EngineOptions& o, double v) { o.continuation_us = minutes_us(v); }},
     {"chain_window_h", [](EngineOptions& o, double v) { o.chain_window_us = minutes_us(v * 60); }},
+    {"recurrence_window_h", [](EngineOptions& o, double v) { o.recurrence_window_us = minutes_us(v * 60); }},
     {"heat_gain", [](EngineOptions& o, double v) { o.heat_gain = v; }},
     {"heat_memory_h", [](EngineOptions& o, double v) { o.heat_memory_hours = v; }},
     {"hub_signatures", [](EngineOptions& o, double v) { o.hub_signatures = static_cast<uint32_t>(v); }},
