@@ -31,8 +31,6 @@
 namespace vigil {
 namespace {
 
-constexpr size_t kNpos = static_cast<size_t>(-1);
-
 bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 // A string-aware bracket counter over one top-level value that starts with '{' or '['.
