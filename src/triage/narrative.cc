@@ -66,6 +66,8 @@ std::string advice_for(Tactic t, const std::string& hosts) {
       return "Review sudo/su sessions and account changes on " + hosts +
              ": who became root, from which session, and what ran as root.";
     case Tactic::kDefenseEvasion:
+      return "Look for renamed, injected or hidden code and tampered files on " + hosts + ".";
+    case Tactic::kDefenseImpairment:
       return "Check whether logging or security tools on " + hosts + " were stopped or cleared.";
     case Tactic::kCredentialAccess:
       return "Check for failed logins followed by a success on " + hosts +
