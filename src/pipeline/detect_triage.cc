@@ -107,12 +107,17 @@ void hash_of(std::string_view hashes, std::string* out) {
 
 triage::EngineOptions detection_engine_options() {
   triage::EngineOptions o;
-  // Quiet hours assumed before the first alert: a never-seen signature of level medium then
-  // starts with a surprise of -ln(1 - e^(-0.5/16)) = 3.5 nats (strong: may open an incident).
-  o.baseline.prior_quiet_hours = 16;
-  // Each level step (25 points of severity) counts as this many nats of rarity: informational
-  // 1.9 (routine), low 2.7 (weak: joins, never opens), medium 3.5, high 4.5 (+1 severity bonus).
-  o.severity_prior_nats = 0.8;
+  // The rules are taken to have watched, silently, for one full baseline memory (48 h) before
+  // the first alert: a never-seen signature then starts at -ln(1 - e^(-0.5 / 30.3 h)) = 4.1 nats
+  // instead of near zero in a young stream.
+  o.baseline.prior_quiet_hours = o.baseline.memory_hours;
+  // Each Sigma level step (25 points of severity) is worth 2 nats of rarity around medium. With
+  // the engine's thresholds (weak 2, strong 3, surfaced at score 2 = novelty above 2 nats) the
+  // Sigma definitions of the levels then hold for a capture with no history: informational
+  // (0.9) is routine, context only; low (2.5) joins related activity but never opens an
+  // incident; medium (4.1) opens one and surfaces on its own; high (7.1) and critical (9.7) rank
+  // above. Once the stream has history, the learned rates take over as for any sensor.
+  o.severity_prior_nats = 2;
   return o;
 }
 
