@@ -97,13 +97,13 @@ const Truth* truth_for(const std::map<std::string, Truth>& truth, std::string st
   return best;
 }
 
-bool tactic_met(const std::set<std::string>& want, triage::TacticSet have) {
+bool tactic_met(const std::set<std::string>& want, triage::TacticSet have, bool bridge = true) {
   for (int i = 0; i < triage::kTacticCount; ++i) {
     auto t = static_cast<triage::Tactic>(i);
     if (!triage::has_tactic(have, t)) continue;
     std::string id(triage::tactic_id(t));
     if (want.count(id)) return true;
-    if (t == triage::Tactic::kDefenseImpairment && want.count("TA0005")) return true;
+    if (bridge && t == triage::Tactic::kDefenseImpairment && want.count("TA0005")) return true;
   }
   return false;
 }
@@ -127,7 +127,7 @@ class Quiet : public HuntListener {
 struct Row {
   std::string name;
   bool scored = false;
-  bool caught = false, exact = false;
+  bool caught = false, exact = false, strict = false;
   size_t surfaced = 0;
 };
 
@@ -236,6 +236,7 @@ int main(int argc, char** argv) {
       if (inc.status != triage::IncidentStatus::kSurfaced) continue;
       ++rank;
       if (t && !caught_rank && tactic_met(t->tactics, inc.tactics)) caught_rank = rank;
+      if (t && tactic_met(t->tactics, inc.tactics, false)) row.strict = true;
       if (t && !exact_rank && technique_met(t->techniques, inc.techniques)) exact_rank = rank;
     }
     std::string expected = "(no metadata)";
@@ -273,7 +274,7 @@ int main(int argc, char** argv) {
     rows.push_back(std::move(row));
   }
 
-  size_t scored = 0, caught = 0, exact = 0, none = 0, over5 = 0;
+  size_t scored = 0, caught = 0, exact = 0, strict = 0, none = 0, over5 = 0;
   std::vector<size_t> surf;
   for (const Row& r : rows) {
     surf.push_back(r.surfaced);
@@ -282,6 +283,7 @@ int main(int argc, char** argv) {
     if (!r.scored) continue;
     ++scored;
     caught += r.caught;
+    strict += r.strict;
     exact += r.exact;
   }
   std::sort(surf.begin(), surf.end());
@@ -292,6 +294,8 @@ int main(int argc, char** argv) {
               "%zu/%zu (%.0f%%)\n",
               rows.size(), scored, caught, scored, scored ? 100.0 * caught / scored : 0.0, exact,
               scored, scored ? 100.0 * exact / scored : 0.0);
+  std::printf("caught without counting Defense Impairment (TA0112) as Defense Evasion: %zu/%zu\n",
+              strict, scored);
   std::printf("surfaced incidents per capture: median %.1f, max %zu; %zu captures with none, %zu "
               "above 5\n",
               median, surf.empty() ? 0 : surf.back(), none, over5);
