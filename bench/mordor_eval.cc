@@ -11,8 +11,11 @@
 //            technique the metadata names without one)
 //   in-surf  share of the capture's detections that sit in surfaced incidents
 // ATT&CK v19 split Defense Evasion (TA0005) into Stealth (TA0005) and Defense Impairment
-// (TA0112); the metadata predates it, so a metadata TA0005 is also met by TA0112. Techniques
-// renumbered in v19 are not bridged. Captures without metadata are run and listed, not scored.
+// (TA0112); the metadata predates it, so a metadata TA0005 is also met by TA0112 (the count
+// without that bridge is printed too). v19 also retired Impair Defenses (T1562) and Indicator
+// Removal's log clearing (T1070.001/.002) for new ids (T1685, T1686, T1688-T1690), which the
+// current SigmaHQ tags use; `exact` is strict, `exact v19` also accepts a retired technique's
+// successor (kV19Successors). Captures without metadata are run and listed, not scored.
 //
 //   mordor_eval [--rules PATH]... [--data DIR] [--threads N] [--set NAME=VALUE]... [--only SUBSTR] [-v]
 #include <yaml-cpp/yaml.h>
@@ -108,6 +111,23 @@ bool tactic_met(const std::set<std::string>& want, triage::TacticSet have, bool 
   return false;
 }
 
+// Retired pre-v19 technique -> its v19 successor (ATT&CK v19 deprecations).
+constexpr std::pair<std::string_view, std::string_view> kV19Successors[] = {
+    {"T1562", "T1685"},         {"T1562.001", "T1685"},     {"T1562.002", "T1685.001"},
+    {"T1562.003", "T1690"},     {"T1562.004", "T1686"},     {"T1562.006", "T1685"},
+    {"T1562.007", "T1686.001"}, {"T1562.008", "T1685.002"}, {"T1562.009", "T1688"},
+    {"T1562.010", "T1689"},     {"T1562.011", "T1685.003"}, {"T1562.012", "T1685.004"},
+    {"T1562.013", "T1686.002"}, {"T1070.001", "T1685.005"}, {"T1070.002", "T1685.006"},
+};
+
+std::set<std::string> with_successors(const std::set<std::string>& techniques) {
+  std::set<std::string> out = techniques;
+  for (const auto& [old_id, new_id] : kV19Successors) {
+    if (techniques.count(std::string(old_id))) out.insert(std::string(new_id));
+  }
+  return out;
+}
+
 bool technique_met(const std::set<std::string>& want, const std::vector<std::string>& have) {
   for (const std::string& h : have) {
     if (want.count(h)) return true;
@@ -127,7 +147,7 @@ class Quiet : public HuntListener {
 struct Row {
   std::string name;
   bool scored = false;
-  bool caught = false, exact = false, strict = false;
+  bool caught = false, exact = false, exact_v19 = false, strict = false;
   size_t surfaced = 0;
 };
 
@@ -232,11 +252,13 @@ int main(int argc, char** argv) {
     row.surfaced = snap.surfaced;
     const Truth* t = truth_for(truth, stem);
     int caught_rank = 0, exact_rank = 0, rank = 0;
+    std::set<std::string> v19 = t ? with_successors(t->techniques) : std::set<std::string>();
     for (const triage::Incident& inc : snap.incidents) {
       if (inc.status != triage::IncidentStatus::kSurfaced) continue;
       ++rank;
       if (t && !caught_rank && tactic_met(t->tactics, inc.tactics)) caught_rank = rank;
       if (t && tactic_met(t->tactics, inc.tactics, false)) row.strict = true;
+      if (t && technique_met(v19, inc.techniques)) row.exact_v19 = true;
       if (t && !exact_rank && technique_met(t->techniques, inc.techniques)) exact_rank = rank;
     }
     std::string expected = "(no metadata)";
@@ -274,7 +296,7 @@ int main(int argc, char** argv) {
     rows.push_back(std::move(row));
   }
 
-  size_t scored = 0, caught = 0, exact = 0, strict = 0, none = 0, over5 = 0;
+  size_t scored = 0, caught = 0, exact = 0, exact_v19 = 0, strict = 0, none = 0, over5 = 0;
   std::vector<size_t> surf;
   for (const Row& r : rows) {
     surf.push_back(r.surfaced);
@@ -285,6 +307,7 @@ int main(int argc, char** argv) {
     caught += r.caught;
     strict += r.strict;
     exact += r.exact;
+    exact_v19 += r.exact_v19;
   }
   std::sort(surf.begin(), surf.end());
   double median = surf.empty() ? 0
@@ -294,6 +317,8 @@ int main(int argc, char** argv) {
               "%zu/%zu (%.0f%%)\n",
               rows.size(), scored, caught, scored, scored ? 100.0 * caught / scored : 0.0, exact,
               scored, scored ? 100.0 * exact / scored : 0.0);
+  std::printf("exact technique accepting v19 successors of retired techniques: %zu/%zu (%.0f%%)\n",
+              exact_v19, scored, scored ? 100.0 * exact_v19 / scored : 0.0);
   std::printf("caught without counting Defense Impairment (TA0112) as Defense Evasion: %zu/%zu\n",
               strict, scored);
   std::printf("surfaced incidents per capture: median %.1f, max %zu; %zu captures with none, %zu "
