@@ -1,6 +1,7 @@
 // Replays inputs through a fuzz target's entry point in an ordinary (non-libFuzzer) build: each
 // argument is a file or a folder of files. This is how every committed crasher stays a
 // regression test under g++, Release and the sanitizer build alike.
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -33,7 +34,10 @@ int main(int argc, char** argv) {
   for (int a = 1; a < argc; ++a) {
     fs::path arg(argv[a]);
     std::error_code ec;
-    if (fs::is_directory(arg, ec)) {
+    if (!fs::exists(arg, ec)) {
+      std::fprintf(stderr, "no such input: %s\n", argv[a]);
+      ++failures;
+    } else if (fs::is_directory(arg, ec)) {
       std::vector<fs::path> files;
       for (const auto& entry : fs::recursive_directory_iterator(arg, ec)) {
         if (entry.is_regular_file() && entry.path().filename() != "README.md") {

@@ -235,6 +235,54 @@ TEST(EvtxLimits, NestedValueRepeatedWithinBudgetIsKept) {
   EXPECT_EQ(sink.json[0], R"({"Event":{"W":{"E":null,"E_1":null,"E_2":null},"W_1":{"E":null,"E_1":null,"E_2":null}}})");
 }
 
+// An EventData of `count` Data elements named by an array (names i % `distinct`), each "v".
+Collect many_data(int count, int distinct) {
+  std::vector<uint8_t> names;
+  for (int i = 0; i < count; ++i) {
+    uint16_t n = static_cast<uint16_t>(i % distinct);
+    names.push_back(n & 0xff);
+    names.push_back(n >> 8);
+  }
+  ChunkBuilder b;
+  b.record(
+      1,
+      [](ChunkBuilder& w) {
+        w.open("Event", false);
+        w.u8(0x02);
+        w.open("EventData", false);
+        w.u8(0x02);
+        w.open("Data", true);
+        w.attr("Name");
+        w.subst(0, kValUInt16 | kValArrayFlag);
+        w.u8(0x02);
+        w.subst(1, kValString);
+        w.u8(0x04);
+        w.u8(0x04);
+        w.u8(0x04);
+      },
+      {{kValUInt16 | kValArrayFlag, names}, {kValString, wide("v")}});
+  return decode(b.file());
+}
+
+TEST(EvtxLimits, ManyNamedDataRenderInNLogN) {
+  // 25000 distinct names: each Data once. (Names were compared pairwise: 3e8 comparisons.)
+  Collect distinct = many_data(25000, 25000);
+  EXPECT_TRUE(distinct.issues.empty()) << distinct.issues[0];
+  ASSERT_EQ(distinct.json.size(), 1u);
+  EXPECT_NE(distinct.json[0].find(R"({"Event":{"EventData":{"0":"v","1":"v",)"), std::string::npos);
+  EXPECT_NE(distinct.json[0].find(R"("24999":"v"}}})"), std::string::npos);
+  // Three names: three arrays of 8333 or 8334 values, in first-seen order.
+  Collect repeated = many_data(25000, 3);
+  ASSERT_EQ(repeated.json.size(), 1u);
+  const std::string& j = repeated.json[0];
+  EXPECT_EQ(j.rfind(R"({"Event":{"EventData":{"0":["v","v",)", 0), 0u) << j.substr(0, 80);
+  size_t values = 0;
+  for (size_t at = j.find("\"v\""); at != std::string::npos; at = j.find("\"v\"", at + 1)) ++values;
+  EXPECT_EQ(values, 25000u);
+  EXPECT_NE(j.find(R"(],"1":["v")"), std::string::npos);
+  EXPECT_NE(j.find(R"(],"2":["v")"), std::string::npos);
+}
+
 // A BinXML value holding a template instance (by reference to the record's template) whose own
 // value is the next level; `levels` deep.
 std::vector<uint8_t> nested_value(uint32_t def_off, int levels) {
