@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "core/text.h"
+#include "detect/rule_index.h"
 
 #ifndef VIGIL_DEFAULT_CONFIG_DIR
 #define VIGIL_DEFAULT_CONFIG_DIR "config"
@@ -113,6 +114,12 @@ void RuleSet::intern(Detection& d) {
       if (v.kind == ValueTest::kFieldRef) v.ref_id = id_of(v.ref_field);
     }
   });
+}
+
+std::shared_ptr<const RuleIndex> RuleSet::index() const {
+  if (!index_slot_) return std::make_shared<const RuleIndex>(*this);  // a moved-from set
+  std::call_once(index_slot_->once, [&] { index_slot_->index = std::make_shared<const RuleIndex>(*this); });
+  return index_slot_->index;
 }
 
 int RuleSet::find(std::string_view key) const {

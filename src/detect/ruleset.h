@@ -6,6 +6,8 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -17,6 +19,8 @@
 #include "detect/rule.h"
 
 namespace vigil::sigma {
+
+class RuleIndex;
 
 struct LoadOptions {
   // Log-source map; empty = the bundled config/logsources.yml.
@@ -82,6 +86,9 @@ class RuleSet {
   size_t field_count() const { return field_names_.size(); }
   // Index of the rule with this id or name, or -1.
   int find(std::string_view id_or_name) const;
+  // The matching index of these rules (detect/rule_index.h), built on first use (thread-safe)
+  // and shared by every later caller.
+  std::shared_ptr<const RuleIndex> index() const;
 
   // The directory holding the bundled config files (logsources.yml, placeholders.yml).
   static std::string default_config_dir();
@@ -94,6 +101,11 @@ class RuleSet {
   std::unordered_map<std::string, uint32_t> field_ids_;
   std::vector<CorrelationRule> correlations_;
   LogSourceMap logsources_;
+  struct IndexSlot {
+    std::once_flag once;
+    std::shared_ptr<const RuleIndex> index;
+  };
+  std::shared_ptr<IndexSlot> index_slot_ = std::make_shared<IndexSlot>();
 };
 
 }  // namespace vigil::sigma
