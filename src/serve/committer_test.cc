@@ -11,8 +11,10 @@ namespace vigil::serve {
 namespace {
 
 RecordBatch batch_of(int n, int tag) {
-  RecordBatch batch("generic", "test");
-  for (int i = 0; i < n; ++i) batch.add("{\"tag\":" + std::to_string(tag) + ",\"i\":" + std::to_string(i) + "}");
+  RecordBatch batch("test");
+  for (int i = 0; i < n; ++i) {
+    batch.add("{\"tag\":" + std::to_string(tag) + ",\"i\":" + std::to_string(i) + "}", "generic");
+  }
   return batch;
 }
 

@@ -9,8 +9,9 @@ namespace {
 
 class Collector {
  public:
-  Collector(const RecordCheck& check, const BodyLimits& limits, BodyResult& result)
-      : check_(check), limits_(limits), result_(result) {}
+  Collector(const RecordClassifier& classify, const BodyLimits& limits, BodyResult& result,
+            RecordBatch& batch)
+      : classify_(classify), limits_(limits), result_(result), batch_(batch) {}
 
   void reject(uint64_t index, uint64_t line, std::string message) {
     ++result_.rejected;
@@ -18,25 +19,27 @@ class Collector {
       result_.issues.push_back({index, line, std::move(message)});
     }
   }
-  // Runs the profile check; true when the record is kept.
-  bool accept(const Event& record, uint64_t index, uint64_t line) {
-    if (!check_) return true;
-    Status status = check_(record);
-    if (status.ok()) return true;
-    reject(index, line, status.message());
-    return false;
+  // Classifies the parsed record and keeps its text under the profile named.
+  void offer(const Event& record, std::string_view text, uint64_t index, uint64_t line) {
+    auto profile = classify_(record);
+    if (profile.ok()) {
+      batch_.add(text, *profile);
+    } else {
+      reject(index, line, profile.status().message());
+    }
   }
 
  private:
-  const RecordCheck& check_;
+  const RecordClassifier& classify_;
   const BodyLimits& limits_;
   BodyResult& result_;
+  RecordBatch& batch_;
 };
 
-Result<BodyResult> split_array(std::string_view body, const RecordCheck& check,
+Result<BodyResult> split_array(std::string_view body, const RecordClassifier& classify,
                                const BodyLimits& limits, Event& scratch, RecordBatch& batch) {
   BodyResult result;
-  Collector collector(check, limits, result);
+  Collector collector(classify, limits, result, batch);
   simdjson::dom::parser parser;
   simdjson::dom::element root;
   auto error = parser.parse(body.data(), body.size(), true).get(root);
@@ -59,17 +62,16 @@ Result<BodyResult> split_array(std::string_view body, const RecordCheck& check,
       collector.reject(index++, 0, "record larger than " + std::to_string(limits.max_record_bytes) + " bytes");
       continue;
     }
-    if (collector.accept(scratch, index, 0)) batch.add(minified);
-    ++index;
+    collector.offer(scratch, minified, index++, 0);
   }
   return result;
 }
 
-Result<BodyResult> split_lines(std::string_view body, const RecordCheck& check,
+Result<BodyResult> split_lines(std::string_view body, const RecordClassifier& classify,
                                const BodyLimits& limits, JsonEventParser& parser, Event& scratch,
                                RecordBatch& batch) {
   BodyResult result;
-  Collector collector(check, limits, result);
+  Collector collector(classify, limits, result, batch);
   uint64_t index = 0;
   uint64_t line_number = 0;
   size_t pos = 0;
@@ -94,22 +96,21 @@ Result<BodyResult> split_lines(std::string_view body, const RecordCheck& check,
       collector.reject(index++, line_number, status.message());
       continue;
     }
-    if (collector.accept(scratch, index, line_number)) batch.add(line);
-    ++index;
+    collector.offer(scratch, line, index++, line_number);
   }
   return result;
 }
 
 }  // namespace
 
-Result<BodyResult> split_body(std::string_view body, const RecordCheck& check,
+Result<BodyResult> split_body(std::string_view body, const RecordClassifier& classify,
                               const BodyLimits& limits, JsonEventParser& parser, Event& scratch,
                               RecordBatch& batch) {
   std::string_view content = trim(body);
   if (content.substr(0, 3) == "\xEF\xBB\xBF") content = trim(content.substr(3));
   if (content.empty()) return BodyResult{};
-  if (content.front() == '[') return split_array(content, check, limits, scratch, batch);
-  if (content.front() == '{') return split_lines(content, check, limits, parser, scratch, batch);
+  if (content.front() == '[') return split_array(content, classify, limits, scratch, batch);
+  if (content.front() == '{') return split_lines(content, classify, limits, parser, scratch, batch);
   return Corrupt("body is neither a JSON array nor JSON lines");
 }
 

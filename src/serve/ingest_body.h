@@ -1,5 +1,5 @@
 // IngestBody: splits what a sender posted (a JSON array of objects, or JSON lines) into records,
-// checks each one (valid JSON object, accepted by the profile) and keeps the good ones.
+// checks each one (a valid JSON object that a profile accepts) and keeps the good ones.
 // Pure function of its input plus a caller-owned parser; call from any thread with its own parser.
 #pragma once
 
@@ -11,6 +11,7 @@
 
 #include "core/event.h"
 #include "core/status.h"
+#include "serve/classifier.h"
 #include "serve/json_event.h"
 #include "serve/record_batch.h"
 
@@ -28,18 +29,15 @@ struct BodyLimits {
   size_t max_issues_listed = 100;  // further issues are counted, not described
 };
 
-// Decides whether a parsed record can be taken under the batch's profile; ok = keep it.
-using RecordCheck = std::function<Status(const Event& record)>;
-
 struct BodyResult {
   uint64_t rejected = 0;
   std::vector<BodyIssue> issues;  // at most max_issues_listed
 };
 
-// Appends each acceptable record of `body` to `batch` (lines as sent, array elements
-// minified). Fails as a whole only when the body is not an array or lines of JSON at all, or
-// holds more than max_records.
-Result<BodyResult> split_body(std::string_view body, const RecordCheck& check,
+// Appends each record of `body` that `classify` accepts to `batch` under the profile it names
+// (lines as sent, array elements minified). Fails as a whole only when the body is not an array
+// or lines of JSON at all, or holds more than max_records.
+Result<BodyResult> split_body(std::string_view body, const RecordClassifier& classify,
                               const BodyLimits& limits, JsonEventParser& parser, Event& scratch,
                               RecordBatch& batch);
 

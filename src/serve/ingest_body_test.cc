@@ -10,11 +10,15 @@ struct Split {
   RecordBatch batch;
 };
 
-Split run(std::string_view body, const RecordCheck& check = nullptr, BodyLimits limits = {}) {
+RecordClassifier any_generic() {
+  return [](const Event&) -> Result<std::string> { return std::string("generic"); };
+}
+
+Split run(std::string_view body, const RecordClassifier& classify = any_generic(), BodyLimits limits = {}) {
   Split out;
   JsonEventParser parser;
   Event scratch;
-  out.result = split_body(body, check, limits, parser, scratch, out.batch);
+  out.result = split_body(body, classify, limits, parser, scratch, out.batch);
   return out;
 }
 
@@ -64,13 +68,17 @@ TEST(IngestBody, BrokenArrayOrForeignBodyFailsAsAWhole) {
   EXPECT_EQ(empty.batch.size(), 0u);
 }
 
-TEST(IngestBody, ProfileCheckRejectsRecords) {
-  RecordCheck needs_time = [](const Event& e) {
-    return e.root().get("time") ? Status::Ok() : Invalid("no time field");
+TEST(IngestBody, ClassifierNamesProfilesAndRejectsRecords) {
+  RecordClassifier by_layout = [](const Event& e) -> Result<std::string> {
+    if (e.root().get("time")) return std::string("aitads");
+    if (e.root().get("event_type")) return std::string("suricata");
+    return Invalid("no time field");
   };
-  auto s = run("{\"time\":1}\n{\"name\":\"x\"}\n{\"time\":2}", needs_time);
+  auto s = run("{\"time\":1}\n{\"name\":\"x\"}\n{\"event_type\":\"alert\"}", by_layout);
   ASSERT_TRUE(s.result.ok());
-  EXPECT_EQ(s.batch.size(), 2u);
+  ASSERT_EQ(s.batch.size(), 2u);
+  EXPECT_EQ(s.batch.profile(0), "aitads");
+  EXPECT_EQ(s.batch.profile(1), "suricata");
   ASSERT_EQ(s.result->issues.size(), 1u);
   EXPECT_EQ(s.result->issues[0].message, "no time field");
 }
@@ -78,15 +86,15 @@ TEST(IngestBody, ProfileCheckRejectsRecords) {
 TEST(IngestBody, LimitsOnRecordsRecordSizeAndListedIssues) {
   BodyLimits limits;
   limits.max_records = 2;
-  EXPECT_EQ(run("{}\n{}\n{}", nullptr, limits).result.status().code(), Code::kLimit);
+  EXPECT_EQ(run("{}\n{}\n{}", any_generic(), limits).result.status().code(), Code::kLimit);
   limits = {};
   limits.max_record_bytes = 10;
-  auto big = run("{\"a\":\"0123456789\"}\n{}", nullptr, limits);
+  auto big = run("{\"a\":\"0123456789\"}\n{}", any_generic(), limits);
   ASSERT_TRUE(big.result.ok());
   EXPECT_EQ(big.batch.size(), 1u);
   limits = {};
   limits.max_issues_listed = 1;
-  auto many = run("{x\n{y\n{z", nullptr, limits);
+  auto many = run("{x\n{y\n{z", any_generic(), limits);
   ASSERT_TRUE(many.result.ok());
   EXPECT_EQ(many.result->rejected, 3u);
   EXPECT_EQ(many.result->issues.size(), 1u);

@@ -1,6 +1,6 @@
-// RecordBatch: records (each one JSON object, as received) that arrived together from one origin
-// under one profile, stored back to back in one buffer so a batch of thousands costs two
-// allocations. A plain value owned by whoever holds it; no thread rules beyond std::string's.
+// RecordBatch: records (each one JSON object, as received) that arrived together from one
+// origin, each under the profile it was taken with, stored back to back in one buffer so a batch
+// of thousands costs a few allocations. A plain value; no thread rules beyond std::string's.
 #pragma once
 
 #include <cstdint>
@@ -27,12 +27,16 @@ struct FileProgress {
 class RecordBatch {
  public:
   RecordBatch() = default;
-  RecordBatch(std::string profile, std::string origin)
-      : profile_(std::move(profile)), origin_(std::move(origin)) {}
+  explicit RecordBatch(std::string origin) : origin_(std::move(origin)) {}
 
-  void add(std::string_view record) {
+  void add(std::string_view record, std::string_view profile) {
     bytes_.append(record);
     ends_.push_back(bytes_.size());
+    // Batches hold few distinct profiles (usually one): a linear search beats a map here.
+    uint32_t index = 0;
+    while (index < profiles_.size() && profiles_[index] != profile) ++index;
+    if (index == profiles_.size()) profiles_.emplace_back(profile);
+    profile_of_.push_back(index);
   }
   size_t size() const { return ends_.size(); }
   bool empty() const { return ends_.empty(); }
@@ -41,22 +45,18 @@ class RecordBatch {
     size_t begin = i == 0 ? 0 : ends_[i - 1];
     return std::string_view(bytes_).substr(begin, ends_[i] - begin);
   }
-  const std::string& profile() const { return profile_; }
+  const std::string& profile(size_t i) const { return profiles_[profile_of_[i]]; }
   const std::string& origin() const { return origin_; }
-  void clear() {
-    bytes_.clear();
-    ends_.clear();
-    progress.reset();
-  }
 
   // Set for batches read from a watched file.
   std::optional<FileProgress> progress;
 
  private:
-  std::string profile_;
   std::string origin_;
   std::string bytes_;
   std::vector<size_t> ends_;
+  std::vector<std::string> profiles_;
+  std::vector<uint32_t> profile_of_;
 };
 
 }  // namespace vigil::serve

@@ -68,7 +68,7 @@ Status Store::prepare_hot_statements() {
 Status Store::insert_alerts(const RecordBatch& batch, int64_t received_us, int64_t* first_seq) {
   *first_seq = 0;
   for (size_t i = 0; i < batch.size(); ++i) {
-    insert_alert_.bind(1, received_us).bind(2, batch.profile()).bind(3, batch.origin());
+    insert_alert_.bind(1, received_us).bind(2, batch.profile(i)).bind(3, batch.origin());
     insert_alert_.bind(4, batch.record(i));
     VIGIL_RETURN_IF_ERROR(insert_alert_.run());
     if (i == 0) *first_seq = db_.last_insert_rowid();

@@ -61,9 +61,9 @@ TEST(Store, RefusesNewerSchema) {
 TEST(Store, AlertsKeepOrderAndSeqsAreNeverReused) {
   TempDir dir;
   Store store = open_store(dir);
-  RecordBatch batch("aitads", "http");
-  batch.add("{\"n\":1}");
-  batch.add("{\"n\":2}");
+  RecordBatch batch("http");
+  batch.add("{\"n\":1}", "aitads");
+  batch.add("{\"n\":2}", "aitads");
   int64_t first = 0;
   {
     Transaction tx(store.db());
@@ -72,8 +72,8 @@ TEST(Store, AlertsKeepOrderAndSeqsAreNeverReused) {
     ASSERT_TRUE(tx.commit().ok());
   }
   EXPECT_EQ(first, 1);
-  RecordBatch later("wazuh", "syslog-tcp");
-  later.add("{\"n\":3}");
+  RecordBatch later("syslog-tcp");
+  later.add("{\"n\":3}", "wazuh");
   ASSERT_TRUE(store.insert_alerts(later, 5000, &first).ok());
   EXPECT_EQ(first, 3);
 
@@ -102,8 +102,8 @@ TEST(Store, AlertsKeepOrderAndSeqsAreNeverReused) {
 TEST(Store, RolledBackBatchLeavesNothing) {
   TempDir dir;
   Store store = open_store(dir);
-  RecordBatch batch("aitads", "http");
-  batch.add("{}");
+  RecordBatch batch("http");
+  batch.add("{}", "aitads");
   {
     Transaction tx(store.db());
     ASSERT_TRUE(tx.begin().ok());

@@ -8,7 +8,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <map>
 #include <vector>
 
 #include "serve/json_event.h"
@@ -53,11 +52,12 @@ Result<int> bind_socket(const std::string& address, int type, int* bound_port) {
 
 }  // namespace
 
-// Collects the JSON payloads of one connection (or of the UDP socket), one RecordBatch per
-// profile, and hands them to the committer when full or old enough.
+// Collects the JSON payloads of one connection (or of the UDP socket) and hands them to the
+// committer when enough are waiting or the oldest has waited long enough.
 class SyslogListener::Batcher {
  public:
-  Batcher(SyslogListener& owner, std::string origin) : owner_(owner), origin_(std::move(origin)) {}
+  Batcher(SyslogListener& owner, std::string origin)
+      : owner_(owner), origin_(origin), batch_(std::move(origin)) {}
 
   void take(std::string_view message) {
     std::string_view json = syslog_json_payload(parse_syslog(message));
@@ -70,9 +70,8 @@ class SyslogListener::Batcher {
       owner_.rejected_.add();
       return;
     }
-    auto [it, inserted] = batches_.try_emplace(*profile, *profile, origin_);
     if (pending_ == 0) oldest_ = std::chrono::steady_clock::now();
-    it->second.add(json);
+    batch_.add(json, *profile);
     if (++pending_ >= owner_.options_.batch_records) flush();
   }
   // How long until the oldest waiting record must be handed over (-1: nothing waits).
@@ -83,13 +82,11 @@ class SyslogListener::Batcher {
     return left.count() > 0 ? static_cast<int>(left.count()) : 0;
   }
   void flush() {
-    for (auto& [profile, batch] : batches_) {
-      if (batch.empty()) continue;
-      RecordBatch full(profile, origin_);
-      std::swap(full, batch);
-      // Blocks while the committer has no room: this is the back-pressure on the sender.
-      (void)owner_.committer_.submit(std::move(full));
-    }
+    if (batch_.empty()) return;
+    RecordBatch full(origin_);
+    std::swap(full, batch_);
+    // Blocks while the committer has no room: this is the back-pressure on the sender.
+    (void)owner_.committer_.submit(std::move(full));
     pending_ = 0;
   }
 
@@ -98,7 +95,7 @@ class SyslogListener::Batcher {
   std::string origin_;
   JsonEventParser parser_;
   Event event_;
-  std::map<std::string, RecordBatch> batches_;
+  RecordBatch batch_;
   size_t pending_ = 0;
   std::chrono::steady_clock::time_point oldest_;
 };

@@ -15,15 +15,12 @@
 
 #include "core/event.h"
 #include "core/status.h"
+#include "serve/classifier.h"
 #include "serve/committer.h"
 #include "serve/host_port.h"
 #include "serve/metrics.h"
 
 namespace vigil::serve {
-
-// Names the profile a record is taken under, or refuses it (the record is counted and dropped).
-// Called from the listener's threads: must be thread-safe.
-using RecordClassifier = std::function<Result<std::string>(const Event& record)>;
 
 struct SyslogOptions {
   std::string tcp;  // HOST:PORT, empty = no TCP listener
