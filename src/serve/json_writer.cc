@@ -45,6 +45,12 @@ JsonWriter& JsonWriter::end_array() {
   return *this;
 }
 
+JsonWriter& JsonWriter::continue_object() {
+  if (!out_.empty() && out_.back() == '}') out_.pop_back();
+  first_.push_back(!out_.empty() && out_.back() == '{');
+  return *this;
+}
+
 JsonWriter& JsonWriter::key(std::string_view name) {
   separate();
   out_ += '"';

@@ -19,6 +19,8 @@ class JsonWriter {
   JsonWriter& begin_array();
   JsonWriter& end_array();
   JsonWriter& key(std::string_view name);
+  // The output ends with a complete object ("{...}"): reopen it to append members.
+  JsonWriter& continue_object();
 
   JsonWriter& value(std::string_view text);
   JsonWriter& value(const char* text) { return value(std::string_view(text)); }

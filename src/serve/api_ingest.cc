@@ -1,0 +1,67 @@
+// POST /api/v1/ingest?profile=NAME: the body (a JSON array or JSON lines) is split and checked on
+// the request's own thread, then handed to the committer; the answer goes out only once the
+// accepted records are committed, so "accepted: N" means N records are durable.
+#include <chrono>
+
+#include "serve/api_server.h"
+#include "serve/api_util.h"
+#include "serve/json_writer.h"
+
+namespace vigil::serve {
+
+void ApiServer::install_ingest() {
+  Histogram& latency = deps_.metrics->histogram("vigil_ingest_request_seconds",
+                                                "Ingest request time, body parse to durable answer");
+  Counter& accepted = deps_.metrics->counter("vigil_alerts_accepted_total",
+                                             "Alerts acknowledged to senders", {{"origin", "http"}});
+  Counter& rejected = deps_.metrics->counter("vigil_alerts_rejected_total",
+                                             "Records refused at ingest", {{"origin", "http"}});
+  http_->Post("/api/v1/ingest", [this, &latency, &accepted, &rejected](const httplib::Request& req,
+                                                                       httplib::Response& res) {
+    auto started = std::chrono::steady_clock::now();
+    std::string profile = api::text_param(req, "profile");
+    if (profile.empty()) {
+      return api::send_error(res, 400, "invalid_argument", "the profile parameter is required");
+    }
+    auto classify = deps_.classifier_for(profile);
+    if (!classify.ok()) return api::send_status(res, classify.status());
+
+    thread_local JsonEventParser parser;
+    thread_local Event scratch;
+    RecordBatch batch("http");
+    auto split = split_body(req.body, *classify, options_.body, parser, scratch, batch);
+    if (!split.ok()) return api::send_status(res, split.status());
+    rejected.add(split->rejected);
+
+    Ack ack;
+    ack.count = 0;
+    if (!batch.empty()) {
+      auto committed = deps_.committer->submit_and_wait(std::move(batch), options_.ingest_room_timeout);
+      if (!committed.ok()) return api::send_status(res, committed.status());
+      ack = *committed;
+      accepted.add(ack.count);
+    }
+    std::string body;
+    JsonWriter w(body);
+    w.begin_object();
+    w.field("accepted", ack.count);
+    w.field("rejected", split->rejected);
+    if (ack.count > 0) {
+      w.field("first_seq", ack.first_seq);
+      w.field("last_seq", ack.first_seq + static_cast<int64_t>(ack.count) - 1);
+    }
+    w.key("issues").begin_array();
+    for (const auto& issue : split->issues) {
+      w.begin_object().field("index", issue.index);
+      if (issue.line > 0) w.field("line", issue.line);
+      w.field("message", issue.message).end_object();
+    }
+    w.end_array().end_object();
+    // Nothing usable at all is the sender's error; a partly good body is accepted in part.
+    int status = ack.count == 0 && split->rejected > 0 ? 400 : 200;
+    api::send_json(res, status, std::move(body));
+    latency.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  });
+}
+
+}  // namespace vigil::serve
