@@ -1,0 +1,180 @@
+#include "read/source.h"
+
+#include <gtest/gtest.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "read/test_support.h"
+
+namespace vigil {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string gzip(const std::string& data, int level = 6) {
+  z_stream zs{};
+  EXPECT_EQ(deflateInit2(&zs, level, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  std::string out(deflateBound(&zs, data.size()), '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
+}
+
+std::string zstd(const std::string& data) {
+  std::string out(ZSTD_compressBound(data.size()), '\0');
+  size_t n = ZSTD_compress(out.data(), out.size(), data.data(), data.size(), 3);
+  EXPECT_FALSE(ZSTD_isError(n));
+  out.resize(n);
+  return out;
+}
+
+// Some megabytes of varied text, so the decoders cross many buffer boundaries.
+std::string sample_text(size_t lines) {
+  std::string s;
+  for (size_t i = 0; i < lines; ++i) {
+    s += "{\"line\":" + std::to_string(i) + ",\"hash\":" + std::to_string(i * 2654435761u % 1000003) +
+         "}\n";
+  }
+  return s;
+}
+
+// Drains a source with an odd read size; returns the bytes and the first fault.
+std::pair<std::string, Status> drain(ByteSource& src, size_t step = 7777) {
+  std::string out;
+  std::string buf(step, '\0');
+  while (true) {
+    Result<size_t> n = src.read(buf.data(), buf.size());
+    if (!n.ok()) return {out, n.status()};
+    if (*n == 0) return {out, Status::Ok()};
+    out.append(buf.data(), *n);
+  }
+}
+
+std::pair<std::string, Status> decode(const std::string& bytes) {
+  auto src = decode_source(memory_source(bytes));
+  EXPECT_TRUE(src.ok());
+  return drain(**src);
+}
+
+TEST(Source, PlainBytesPassThroughUnchanged) {
+  std::string text = sample_text(1000);
+  auto [out, st] = decode(text);
+  EXPECT_TRUE(st.ok());
+  EXPECT_EQ(out, text);
+  EXPECT_EQ(decode("").first, "");
+  EXPECT_EQ(decode("{").first, "{");  // shorter than any magic
+}
+
+TEST(Source, GzipIsToldByMagicAndStreamed) {
+  std::string text = sample_text(200000);  // about 6 MB
+  auto src = decode_source(memory_source(gzip(text)));
+  ASSERT_TRUE(src.ok());
+  EXPECT_EQ((*src)->compression(), Compression::kGzip);
+  auto [out, st] = drain(**src);
+  EXPECT_TRUE(st.ok()) << st.message();
+  EXPECT_EQ(out, text);
+}
+
+TEST(Source, GzipMembersAreReadOneAfterAnother) {
+  std::string a = sample_text(5000), b = "tail line\n";
+  auto [out, st] = decode(gzip(a) + gzip(b) + std::string(100, '\0'));  // zero padding ignored
+  EXPECT_TRUE(st.ok()) << st.message();
+  EXPECT_EQ(out, a + b);
+}
+
+TEST(Source, TruncatedGzipGivesItsBytesThenCorrupt) {
+  std::string text = sample_text(50000);
+  std::string gz = gzip(text);
+  auto [out, st] = decode(gz.substr(0, gz.size() / 3));
+  EXPECT_EQ(st.code(), Code::kCorrupt);
+  EXPECT_NE(st.message().find("truncated"), std::string::npos) << st.message();
+  EXPECT_GT(out.size(), 0u);
+  EXPECT_LT(out.size(), text.size());
+  EXPECT_EQ(out, text.substr(0, out.size()));  // every byte given before the fault is right
+}
+
+TEST(Source, DamagedGzipIsCorrupt) {
+  std::string gz = gzip(sample_text(20000));
+  for (size_t i = gz.size() / 2; i < gz.size() / 2 + 64; ++i) gz[i] = static_cast<char>(~gz[i]);
+  auto [out, st] = decode(gz);
+  EXPECT_EQ(st.code(), Code::kCorrupt);
+}
+
+TEST(Source, GarbageAfterGzipIsCorrupt) {
+  std::string text = "one\n";
+  auto [out, st] = decode(gzip(text) + "junk");
+  EXPECT_EQ(out, text);
+  EXPECT_EQ(st.code(), Code::kCorrupt);
+  EXPECT_NE(st.message().find("unexpected bytes after gzip"), std::string::npos);
+}
+
+TEST(Source, ZstdFramesAndTruncation) {
+  std::string a = sample_text(100000), b = sample_text(10);
+  auto src = decode_source(memory_source(zstd(a) + zstd(b)));
+  ASSERT_TRUE(src.ok());
+  EXPECT_EQ((*src)->compression(), Compression::kZstd);
+  auto [out, st] = drain(**src);
+  EXPECT_TRUE(st.ok()) << st.message();
+  EXPECT_EQ(out, a + b);
+
+  std::string z = zstd(a);
+  auto [cut, cut_st] = decode(z.substr(0, z.size() / 2));
+  EXPECT_EQ(cut_st.code(), Code::kCorrupt);
+  EXPECT_NE(cut_st.message().find("truncated"), std::string::npos) << cut_st.message();
+  EXPECT_EQ(cut, a.substr(0, cut.size()));
+}
+
+TEST(Source, IstreamAndFileSources) {
+  std::string text = sample_text(3000);
+  std::istringstream in(gzip(text));
+  auto src = decode_source(istream_source(in));
+  ASSERT_TRUE(src.ok());
+  EXPECT_EQ(drain(**src).first, text);
+
+  fs::path tmp = fs::temp_directory_path() / "vigil_source_test.zst";
+  std::ofstream(tmp, std::ios::binary) << zstd(text);
+  auto file = open_source(tmp.string());
+  ASSERT_TRUE(file.ok());
+  EXPECT_EQ((*file)->compression(), Compression::kZstd);
+  EXPECT_EQ(drain(**file).first, text);
+  fs::remove(tmp);
+
+  EXPECT_EQ(open_source((fs::temp_directory_path() / "vigil-no-such-file").string())
+                .status()
+                .code(),
+            Code::kNotFound);
+  EXPECT_EQ(open_source(fs::temp_directory_path().string()).status().code(),
+            Code::kInvalidArgument);
+}
+
+TEST(Source, FlatMemoryOnALargeGzipFile) {
+  // The decoder holds one input buffer and zlib's window, whatever the payload size: decoding
+  // 64 MB of output through a 64 KiB buffer works without the payload ever being in memory.
+  std::string chunk = sample_text(20000);
+  std::string one = gzip(chunk, 1);
+  std::string many;
+  for (int i = 0; i < 100; ++i) many += one;  // 100 members, about 64 MB decoded
+  auto src = decode_source(memory_source(many));
+  ASSERT_TRUE(src.ok());
+  std::string buf(64 * 1024, '\0');
+  size_t total = 0;
+  while (true) {
+    Result<size_t> n = (*src)->read(buf.data(), buf.size());
+    ASSERT_TRUE(n.ok());
+    if (*n == 0) break;
+    total += *n;
+  }
+  EXPECT_EQ(total, 100 * chunk.size());
+}
+
+}  // namespace
+}  // namespace vigil
