@@ -26,10 +26,8 @@ void ApiServer::install_ingest() {
     auto classify = deps_.classifier_for(profile);
     if (!classify.ok()) return api::send_status(res, classify.status());
 
-    thread_local JsonEventParser parser;
-    thread_local Event scratch;
     RecordBatch batch("http");
-    auto split = split_body(req.body, *classify, options_.body, parser, scratch, batch);
+    auto split = split_body(req.body, *classify, options_.body, batch);
     if (!split.ok()) return api::send_status(res, split.status());
     rejected.add(split->rejected);
 
@@ -52,8 +50,7 @@ void ApiServer::install_ingest() {
     }
     w.key("issues").begin_array();
     for (const auto& issue : split->issues) {
-      w.begin_object().field("index", issue.index);
-      if (issue.line > 0) w.field("line", issue.line);
+      w.begin_object().field("line", issue.line).field("offset", issue.offset);
       w.field("message", issue.message).end_object();
     }
     w.end_array().end_object();

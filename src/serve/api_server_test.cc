@@ -131,7 +131,7 @@ TEST_F(ApiServerTest, IngestAnswersOnlyWithDurableRecords) {
   EXPECT_EQ(res->status, 200);
   EXPECT_NE(res->body.find("\"accepted\":2"), std::string::npos) << res->body;
   EXPECT_NE(res->body.find("\"rejected\":2"), std::string::npos);
-  EXPECT_NE(res->body.find("\"line\":2,\"message\":\"record has no time\""), std::string::npos) << res->body;
+  EXPECT_NE(res->body.find("\"line\":2,\"offset\":17,\"message\":\"record has no time\""), std::string::npos) << res->body;
   // Durable before the answer: a fresh connection sees the rows now.
   auto store = Store::open(path_, {});
   EXPECT_EQ(*store->alert_count(), 2);

@@ -1,25 +1,22 @@
-// IngestBody: splits what a sender posted (a JSON array of objects, or JSON lines) into records,
-// checks each one (a valid JSON object that a profile accepts) and keeps the good ones.
-// Pure function of its input plus a caller-owned parser; call from any thread with its own parser.
+// IngestBody: turns what a sender posted (a JSON array of objects, or JSON lines; gzip or zstd
+// compressed or plain) into records, keeps those a profile accepts and reports the others.
+// Pure function of its input; safe to call from many threads at once.
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "core/event.h"
 #include "core/status.h"
 #include "serve/classifier.h"
-#include "serve/json_event.h"
 #include "serve/record_batch.h"
 
 namespace vigil::serve {
 
 struct BodyIssue {
-  uint64_t index = 0;  // 0-based record number in the body (array element or non-blank line)
-  uint64_t line = 0;   // 1-based line for JSON lines, 0 for array elements
+  uint64_t line = 0;    // 1-based line where the damaged record starts
+  uint64_t offset = 0;  // its byte offset in the (decompressed) body
   std::string message;
 };
 
@@ -34,11 +31,11 @@ struct BodyResult {
   std::vector<BodyIssue> issues;  // at most max_issues_listed
 };
 
-// Appends each record of `body` that `classify` accepts to `batch` under the profile it names
-// (lines as sent, array elements minified). Fails as a whole only when the body is not an array
-// or lines of JSON at all, or holds more than max_records.
-Result<BodyResult> split_body(std::string_view body, const RecordClassifier& classify,
-                              const BodyLimits& limits, JsonEventParser& parser, Event& scratch,
-                              RecordBatch& batch);
+// Reads `body` with the JSON reader (read/json_reader.h) and appends each record that `classify`
+// accepts to `batch` as compact JSON under the profile it names. Damaged records (including
+// text that is not JSON at all) and refused ones are counted and described in the result. Fails
+// as a whole only when the body holds more than max_records.
+Result<BodyResult> split_body(std::string body, const RecordClassifier& classify,
+                              const BodyLimits& limits, RecordBatch& batch);
 
 }  // namespace vigil::serve

@@ -10,7 +10,7 @@
 #include <cstring>
 #include <vector>
 
-#include "serve/json_event.h"
+#include "read/json_record.h"
 #include "serve/syslog_message.h"
 
 namespace vigil::serve {
@@ -61,7 +61,7 @@ class SyslogListener::Batcher {
 
   void take(std::string_view message) {
     std::string_view json = syslog_json_payload(parse_syslog(message));
-    if (json.empty() || !parser_.parse(json, event_).ok()) {
+    if (json.empty() || !parser_.parse_copy(json, event_).ok()) {
       owner_.rejected_.add();
       return;
     }
@@ -93,7 +93,7 @@ class SyslogListener::Batcher {
  private:
   SyslogListener& owner_;
   std::string origin_;
-  JsonEventParser parser_;
+  JsonRecordParser parser_;
   Event event_;
   RecordBatch batch_;
   size_t pending_ = 0;
