@@ -16,9 +16,22 @@ void ApiServer::install_ingest() {
                                              "Alerts acknowledged to senders", {{"origin", "http"}});
   Counter& rejected = deps_.metrics->counter("vigil_alerts_rejected_total",
                                              "Records refused at ingest", {{"origin", "http"}});
+  // The body is read through a content reader: whatever Content-Type a sender gives (curl's
+  // --data-binary says form-urlencoded), it is never parsed as a form.
   http_->Post("/api/v1/ingest", [this, &latency, &accepted, &rejected](const httplib::Request& req,
-                                                                       httplib::Response& res) {
+                                                                       httplib::Response& res,
+                                                                       const httplib::ContentReader& read_body) {
     auto started = std::chrono::steady_clock::now();
+    // httplib stops reading at its payload limit (max_body_bytes) and the reader fails then.
+    std::string body;
+    bool complete = read_body([&body](const char* data, size_t length) {
+      body.append(data, length);
+      return true;
+    });
+    if (!complete) {
+      res.set_header("Connection", "close");
+      return api::send_error(res, 413, "too_large", "request body over the size limit, or cut short");
+    }
     std::string profile = api::text_param(req, "profile");
     if (profile.empty()) {
       return api::send_error(res, 400, "invalid_argument", "the profile parameter is required");
@@ -27,7 +40,7 @@ void ApiServer::install_ingest() {
     if (!classify.ok()) return api::send_status(res, classify.status());
 
     RecordBatch batch("http");
-    auto split = split_body(req.body, *classify, options_.body, batch);
+    auto split = split_body(std::move(body), *classify, options_.body, batch);
     if (!split.ok()) return api::send_status(res, split.status());
     rejected.add(split->rejected);
 
@@ -39,8 +52,8 @@ void ApiServer::install_ingest() {
       ack = *committed;
       accepted.add(ack.count);
     }
-    std::string body;
-    JsonWriter w(body);
+    std::string answer;
+    JsonWriter w(answer);
     w.begin_object();
     w.field("accepted", ack.count);
     w.field("rejected", split->rejected);
@@ -56,7 +69,7 @@ void ApiServer::install_ingest() {
     w.end_array().end_object();
     // Nothing usable at all is the sender's error; a partly good body is accepted in part.
     int status = ack.count == 0 && split->rejected > 0 ? 400 : 200;
-    api::send_json(res, status, std::move(body));
+    api::send_json(res, status, std::move(answer));
     latency.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   });
 }

@@ -143,9 +143,14 @@ TEST_F(ApiServerTest, IngestAnswersOnlyWithDurableRecords) {
   EXPECT_EQ(client_->Post("/api/v1/ingest", "{}", "application/json")->status, 400);
   EXPECT_EQ(client_->Post("/api/v1/ingest?profile=timed", "garbage", "text/plain")->status, 400);
   EXPECT_EQ(client_->Post("/api/v1/ingest?profile=timed", "{\"a\":1}", "application/json")->status, 400);
+  // curl's --data-binary default Content-Type must not turn the body into a form.
+  auto form = client_->Post("/api/v1/ingest?profile=timed", std::string(20000, ' ') + "{\"time\":9}",
+                            "application/x-www-form-urlencoded");
+  ASSERT_TRUE(form);
+  EXPECT_EQ(form->status, 200) << form->body;
   std::string huge(2 << 20, ' ');
   EXPECT_EQ(client_->Post("/api/v1/ingest?profile=timed", huge, "application/json")->status, 413);
-  EXPECT_EQ(*store->alert_count(), 4);
+  EXPECT_EQ(*store->alert_count(), 5);
 }
 
 TEST_F(ApiServerTest, QueuePageVerdictAndSuppressions) {
