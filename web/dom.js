@@ -40,7 +40,8 @@ export function fmtAgo(iso, now = Date.now()) {
   if (sec < 60) return `${sec}s ago`;
   if (sec < 3600) return `${Math.round(sec / 60)}m ago`;
   if (sec < 86400) return `${Math.round(sec / 3600)}h ago`;
-  return `${Math.round(sec / 86400)}d ago`;
+  if (sec < 7 * 86400) return `${Math.round(sec / 86400)}d ago`;
+  return fmtTime(iso).slice(0, 16);  // old data (a replayed data set): the date says more
 }
 export function fmtSpan(firstIso, lastIso) {
   const ms = new Date(lastIso) - new Date(firstIso);

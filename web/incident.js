@@ -126,9 +126,9 @@ export class IncidentView {
     const shown = this.alertItems.length;
     clear(this.el.alerts).append(
       h('h2', {}, `Alerts (${fmtCount(rec.total)}${this.doc.alerts_truncated ? ` of ${fmtCount(this.doc.alert_count)}` : ''})`),
-      h('table', { class: 'alerts', id: 'alerts' },
+      h('div', { class: 'alerts-scroll' }, h('table', { class: 'alerts', id: 'alerts' },
         h('thead', {}, h('tr', {}, h('th', {}, 'Time'), h('th', {}, 'Sensor'), h('th', {}, 'Signature'), h('th', {}, 'Host'), h('th', {}, 'IP'), h('th', {}, 'Seq'))),
-        body),
+        body)),
       shown < rec.total ? h('div', { class: 'more' }, h('button', { type: 'button', onclick: () => this.moreAlerts() }, `Show ${Math.min(ALERT_PAGE, rec.total - shown)} more`)) : null);
   }
 

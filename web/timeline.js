@@ -42,26 +42,30 @@ export function renderTimeline(doc) {
 
   // Alert ticks from the page's alert records, by lane (signature + host).
   const laneOf = new Map(shown.map((g, i) => [`${g.title}\u0000${g.host}`, i]));
+  const oneHost = new Set(groups.map((g) => g.host)).size === 1;  // then the host is said once, above
   shown.forEach((g, i) => {
     const y = TOP + i * LANE;
     const a = new Date(g.first_seen).getTime();
     const b = new Date(g.last_seen).getTime();
     const color = NOVELTY_COLOR[g.novelty] || 'var(--accent)';
-    const label = `${g.title}${g.host ? ' @ ' + g.host : ''}`;
+    const label = `${g.title}${g.host && !oneHost ? ' @ ' + g.host : ''}`;
     svg.append(
       s('rect', { class: 'lane', x: LABEL, y: y + 3, width: width - LABEL - RIGHT, height: LANE - 6, rx: 3 }),
-      s('text', { x: LABEL - 8, y: y + LANE / 2 + 4, 'text-anchor': 'end' }, label.length > 38 ? label.slice(0, 37) + '…' : label,
+      s('text', { x: LABEL - 8, y: y + LANE / 2 + 4, 'text-anchor': 'end' }, label.length > 34 ? label.slice(0, 33) + '…' : label,
         s('title', {}, `${g.sensor}: ${label}`)),
       s('rect', { x: x(a), y: y + 7, width: Math.max(4, x(b) - x(a)), height: LANE - 14, rx: 3, fill: color, opacity: 0.85 },
         s('title', {}, `${label}\n${fmtCount(g.count)} alerts, ${fmtTime(g.first_seen)} – ${fmtTime(g.last_seen)}${g.novelty ? '\n' + g.novelty : ''}`)),
-      s('text', { x: Math.min(x(b) + 6, width - RIGHT - 2), y: y + LANE / 2 + 4, class: 'muted', 'text-anchor': x(b) + 40 > width ? 'end' : 'start' }, `×${fmtCount(g.count)}`));
+      // The count sits after the bar, or before it when the bar ends at the right edge.
+      x(b) + 50 > width
+        ? s('text', { x: x(a) - 6, y: y + LANE / 2 + 4, class: 'muted', 'text-anchor': 'end' }, `×${fmtCount(g.count)}`)
+        : s('text', { x: x(b) + 6, y: y + LANE / 2 + 4, class: 'muted' }, `×${fmtCount(g.count)}`));
   });
   for (const item of doc.alert_records ? doc.alert_records.items : []) {
     const a = item.alert || {};
     const lane = laneOf.get(`${a.title}\u0000${(a.entities || {}).host || ''}`);
     if (lane === undefined || !a.time) continue;
     const xx = x(new Date(a.time).getTime());
-    svg.append(s('line', { x1: xx, x2: xx, y1: TOP + lane * LANE + 5, y2: TOP + lane * LANE + LANE - 5, stroke: 'var(--text)', 'stroke-width': 1, opacity: 0.6 }));
+    svg.append(s('line', { x1: xx, x2: xx, y1: TOP + lane * LANE + 8, y2: TOP + lane * LANE + LANE - 8, stroke: 'var(--panel)', 'stroke-width': 1, opacity: 0.7 }));
   }
   if (hidden) {
     svg.append(s('text', { x: LABEL - 8, y: TOP + shown.length * LANE + LANE / 2 + 4, 'text-anchor': 'end', class: 'muted' }, `+${hidden} more groups`));
