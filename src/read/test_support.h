@@ -21,8 +21,10 @@
 
 namespace vigil::testing {
 
-// JSON with the number kind visible: int `1`, uint `1u`, double `1.0` / `2.5e+30`.
-inline void render_typed(Value v, std::string& out) {
+// JSON with the number kind visible: int `1`, uint `1u`, double `1.0` / `2.5e+30`. Without
+// `mark_unsigned` it is plain JSON that reads back to the same kinds (simdjson makes only values
+// of 2^63 and more unsigned).
+inline void render_typed(Value v, std::string& out, bool mark_unsigned = true) {
   const Node& n = v.node();
   switch (n.kind) {
     case Kind::kObject:
@@ -38,13 +40,13 @@ inline void render_typed(Value v, std::string& out) {
           json_escape(c.key(), out);
           out += "\":";
         }
-        render_typed(c, out);
+        render_typed(c, out, mark_unsigned);
       }
       out += obj ? '}' : ']';
       return;
     }
     case Kind::kUInt:
-      out += std::to_string(n.num.u) + "u";
+      out += std::to_string(n.num.u) + (mark_unsigned ? "u" : "");
       return;
     case Kind::kDouble: {
       char buf[64];
@@ -59,9 +61,9 @@ inline void render_typed(Value v, std::string& out) {
   }
 }
 
-inline std::string render_typed(const Event& ev) {
+inline std::string render_typed(const Event& ev, bool mark_unsigned = true) {
   std::string out;
-  render_typed(ev.root(), out);
+  render_typed(ev.root(), out, mark_unsigned);
   return out;
 }
 

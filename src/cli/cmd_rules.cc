@@ -1,0 +1,177 @@
+// `vigil rules check|list`: load Sigma rules and show what loaded, what was refused and why
+// (check), or the loaded rules' metadata with filters (list). Thin wrapper over detect/ruleset.h.
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "cli/command.h"
+#include "core/event.h"
+#include "core/text.h"
+#include "detect/ruleset.h"
+
+namespace vigil::cli {
+namespace {
+
+using sigma::LoadOptions;
+using sigma::LoadReport;
+using sigma::RuleSet;
+
+std::string jstr(std::string_view s) {
+  std::string out = "\"";
+  json_escape(s, out);
+  out += '"';
+  return out;
+}
+
+std::string json_list(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? "," : "") + jstr(items[i]);
+  return out + "]";
+}
+
+struct Common {
+  std::vector<std::string> paths;
+  std::string format;
+  std::string logsources, placeholders;
+  std::vector<std::string> filters;
+  LoadOptions options() const {
+    LoadOptions o;
+    o.logsources_file = logsources;
+    o.placeholders_file = placeholders;
+    o.filter_paths = filters;
+    return o;
+  }
+};
+
+void add_common(CLI::App& app, Common& c) {
+  app.add_option("paths", c.paths, "Rule files or folders (recursive)")->required();
+  app.add_option("--logsources", c.logsources, "Log-source map (default: bundled config/logsources.yml)");
+  app.add_option("--placeholders", c.placeholders, "Placeholder values for |expand (default: bundled)");
+  app.add_option("--filters", c.filters, "Sigma filter files or folders to apply");
+}
+
+int check(const Common& c) {
+  LoadReport report;
+  RuleSet set = RuleSet::load(c.paths, c.options(), &report);
+  std::map<std::string, size_t> by_reason;  // category -> count
+  for (const auto& p : report.refused) by_reason[p.category]++;
+  if (c.format == "json") {
+    std::string out = "{\"files\":" + std::to_string(report.files) + ",\"loaded\":" + std::to_string(report.loaded) +
+                      ",\"correlations\":" + std::to_string(report.correlations) +
+                      ",\"filters\":" + std::to_string(report.filters) +
+                      ",\"refused\":" + std::to_string(report.refused.size()) + ",\"by_reason\":{";
+    bool first = true;
+    for (const auto& [k, n] : by_reason) {
+      out += (first ? "" : ",") + jstr(k) + ":" + std::to_string(n);
+      first = false;
+    }
+    out += "},\"refused_rules\":[";
+    for (size_t i = 0; i < report.refused.size(); ++i) {
+      const auto& p = report.refused[i];
+      out += (i ? "," : "") + std::string("{\"path\":") + jstr(p.path) + ",\"reason\":" + jstr(p.reason) +
+             ",\"category\":" + jstr(p.category) + ",\"id\":" + jstr(p.id) + ",\"title\":" + jstr(p.title) + "}";
+    }
+    out += "],\"unmapped\":[";
+    for (size_t i = 0; i < report.unmapped.size(); ++i) {
+      const auto& p = report.unmapped[i];
+      out += (i ? "," : "") + std::string("{\"path\":") + jstr(p.path) + ",\"reason\":" + jstr(p.reason) + "}";
+    }
+    out += "]}\n";
+    std::fputs(out.c_str(), stdout);
+  } else {
+    std::printf("files: %zu  loaded: %zu  correlations: %zu  filters: %zu  refused: %zu\n", report.files,
+                report.loaded, report.correlations, report.filters, report.refused.size());
+    if (!by_reason.empty()) {
+      std::printf("\nrefused by reason:\n");
+      for (const auto& [k, n] : by_reason) std::printf("  %-12s %zu\n", k.c_str(), n);
+      std::printf("\nrefused rules:\n");
+      for (const auto& p : report.refused) {
+        std::printf("  %s\n    [%s] %s\n", p.path.c_str(), p.category.c_str(), p.reason.c_str());
+      }
+    }
+    if (!report.unmapped.empty()) {
+      std::printf("\nloaded but see no events (log source not in the map):\n");
+      for (const auto& p : report.unmapped) std::printf("  %s: %s\n", p.path.c_str(), p.reason.c_str());
+    }
+  }
+  // Exit 1 when nothing loaded at all and something was refused (the user must look).
+  return report.loaded == 0 && !report.refused.empty() ? 1 : 0;
+}
+
+int list(const Common& c, const std::string& level, const std::string& status, const std::string& tag,
+         const std::string& logsource) {
+  LoadReport report;
+  RuleSet set = RuleSet::load(c.paths, c.options(), &report);
+  std::vector<const sigma::Rule*> shown;
+  for (const auto& r : set.rules()) {
+    if (!level.empty() && !iequals(r.level, level)) continue;
+    if (!status.empty() && !iequals(r.status, status)) continue;
+    if (!tag.empty() && std::none_of(r.tags.begin(), r.tags.end(), [&](const std::string& t) {
+          return iequals(t, tag) || istarts_with(t, tag + ".");
+        })) {
+      continue;
+    }
+    if (!logsource.empty() && ifind(r.logsource.describe(), logsource) == std::string_view::npos) continue;
+    shown.push_back(&r);
+  }
+  if (c.format == "json") {
+    std::string out = "[";
+    for (size_t i = 0; i < shown.size(); ++i) {
+      const auto& r = *shown[i];
+      out += (i ? ",\n" : "\n") + std::string("{\"id\":") + jstr(r.id) + ",\"title\":" + jstr(r.title) +
+             ",\"level\":" + jstr(r.level) + ",\"status\":" + jstr(r.status) +
+             ",\"logsource\":{\"product\":" + jstr(r.logsource.product) + ",\"category\":" +
+             jstr(r.logsource.category) + ",\"service\":" + jstr(r.logsource.service) + "}" +
+             ",\"attack\":" + json_list(r.attack_tags()) + ",\"path\":" + jstr(r.path) + "}";
+    }
+    out += "\n]\n";
+    std::fputs(out.c_str(), stdout);
+  } else {
+    std::printf("%-36s  %-13s  %-12s  %-34s  %s\n", "ID", "LEVEL", "STATUS", "LOGSOURCE", "TITLE / ATT&CK");
+    for (const auto* r : shown) {
+      std::string attack;
+      for (const auto& t : r->attack_tags()) attack += (attack.empty() ? "" : " ") + t.substr(7);
+      std::printf("%-36s  %-13s  %-12s  %-34s  %s%s%s\n", r->id.c_str(), r->level.c_str(), r->status.c_str(),
+                  r->logsource.describe().c_str(), r->title.c_str(), attack.empty() ? "" : "  [",
+                  attack.empty() ? "" : (attack + "]").c_str());
+    }
+    std::printf("%zu of %zu rules\n", shown.size(), set.rules().size());
+  }
+  if (!report.refused.empty()) {
+    std::fprintf(stderr, "%zu rule(s) refused; run `vigil rules check` for reasons\n", report.refused.size());
+  }
+  return 0;
+}
+
+int run(int argc, char** argv) {
+  CLI::App app{"Sigma rules: check what loads, list what loaded"};
+  app.require_subcommand(1);
+  Common ck, ls;
+  std::string level, status, tag, logsource;
+  auto* check_cmd = app.add_subcommand("check", "Load rules; report loaded/refused counts and each refusal's reason");
+  add_common(*check_cmd, ck);
+  check_cmd->add_option("--format", ck.format, "text or json")->default_val("text")->check(CLI::IsMember({"text", "json"}));
+  auto* list_cmd = app.add_subcommand("list", "List loaded rules: id, title, level, status, log source, ATT&CK tags");
+  add_common(*list_cmd, ls);
+  list_cmd->add_option("--format", ls.format, "table or json")->default_val("table")->check(CLI::IsMember({"table", "json"}));
+  list_cmd->add_option("--level", level, "Only this level (informational, low, medium, high, critical)");
+  list_cmd->add_option("--status", status, "Only this status (stable, test, experimental...)");
+  list_cmd->add_option("--tag", tag, "Only rules with this tag or tag prefix (attack.t1059)");
+  list_cmd->add_option("--logsource", logsource, "Only rules whose product/category/service contains this");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  if (check_cmd->parsed()) return check(ck);
+  return list(ls, level, status, tag, logsource);
+}
+
+}  // namespace
+}  // namespace vigil::cli
+
+VIGIL_COMMAND(rules, "rules", "Check or list Sigma rules (load report, refusals with reasons)", vigil::cli::run);

@@ -1,0 +1,256 @@
+// Evaluation of one field test against one event.
+//
+// The semantics, in one place:
+//  - a field is looked up through the event's layout (core/fields.h) after the log source's
+//    renames; an array value matches when any element matches;
+//  - `null` matches an absent field or a JSON null; every other test needs the field present,
+//    and a null value reads as the empty string (so `''` matches an empty or null field);
+//  - values are OR-ed, or AND-ed with |all; |neq needs the field present and equal to none;
+//  - |exists checks presence only (a null value is present);
+//  - a keyword test (no field) looks at every string value of the event.
+#include "detect/field_test.h"
+
+#include <arpa/inet.h>
+#include <re2/re2.h>
+
+#include <cstring>
+
+#include "core/text.h"
+#include "core/time.h"
+
+namespace vigil::sigma {
+namespace {
+
+bool compare(double lhs, CompareOp op, double rhs) {
+  switch (op) {
+    case CompareOp::kEq: return lhs == rhs;
+    case CompareOp::kLt: return lhs < rhs;
+    case CompareOp::kLte: return lhs <= rhs;
+    case CompareOp::kGt: return lhs > rhs;
+    case CompareOp::kGte: return lhs >= rhs;
+  }
+  return false;
+}
+
+// Civil date from days since 1970-01-01 (proleptic Gregorian).
+void civil_from_days(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  *d = doy - (153 * mp + 2) / 5 + 1;
+  *m = mp < 10 ? mp + 3 : mp - 9;
+  *y = static_cast<int64_t>(yoe) + era * 400 + (*m <= 2);
+}
+
+// ISO 8601 week number (1..53) of a day.
+int iso_week(int64_t days) {
+  const int64_t weekday = ((days % 7) + 7 + 3) % 7;  // Monday = 0 (1970-01-01 was a Thursday)
+  const int64_t thursday = days - weekday + 3;       // the Thursday of this ISO week
+  int64_t y;
+  unsigned m, d;
+  civil_from_days(thursday, &y, &m, &d);
+  const int64_t jan1 = days_from_civil(y, 1, 1);
+  return static_cast<int>((thursday - jan1) / 7 + 1);
+}
+
+bool time_part(std::string_view text, TimePart part, double* out) {
+  auto us = parse_time_us(trim(text));
+  if (!us) return false;
+  int64_t secs = *us / 1000000;
+  if (*us < 0 && *us % 1000000 != 0) --secs;
+  int64_t days = secs / 86400;
+  int64_t rem = secs % 86400;
+  if (rem < 0) {
+    rem += 86400;
+    --days;
+  }
+  int64_t y;
+  unsigned m, d;
+  civil_from_days(days, &y, &m, &d);
+  switch (part) {
+    case TimePart::kMinute: *out = static_cast<double>((rem / 60) % 60); return true;
+    case TimePart::kHour: *out = static_cast<double>(rem / 3600); return true;
+    case TimePart::kDay: *out = d; return true;
+    case TimePart::kWeek: *out = iso_week(days); return true;
+    case TimePart::kMonth: *out = m; return true;
+    case TimePart::kYear: *out = static_cast<double>(y); return true;
+    case TimePart::kNone: return false;
+  }
+  return false;
+}
+
+bool parse_ip(std::string_view text, bool* v6, uint8_t out[16]) {
+  text = trim(text);
+  char buf[64];
+  if (text.empty() || text.size() >= sizeof buf) return false;
+  std::memcpy(buf, text.data(), text.size());
+  buf[text.size()] = '\0';
+  if (inet_pton(AF_INET, buf, out) == 1) {
+    *v6 = false;
+    return true;
+  }
+  // Zone ids (fe80::1%eth0) do not change the address.
+  if (char* pct = std::strchr(buf, '%')) *pct = '\0';
+  if (inet_pton(AF_INET6, buf, out) == 1) {
+    *v6 = true;
+    return true;
+  }
+  return false;
+}
+
+bool ref_matches(std::string_view a, std::string_view b, RefMode mode, bool cased) {
+  auto eq = [&](std::string_view x, std::string_view y) { return cased ? x == y : iequals(x, y); };
+  switch (mode) {
+    case RefMode::kEquals: return eq(a, b);
+    case RefMode::kStartsWith: return a.size() >= b.size() && eq(a.substr(0, b.size()), b);
+    case RefMode::kEndsWith: return a.size() >= b.size() && eq(a.substr(a.size() - b.size()), b);
+    case RefMode::kContains:
+      return cased ? a.find(b) != std::string_view::npos : ifind(a, b) != std::string_view::npos;
+  }
+  return false;
+}
+
+// One test against one scalar (or object) value; `v` is valid.
+bool scalar_matches(const ValueTest& t, Value v, EvalContext& ctx) {
+  switch (t.kind) {
+    case ValueTest::kNull:
+      return v.is_null();
+    case ValueTest::kPattern:
+      return t.pattern.match(v.text(ctx.scratch));
+    case ValueTest::kRegex:
+      return RE2::PartialMatch(v.text(ctx.scratch), *t.regex);
+    case ValueTest::kCompare: {
+      double d;
+      if (t.part == TimePart::kNone) {
+        if (!v.as_double(&d)) return false;
+      } else if (!time_part(v.text(ctx.scratch), t.part, &d)) {
+        return false;
+      }
+      return compare(d, t.op, t.number);
+    }
+    case ValueTest::kCidr:
+      return t.cidr.contains(v.text(ctx.scratch));
+    case ValueTest::kFieldRef: {
+      Value other = ctx.field(t.ref_field);
+      if (!other) return false;
+      std::string_view a = v.text(ctx.scratch);
+      std::string_view b = other.text(ctx.scratch2);
+      return ref_matches(a, b, t.ref_mode, t.ref_cased);
+    }
+  }
+  return false;
+}
+
+bool value_matches(const ValueTest& t, Value v, EvalContext& ctx) {
+  if (t.kind == ValueTest::kNull) return !v || v.is_null();
+  if (!v) return false;
+  if (v.kind() == Kind::kArray) {
+    for (Value c = v.first_child(); c; c = c.next()) {
+      if (scalar_matches(t, c, ctx)) return true;
+    }
+    return false;
+  }
+  return scalar_matches(t, v, ctx);
+}
+
+bool keyword_matches(const ValueTest& t, EvalContext& ctx) {
+  const Event& ev = *ctx.event;
+  const size_t n = ev.node_count();
+  for (size_t i = 1; i < n; ++i) {
+    if (ev.node(static_cast<uint32_t>(i)).kind != Kind::kString) continue;
+    if (scalar_matches(t, Value(&ev, static_cast<uint32_t>(i)), ctx)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Value EvalContext::field(std::string_view name) const {
+  if (renames) {
+    for (const auto& [from, to] : *renames) {
+      if (iequals(from, name)) return event->field(to);
+    }
+  }
+  return event->field(name);
+}
+
+bool Cidr::contains(std::string_view ip) const {
+  bool is_v6;
+  uint8_t bytes[16];
+  if (!parse_ip(ip, &is_v6, bytes) || is_v6 != v6) return false;
+  int full = prefix / 8;
+  if (std::memcmp(bytes, addr, static_cast<size_t>(full)) != 0) return false;
+  int bits = prefix % 8;
+  if (bits == 0) return true;
+  uint8_t mask = static_cast<uint8_t>(0xFF << (8 - bits));
+  return (bytes[full] & mask) == (addr[full] & mask);
+}
+
+bool parse_cidr(std::string_view text, Cidr* out) {
+  text = trim(text);
+  size_t slash = text.find('/');
+  std::string_view addr = text.substr(0, slash);
+  if (!parse_ip(addr, &out->v6, out->addr)) return false;
+  const int max = out->v6 ? 128 : 32;
+  if (slash == std::string_view::npos) {
+    out->prefix = max;
+    return true;
+  }
+  int64_t p;
+  if (!parse_int(text.substr(slash + 1), &p) || p < 0 || p > max) return false;
+  out->prefix = static_cast<int>(p);
+  return true;
+}
+
+bool FieldTest::matches(EvalContext& ctx) const {
+  if (field.empty()) {
+    if (all) {
+      for (size_t i = 0; i < values.size();) {
+        size_t end = i;
+        bool hit = false;
+        while (end < values.size() && values[end].group == values[i].group) {
+          hit = hit || keyword_matches(values[end], ctx);
+          ++end;
+        }
+        if (!hit) return false;
+        i = end;
+      }
+      return !values.empty();
+    }
+    for (const ValueTest& t : values) {
+      if (keyword_matches(t, ctx)) return true;
+    }
+    return false;
+  }
+  Value v = ctx.field(field);
+  if (exists != Exists::kNoCheck) return v.valid() == (exists == Exists::kPresent);
+  if (negate) {
+    if (!v || v.is_null()) return false;
+    for (const ValueTest& t : values) {
+      if (value_matches(t, v, ctx)) return false;
+    }
+    return true;
+  }
+  if (all) {
+    for (size_t i = 0; i < values.size();) {
+      size_t end = i;
+      bool hit = false;
+      while (end < values.size() && values[end].group == values[i].group) {
+        hit = hit || value_matches(values[end], v, ctx);
+        ++end;
+      }
+      if (!hit) return false;
+      i = end;
+    }
+    return !values.empty();
+  }
+  for (const ValueTest& t : values) {
+    if (value_matches(t, v, ctx)) return true;
+  }
+  return false;
+}
+
+}  // namespace vigil::sigma

@@ -1,0 +1,76 @@
+// FieldTest: one compiled `field|modifiers: values` item of a Sigma selection (or one keyword
+// search), and EvalContext, the per-event view it reads through (field renames, scratch text).
+// FieldTests are immutable after compilation and shared by all threads; an EvalContext belongs to
+// one thread and holds the only mutable state (scratch buffers reused across events).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/event.h"
+#include "detect/pattern.h"
+
+namespace re2 {
+class RE2;
+}
+
+namespace vigil::sigma {
+
+// Field renames of one log-source variant: Sigma name -> the event's own name
+// (e.g. Image -> NewProcessName for Security 4688). Immutable, shared.
+using Renames = std::vector<std::pair<std::string, std::string>>;
+
+// How one evaluation sees the event. Per thread; reset per event by the matcher.
+struct EvalContext {
+  const Event* event = nullptr;
+  const Renames* renames = nullptr;  // null = no renames
+  std::string scratch;               // Value::text formatting
+  std::string scratch2;
+  Value field(std::string_view name) const;
+};
+
+enum class CompareOp : uint8_t { kEq, kLt, kLte, kGt, kGte };
+enum class TimePart : uint8_t { kNone, kMinute, kHour, kDay, kWeek, kMonth, kYear };
+enum class RefMode : uint8_t { kEquals, kStartsWith, kEndsWith, kContains };
+
+struct Cidr {
+  bool v6 = false;
+  uint8_t addr[16] = {};
+  int prefix = 0;
+  bool contains(std::string_view ip) const;
+};
+// Parses "10.0.0.0/8", "fe80::/10" or a bare address (full-length prefix).
+bool parse_cidr(std::string_view text, Cidr* out);
+
+// One value of a field test.
+struct ValueTest {
+  enum Kind : uint8_t { kPattern, kNull, kRegex, kCompare, kCidr, kFieldRef };
+  Kind kind = kPattern;
+  Pattern pattern;                        // kPattern
+  std::shared_ptr<const re2::RE2> regex;  // kRegex
+  CompareOp op = CompareOp::kEq;          // kCompare
+  TimePart part = TimePart::kNone;        // kCompare: compare this part of a timestamp
+  double number = 0;                      // kCompare
+  Cidr cidr;                              // kCidr
+  std::string ref_field;                  // kFieldRef
+  RefMode ref_mode = RefMode::kEquals;    // kFieldRef
+  bool ref_cased = false;                 // kFieldRef
+  uint32_t group = 0;  // the written value this test came from (expansions share a group)
+};
+
+struct FieldTest {
+  enum class Exists : uint8_t { kNoCheck, kPresent, kAbsent };
+  std::string field;  // empty = keyword search over every string value of the event
+  std::vector<ValueTest> values;  // ordered by group
+  bool all = false;     // |all: every group must match (a group matches when any test in it does)
+  bool negate = false;  // |neq: the field is present and equals none of the values
+  Exists exists = Exists::kNoCheck;
+
+  bool matches(EvalContext& ctx) const;
+};
+
+}  // namespace vigil::sigma

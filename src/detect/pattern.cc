@@ -1,0 +1,267 @@
+// Sigma wildcard matching.
+//
+// A Sigma value is literal text with `*` and `?`. Almost every value in SigmaHQ has one of four
+// shapes — exact, prefix (`abc*`), suffix (`*abc`) or contains (`*abc*`) — so those are kept as a
+// single lower-cased literal and matched with one comparison or one scan. Everything else goes
+// to the general matcher: the pattern is cut at its stars into segments; a segment (literals,
+// `?`, dash slots) matches at a given position in at most one way, because `?` is exactly one
+// UTF-8 character and the five dashes are prefix-free. With deterministic segments the classic
+// greedy rule is exact: anchor the first segment at the start, take each middle segment at its
+// leftmost occurrence, and the last one at the end. Worst case O(text x pattern), no recursion,
+// no allocation. Case folding is ASCII only (the pattern is folded once, the text on the fly),
+// the same as the rest of Vigil; `cased` turns it off.
+#include "detect/pattern.h"
+
+#include "core/text.h"
+
+namespace vigil::sigma {
+
+const std::string_view kDashes[5] = {"-", "/", "\xE2\x80\x93", "\xE2\x80\x94", "\xE2\x80\x95"};
+
+namespace {
+
+void push_lit(SigmaString& s, char c) {
+  if (s.empty() || s.back().kind != Piece::kLit) s.push_back({Piece::kLit, {}});
+  s.back().text.push_back(c);
+}
+
+size_t utf8_len(unsigned char c) {
+  if (c < 0x80) return 1;
+  if ((c & 0xE0) == 0xC0) return 2;
+  if ((c & 0xF0) == 0xE0) return 3;
+  if ((c & 0xF8) == 0xF0) return 4;
+  return 1;
+}
+
+}  // namespace
+
+SigmaString parse_sigma_string(std::string_view raw) {
+  SigmaString out;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    char c = raw[i];
+    if (c == '\\' && i + 1 < raw.size()) {
+      char n = raw[i + 1];
+      if (n == '*' || n == '?' || n == '\\') {
+        push_lit(out, n);
+        ++i;
+        continue;
+      }
+      push_lit(out, c);
+    } else if (c == '*') {
+      if (out.empty() || out.back().kind != Piece::kStar) out.push_back({Piece::kStar, {}});
+    } else if (c == '?') {
+      out.push_back({Piece::kOne, {}});
+    } else {
+      push_lit(out, c);
+    }
+  }
+  return out;
+}
+
+SigmaString literal_string(std::string_view text) {
+  SigmaString out;
+  if (!text.empty()) out.push_back({Piece::kLit, std::string(text)});
+  return out;
+}
+
+bool is_plain(const SigmaString& s, std::string* out) {
+  if (out) out->clear();
+  for (const Piece& p : s) {
+    if (p.kind != Piece::kLit) return false;
+    if (out) out->append(p.text);
+  }
+  return true;
+}
+
+void add_wildcards(SigmaString& s, bool leading, bool trailing) {
+  if (leading && (s.empty() || s.front().kind != Piece::kStar)) {
+    s.insert(s.begin(), Piece{Piece::kStar, {}});
+  }
+  if (trailing && (s.empty() || s.back().kind != Piece::kStar)) s.push_back({Piece::kStar, {}});
+}
+
+std::string describe(const SigmaString& s) {
+  std::string out;
+  for (const Piece& p : s) {
+    switch (p.kind) {
+      case Piece::kStar: out += '*'; break;
+      case Piece::kOne: out += '?'; break;
+      case Piece::kDash: out += "<dash>"; break;
+      case Piece::kLit:
+        for (char c : p.text) {
+          if (c == '*' || c == '?') out += '\\';
+          out += c;
+        }
+        break;
+    }
+  }
+  return out;
+}
+
+Pattern::Pattern(const SigmaString& s, bool cased) : cased_(cased) {
+  for (const Piece& p : s) {
+    Token t{p.kind, p.text};
+    if (!cased_) t.text = to_lower(t.text);
+    if (t.kind == Piece::kStar && !tokens_.empty() && tokens_.back().kind == Piece::kStar) continue;
+    tokens_.push_back(std::move(t));
+  }
+  auto is = [&](size_t i, Piece::Kind k) { return i < tokens_.size() && tokens_[i].kind == k; };
+  size_t n = tokens_.size();
+  if (n == 0) {
+    shape_ = Shape::kExact;
+  } else if (n == 1 && is(0, Piece::kLit)) {
+    shape_ = Shape::kExact;
+    lit_ = tokens_[0].text;
+  } else if (n == 1 && is(0, Piece::kStar)) {
+    shape_ = Shape::kAny;
+  } else if (n == 2 && is(0, Piece::kLit) && is(1, Piece::kStar)) {
+    shape_ = Shape::kPrefix;
+    lit_ = tokens_[0].text;
+  } else if (n == 2 && is(0, Piece::kStar) && is(1, Piece::kLit)) {
+    shape_ = Shape::kSuffix;
+    lit_ = tokens_[1].text;
+  } else if (n == 3 && is(0, Piece::kStar) && is(1, Piece::kLit) && is(2, Piece::kStar)) {
+    shape_ = Shape::kContains;
+    lit_ = tokens_[1].text;
+  } else {
+    shape_ = Shape::kGeneral;
+    return;
+  }
+  tokens_.clear();
+}
+
+std::vector<std::string_view> Pattern::literals() const {
+  std::vector<std::string_view> out;
+  if (shape_ != Shape::kGeneral) {
+    if (!lit_.empty()) out.push_back(lit_);
+    return out;
+  }
+  for (const Token& t : tokens_) {
+    if (t.kind == Piece::kLit) out.push_back(t.text);
+  }
+  return out;
+}
+
+bool Pattern::eq(std::string_view text, std::string_view lit) const {
+  if (text.size() != lit.size()) return false;
+  if (cased_) return text == lit;
+  for (size_t i = 0; i < lit.size(); ++i) {
+    if (ascii_lower(text[i]) != lit[i]) return false;
+  }
+  return true;
+}
+
+size_t Pattern::find(std::string_view hay, std::string_view needle, size_t from) const {
+  if (needle.empty()) return from <= hay.size() ? from : std::string_view::npos;
+  if (cased_) return hay.find(needle, from);
+  if (hay.size() < needle.size()) return std::string_view::npos;
+  const char first = needle[0];
+  const size_t last_start = hay.size() - needle.size();
+  for (size_t i = from; i <= last_start; ++i) {
+    if (ascii_lower(hay[i]) != first) continue;
+    if (eq(hay.substr(i, needle.size()), needle)) return i;
+  }
+  return std::string_view::npos;
+}
+
+size_t Pattern::match_segment(size_t first, size_t last, std::string_view text, size_t pos) const {
+  const size_t start = pos;
+  for (size_t k = first; k < last; ++k) {
+    const Token& t = tokens_[k];
+    switch (t.kind) {
+      case Piece::kLit:
+        if (pos + t.text.size() > text.size() || !eq(text.substr(pos, t.text.size()), t.text)) {
+          return std::string_view::npos;
+        }
+        pos += t.text.size();
+        break;
+      case Piece::kOne:
+        if (pos >= text.size()) return std::string_view::npos;
+        pos += utf8_len(static_cast<unsigned char>(text[pos]));
+        if (pos > text.size()) return std::string_view::npos;
+        break;
+      case Piece::kDash: {
+        bool hit = false;
+        for (std::string_view d : kDashes) {
+          if (text.substr(pos, d.size()) == d) {
+            pos += d.size();
+            hit = true;
+            break;
+          }
+        }
+        if (!hit) return std::string_view::npos;
+        break;
+      }
+      case Piece::kStar:
+        return std::string_view::npos;  // segments never hold stars
+    }
+  }
+  return pos - start;
+}
+
+bool Pattern::match_general(std::string_view text) const {
+  const size_t n = tokens_.size();
+  size_t pos = 0;
+  size_t k = 0;
+  bool after_star = false;
+  while (k < n) {
+    if (tokens_[k].kind == Piece::kStar) {
+      after_star = true;
+      ++k;
+      continue;
+    }
+    size_t end = k;
+    while (end < n && tokens_[end].kind != Piece::kStar) ++end;
+    const bool last = end == n;
+    if (!after_star) {
+      size_t len = match_segment(k, end, text, pos);
+      if (len == std::string_view::npos) return false;
+      pos += len;
+      if (last) return pos == text.size();
+    } else if (last) {
+      // Anchored at the end: try each start from the leftmost admissible one.
+      for (size_t s = pos; s <= text.size(); ++s) {
+        size_t len = match_segment(k, end, text, s);
+        if (len != std::string_view::npos && s + len == text.size()) return true;
+      }
+      return false;
+    } else {
+      size_t s = pos;
+      for (;;) {
+        if (tokens_[k].kind == Piece::kLit) {
+          s = find(text, tokens_[k].text, s);
+          if (s == std::string_view::npos) return false;
+        }
+        if (s > text.size()) return false;
+        size_t len = match_segment(k, end, text, s);
+        if (len != std::string_view::npos) {
+          pos = s + len;
+          break;
+        }
+        ++s;
+      }
+    }
+    k = end;
+  }
+  return after_star || pos == text.size();
+}
+
+bool Pattern::match(std::string_view text) const {
+  switch (shape_) {
+    case Shape::kExact:
+      return eq(text, lit_);
+    case Shape::kPrefix:
+      return text.size() >= lit_.size() && eq(text.substr(0, lit_.size()), lit_);
+    case Shape::kSuffix:
+      return text.size() >= lit_.size() && eq(text.substr(text.size() - lit_.size()), lit_);
+    case Shape::kContains:
+      return find(text, lit_, 0) != std::string_view::npos;
+    case Shape::kAny:
+      return true;
+    case Shape::kGeneral:
+      return match_general(text);
+  }
+  return false;
+}
+
+}  // namespace vigil::sigma

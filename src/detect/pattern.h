@@ -1,0 +1,64 @@
+// Pattern: one Sigma string value compiled for matching — literal text with `*` (any run) and `?`
+// (one character) wildcards, escapes already resolved, plus windash "any dash" slots.
+// Built once at rule load (immutable after), then matched from any number of threads.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace vigil::sigma {
+
+// A Sigma string before compilation: the unit every value modifier transforms.
+struct Piece {
+  enum Kind : uint8_t { kLit, kStar, kOne, kDash };
+  Kind kind = kLit;
+  std::string text;  // kLit only
+};
+using SigmaString = std::vector<Piece>;
+
+// Parses a rule's raw string with Sigma escapes: `\*` `\?` are literal, `\\` is one backslash,
+// any other backslash is literal; unescaped `*` `?` are wildcards.
+SigmaString parse_sigma_string(std::string_view raw);
+// A plain literal (no wildcard interpretation), e.g. an encoded value.
+SigmaString literal_string(std::string_view text);
+// True when the string holds only literal text; `out` receives it concatenated.
+bool is_plain(const SigmaString& s, std::string* out);
+// Adds a leading and/or trailing `*` (idempotent).
+void add_wildcards(SigmaString& s, bool leading, bool trailing);
+// Human-readable form with wildcards re-escaped (for messages and rule listings).
+std::string describe(const SigmaString& s);
+
+// The dash characters windash makes interchangeable: - / and the en, em and horizontal-bar dashes.
+extern const std::string_view kDashes[5];
+
+class Pattern {
+ public:
+  Pattern() = default;
+  Pattern(const SigmaString& s, bool cased);
+
+  bool match(std::string_view text) const;
+  bool cased() const { return cased_; }
+  // The literal pieces (lower-cased unless cased): the input a literal prefilter would index.
+  std::vector<std::string_view> literals() const;
+
+ private:
+  enum class Shape : uint8_t { kExact, kPrefix, kSuffix, kContains, kAny, kGeneral };
+  struct Token {
+    Piece::Kind kind;
+    std::string text;
+  };
+  bool eq(std::string_view a, std::string_view b) const;
+  size_t find(std::string_view hay, std::string_view needle, size_t from) const;
+  // Matches one star-free segment at `pos`; returns its length or npos.
+  size_t match_segment(size_t first, size_t last, std::string_view text, size_t pos) const;
+  bool match_general(std::string_view text) const;
+
+  Shape shape_ = Shape::kExact;
+  bool cased_ = false;
+  std::string lit_;             // the literal for the fast shapes
+  std::vector<Token> tokens_;   // kGeneral
+};
+
+}  // namespace vigil::sigma

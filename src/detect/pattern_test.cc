@@ -1,0 +1,63 @@
+// Pattern and encoding unit tests, plus a differential test of the wildcard matcher against a
+// plain recursive definition over many generated patterns and texts.
+#include "detect/pattern.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "core/text.h"
+#include "detect/modifiers.h"
+
+namespace vigil::sigma {
+namespace {
+
+// The definition: * any run, ? one byte (ASCII test alphabet), else equal ignoring ASCII case.
+bool reference(std::string_view p, std::string_view t) {
+  if (p.empty()) return t.empty();
+  if (p[0] == '*') return reference(p.substr(1), t) || (!t.empty() && reference(p, t.substr(1)));
+  if (t.empty()) return false;
+  if (p[0] != '?' && ascii_lower(p[0]) != ascii_lower(t[0])) return false;
+  return reference(p.substr(1), t.substr(1));
+}
+
+TEST(Pattern, AgreesWithRecursiveDefinition) {
+  std::mt19937 rng(7);
+  const char alphabet[] = {'a', 'b', 'A', '*', '?'};
+  const char text_alphabet[] = {'a', 'b', 'B'};
+  int checked = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string p, t;
+    for (int k = rng() % 7; k > 0; --k) p += alphabet[rng() % 5];
+    for (int k = rng() % 9; k > 0; --k) t += text_alphabet[rng() % 3];
+    Pattern pat(parse_sigma_string(p), false);
+    ASSERT_EQ(pat.match(t), reference(p, t)) << "pattern '" << p << "' text '" << t << "'";
+    ++checked;
+  }
+  EXPECT_EQ(checked, 20000);
+}
+
+TEST(Pattern, Escapes) {
+  EXPECT_EQ(describe(parse_sigma_string("a\\*b")), "a\\*b");
+  std::string plain;
+  EXPECT_TRUE(is_plain(parse_sigma_string("C:\\\\Windows\\System32"), &plain));
+  EXPECT_EQ(plain, "C:\\Windows\\System32");
+  EXPECT_FALSE(is_plain(parse_sigma_string("C:\\\\*"), &plain));
+}
+
+TEST(Pattern, CasedAndUtf8) {
+  EXPECT_TRUE(Pattern(parse_sigma_string("ab?"), false).match("ABé"));
+  EXPECT_FALSE(Pattern(parse_sigma_string("ab?"), false).match("ABéx"));
+  EXPECT_FALSE(Pattern(parse_sigma_string("Ab*"), true).match("ab"));
+}
+
+TEST(Encodings, Base64AndUtf16) {
+  EXPECT_EQ(base64_encode("http://"), "aHR0cDovLw==");
+  EXPECT_EQ(base64_offsets("http://"), (std::vector<std::string>{"aHR0cDovL", "h0dHA6Ly", "odHRwOi8v"}));
+  EXPECT_EQ(utf16_encode("cmd", false, false), std::string("c\0m\0d\0", 6));
+  EXPECT_EQ(utf16_encode("cmd", true, false), std::string("\0c\0m\0d", 6));
+  EXPECT_EQ(utf16_encode("c", false, true), std::string("\xFF\xFE" "c\0", 4));
+}
+
+}  // namespace
+}  // namespace vigil::sigma

@@ -1,0 +1,116 @@
+// PCRE -> RE2.
+//
+// Sigma says `re` is PCRE, but a matcher that must stay linear in the input cannot run every
+// PCRE construct: backreferences and lookaround need backtracking, and atomic groups and
+// possessive quantifiers change which strings match (`a*+a` never matches), so rewriting them
+// as plain groups would give different verdicts. Those are refused with the construct named.
+// What RE2 runs with the same verdicts is rewritten: `(?<name>` -> `(?P<name>` (older RE2),
+// `\Z` (end, or before a final newline) -> `\n?\z` (same yes/no answer for a search), `\h`
+// -> `[\t ]` (ASCII horizontal space), `\A` and inline flags are native. Everything else is handed
+// to RE2 as is, and RE2's own error is the refusal reason.
+#include "detect/regex.h"
+
+#include <re2/re2.h>
+
+namespace vigil::sigma {
+namespace {
+
+// Scans `in` once, tracking character classes and escapes, rewriting what can be rewritten.
+bool translate(std::string_view in, std::string* out, std::string* reason) {
+  out->clear();
+  bool in_class = false;
+  for (size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
+    if (c == '\\' && i + 1 < in.size()) {
+      char n = in[i + 1];
+      if (!in_class && n >= '1' && n <= '9') {
+        *reason = std::string("backreference \\") + n + " (needs backtracking)";
+        return false;
+      }
+      if (!in_class && (n == 'k' || n == 'g') && i + 2 < in.size() &&
+          (in[i + 2] == '<' || in[i + 2] == '{' || in[i + 2] == '\'' ||
+           (in[i + 2] >= '0' && in[i + 2] <= '9'))) {
+        *reason = std::string("named backreference \\") + n + " (needs backtracking)";
+        return false;
+      }
+      if (!in_class && n == 'Z') {
+        *out += "\\n?\\z";
+      } else if (n == 'h') {
+        *out += in_class ? "\\t " : "[\\t ]";
+      } else {
+        *out += c;
+        *out += n;
+      }
+      ++i;
+      continue;
+    }
+    if (in_class) {
+      if (c == ']') in_class = false;
+      *out += c;
+      continue;
+    }
+    if (c == '[') {
+      in_class = true;
+      *out += c;
+      // A ']' right after '[' or '[^' is a literal member.
+      if (i + 1 < in.size() && in[i + 1] == '^') *out += in[++i];
+      if (i + 1 < in.size() && in[i + 1] == ']') *out += in[++i];
+      continue;
+    }
+    if (c == '(' && i + 2 < in.size() && in[i + 1] == '?') {
+      std::string_view rest = in.substr(i + 2);
+      if (rest.starts_with("=") || rest.starts_with("!")) {
+        *reason = "lookahead (?" + std::string(1, rest[0]) + " (needs backtracking)";
+        return false;
+      }
+      if (rest.starts_with("<=") || rest.starts_with("<!")) {
+        *reason = "lookbehind (?" + std::string(rest.substr(0, 2)) + " (needs backtracking)";
+        return false;
+      }
+      if (rest.starts_with(">")) {
+        *reason = "atomic group (?> (changes verdicts if run as a plain group)";
+        return false;
+      }
+      if (rest.starts_with("<")) {
+        *out += "(?P<";
+        i += 2;
+        continue;
+      }
+    }
+    if ((c == '+') && i > 0 && !out->empty()) {
+      char prev = in[i - 1];
+      bool prev_quant = prev == '*' || prev == '+' || prev == '?' || prev == '}';
+      bool escaped = i >= 2 && in[i - 2] == '\\';
+      if (prev_quant && !escaped) {
+        *reason = "possessive quantifier " + std::string(1, prev) + "+ (changes verdicts)";
+        return false;
+      }
+    }
+    *out += c;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::shared_ptr<const re2::RE2> compile_regex(std::string_view pcre, RegexFlags flags,
+                                              std::string* reason) {
+  std::string body;
+  if (!translate(pcre, &body, reason)) return nullptr;
+  std::string prefix;
+  if (flags.ignore_case) prefix += 'i';
+  if (flags.multi_line) prefix += 'm';
+  if (flags.dot_all) prefix += 's';
+  if (!prefix.empty()) body = "(?" + prefix + ")" + body;
+  RE2::Options opts;
+  opts.set_log_errors(false);
+  opts.set_max_mem(64 << 20);
+  auto re = std::make_shared<const re2::RE2>(body, opts);
+  if (!re->ok()) {
+    *reason = "RE2 refuses the regex: " + re->error();
+    return nullptr;
+  }
+  return re;
+}
+
+}  // namespace vigil::sigma

@@ -1,0 +1,409 @@
+// Rule loading.
+//
+// Files are read in sorted order so rule indices are stable from run to run. Each YAML document
+// is one of: a detection rule, a correlation rule (`correlation:`), a filter (`filter:`), or a
+// collection action (`action: global|reset|repeat`, Sigma v1 rule collections: a global
+// document is deep-merged under every following one until reset; repeat merges onto the
+// previous document). yaml-cpp reports errors by throwing; every call into it is wrapped here
+// and a throw becomes a refusal of that file or document only. Filters and correlations refer
+// to rules by id or name, so they are resolved after every file has been read.
+#include "detect/ruleset.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "core/text.h"
+
+#ifndef VIGIL_DEFAULT_CONFIG_DIR
+#define VIGIL_DEFAULT_CONFIG_DIR "config"
+#endif
+
+namespace vigil::sigma {
+namespace {
+
+std::string scalar(const YAML::Node& n) {
+  return n && n.IsScalar() ? n.Scalar() : std::string();
+}
+
+std::vector<std::string> scalars(const YAML::Node& n) {
+  std::vector<std::string> out;
+  if (!n) return out;
+  if (n.IsScalar()) {
+    out.push_back(n.Scalar());
+  } else if (n.IsSequence()) {
+    for (const auto& item : n) {
+      if (item.IsScalar()) out.push_back(item.Scalar());
+    }
+  }
+  return out;
+}
+
+YAML::Node merge(const YAML::Node& base, const YAML::Node& overlay) {
+  if (!base || !base.IsMap() || !overlay.IsMap()) return YAML::Clone(overlay);
+  YAML::Node out = YAML::Clone(base);
+  for (const auto& kv : overlay) {
+    std::string key = kv.first.as<std::string>();
+    YAML::Node existing = out[key];
+    if (existing && existing.IsMap() && kv.second.IsMap()) {
+      out[key] = merge(existing, kv.second);
+    } else {
+      out[key] = YAML::Clone(kv.second);
+    }
+  }
+  return out;
+}
+
+bool read_file(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  *out = ss.str();
+  return true;
+}
+
+}  // namespace
+
+std::string RuleSet::default_config_dir() {
+  if (const char* env = std::getenv("VIGIL_CONFIG_DIR"); env && *env) return env;
+  return VIGIL_DEFAULT_CONFIG_DIR;
+}
+
+int RuleSet::find(std::string_view key) const {
+  for (size_t i = 0; i < rules_.size(); ++i) {
+    if (rules_[i].id == key || (!rules_[i].name.empty() && rules_[i].name == key)) {
+      return static_cast<int>(i);
+    }
+  }
+  return -1;
+}
+
+class RuleSet::Loader {
+ public:
+  Loader(const LoadOptions& options, LoadReport* report, RuleSet* set)
+      : opt_(options), report_(report), set_(set) {
+    std::string dir = default_config_dir();
+    std::string ls_path = opt_.logsources_file.empty() ? dir + "/logsources.yml" : opt_.logsources_file;
+    auto map = LogSourceMap::load_file(ls_path);
+    if (map.ok()) {
+      set_->logsources_ = std::move(map.value());
+    } else {
+      report_->refused.push_back({ls_path, map.status().message(), "config", "", ""});
+    }
+    std::string ph_path = opt_.placeholders_file.empty() ? dir + "/placeholders.yml" : opt_.placeholders_file;
+    load_placeholders(ph_path, !opt_.placeholders_file.empty());
+    for (const auto& [k, v] : opt_.placeholders) placeholders_[k] = v;
+  }
+
+  void add_path(const std::string& path) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) {
+      std::vector<std::string> files;
+      for (auto it = fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied, ec);
+           !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (!it->is_regular_file(ec)) continue;
+        std::string ext = it->path().extension().string();
+        if (ext == ".yml" || ext == ".yaml") files.push_back(it->path().string());
+      }
+      std::sort(files.begin(), files.end());
+      for (const auto& f : files) add_file(f);
+      return;
+    }
+    add_file(path);
+  }
+
+  void add_file(const std::string& path) {
+    std::string text;
+    if (!read_file(path, &text)) {
+      report_->refused.push_back({path, "cannot read the file", "io", "", ""});
+      return;
+    }
+    add_text(text, path);
+  }
+
+  void add_text(const std::string& text, const std::string& origin) {
+    ++report_->files;
+    std::vector<YAML::Node> docs;
+    try {
+      docs = YAML::LoadAll(text);
+    } catch (const std::exception& e) {
+      report_->refused.push_back({origin, std::string("YAML: ") + e.what(), "yaml", "", ""});
+      return;
+    }
+    YAML::Node global, previous;
+    for (size_t i = 0; i < docs.size(); ++i) {
+      try {
+        const YAML::Node& doc = docs[i];
+        if (!doc || doc.IsNull()) continue;
+        if (!doc.IsMap()) {
+          report_->refused.push_back({origin, "document is not a map", "schema", "", ""});
+          continue;
+        }
+        std::string action = scalar(doc["action"]);
+        if (action == "global") {
+          global = YAML::Clone(doc);
+          global.remove("action");
+          continue;
+        }
+        if (action == "reset") {
+          global = YAML::Node();
+          continue;
+        }
+        YAML::Node full = action == "repeat" ? merge(previous, doc) : (global ? merge(global, doc) : doc);
+        if (action == "repeat") full.remove("action");
+        previous = full;
+        add_document(full, origin, i);
+      } catch (const std::exception& e) {
+        report_->refused.push_back({origin, std::string("YAML: ") + e.what(), "yaml", "", ""});
+      }
+    }
+  }
+
+  void add_filter_path(const std::string& path) {
+    size_t before = filters_.size();
+    size_t rules_before = set_->rules_.size();
+    add_path(path);
+    // Filter files must hold filters only; anything else is reported and dropped.
+    for (size_t i = rules_before; i < set_->rules_.size(); ++i) {
+      report_->refused.push_back({set_->rules_[i].path, "not a filter document in a filter file", "filter",
+                                  set_->rules_[i].id, set_->rules_[i].title});
+      --report_->loaded;
+    }
+    set_->rules_.resize(rules_before);
+    (void)before;
+  }
+
+  void finish() {
+    apply_filters();
+    resolve_correlations();
+  }
+
+ private:
+  void load_placeholders(const std::string& path, bool explicit_path) {
+    std::string text;
+    if (!read_file(path, &text)) {
+      if (explicit_path) report_->refused.push_back({path, "cannot read the placeholders file", "config", "", ""});
+      return;
+    }
+    try {
+      YAML::Node root = YAML::Load(text);
+      if (!root.IsMap()) return;
+      for (const auto& kv : root) placeholders_[kv.first.as<std::string>()] = scalars(kv.second);
+    } catch (const std::exception& e) {
+      report_->refused.push_back({path, std::string("YAML: ") + e.what(), "config", "", ""});
+    }
+  }
+
+  void refuse(const std::string& path, const YAML::Node& doc, std::string category, std::string reason) {
+    report_->refused.push_back({path, std::move(reason), std::move(category), scalar(doc["id"]), scalar(doc["title"])});
+  }
+
+  void add_document(const YAML::Node& doc, const std::string& path, size_t index) {
+    if (doc["correlation"]) {
+      CorrelationRule c;
+      Refusal why;
+      if (!parse_correlation(doc, &c, &why)) return refuse(path, doc, why.category, why.reason);
+      c.path = path;
+      set_->correlations_.push_back(std::move(c));
+      return;
+    }
+    if (doc["filter"]) {
+      filters_.push_back({YAML::Clone(doc), path});
+      return;
+    }
+    Rule r;
+    r.path = path;
+    r.document = index;
+    r.id = scalar(doc["id"]);
+    r.name = scalar(doc["name"]);
+    r.title = scalar(doc["title"]);
+    r.status = scalar(doc["status"]);
+    r.level = scalar(doc["level"]);
+    r.description = scalar(doc["description"]);
+    r.author = scalar(doc["author"]);
+    r.date = scalar(doc["date"]);
+    r.modified = scalar(doc["modified"]);
+    r.license = scalar(doc["license"]);
+    r.taxonomy = scalar(doc["taxonomy"]);
+    r.references = scalars(doc["references"]);
+    r.tags = scalars(doc["tags"]);
+    r.fields = scalars(doc["fields"]);
+    r.falsepositives = scalars(doc["falsepositives"]);
+    r.scope = scalars(doc["scope"]);
+    if (doc["related"] && doc["related"].IsSequence()) {
+      for (const auto& rel : doc["related"]) r.related.push_back({scalar(rel["id"]), scalar(rel["type"])});
+    }
+    if (r.title.empty()) return refuse(path, doc, "schema", "missing 'title'");
+    YAML::Node ls = doc["logsource"];
+    if (!ls || !ls.IsMap()) return refuse(path, doc, "schema", "missing 'logsource' map");
+    r.logsource.product = to_lower(scalar(ls["product"]));
+    r.logsource.category = to_lower(scalar(ls["category"]));
+    r.logsource.service = to_lower(scalar(ls["service"]));
+    r.logsource.definition = scalar(ls["definition"]);
+    YAML::Node det = doc["detection"];
+    if (!det) return refuse(path, doc, "schema", "missing 'detection'");
+    Refusal why;
+    if (!Detection::compile(det, &placeholders_, &r.detection, &why)) {
+      return refuse(path, doc, why.category, why.reason);
+    }
+    if (!r.id.empty()) {
+      if (ids_.count(r.id)) {
+        return refuse(path, doc, "duplicate", "id " + r.id + " already loaded from " + ids_[r.id]);
+      }
+      ids_[r.id] = path;
+    }
+    std::string note;
+    if (opt_.gate_logsources) r.gate = set_->logsources_.gate_for(r.logsource, &note);
+    if (!note.empty()) report_->unmapped.push_back({path, note, "logsource", r.id, r.title});
+    set_->rules_.push_back(std::move(r));
+    ++report_->loaded;
+  }
+
+  void apply_filters() {
+    for (const auto& [doc, path] : filters_) {
+      try {
+        YAML::Node f = doc["filter"];
+        if (!f.IsMap()) {
+          refuse(path, doc, "filter", "'filter' is not a map");
+          continue;
+        }
+        YAML::Node det(YAML::NodeType::Map);
+        for (const auto& kv : f) {
+          std::string key = kv.first.as<std::string>();
+          if (key != "rules") det[key] = kv.second;
+        }
+        auto compiled = std::make_shared<Detection>();
+        Refusal why;
+        if (!Detection::compile(det, &placeholders_, compiled.get(), &why)) {
+          refuse(path, doc, why.category, "filter: " + why.reason);
+          continue;
+        }
+        std::vector<std::string> targets = scalars(f["rules"]);
+        bool any = targets.empty() || (targets.size() == 1 && iequals(targets[0], "any"));
+        LogSource ls;
+        if (YAML::Node l = doc["logsource"]; l && l.IsMap()) {
+          ls.product = to_lower(scalar(l["product"]));
+          ls.category = to_lower(scalar(l["category"]));
+          ls.service = to_lower(scalar(l["service"]));
+        }
+        std::shared_ptr<const Detection> shared = compiled;
+        for (Rule& r : set_->rules_) {
+          bool named = any || std::any_of(targets.begin(), targets.end(), [&](const std::string& t) {
+                         return t == r.id || (!r.name.empty() && t == r.name);
+                       });
+          if (!named) continue;
+          if ((!ls.product.empty() && ls.product != r.logsource.product) ||
+              (!ls.category.empty() && ls.category != r.logsource.category) ||
+              (!ls.service.empty() && ls.service != r.logsource.service)) {
+            continue;
+          }
+          r.filters.push_back(shared);
+        }
+        ++report_->filters;
+      } catch (const std::exception& e) {
+        refuse(path, doc, "yaml", std::string("filter: ") + e.what());
+      }
+    }
+  }
+
+  void resolve_correlations() {
+    auto& corrs = set_->correlations_;
+    std::vector<CorrelationRule> kept;
+    std::vector<int> new_index(corrs.size(), -1);
+    // Correlations may refer to correlations; resolve names first, then drop broken ones.
+    for (size_t i = 0; i < corrs.size(); ++i) {
+      CorrelationRule& c = corrs[i];
+      c.rules.clear();
+      std::string missing;
+      for (const std::string& ref : c.rule_refs) {
+        int idx = set_->find(ref);
+        if (idx >= 0) {
+          c.rules.push_back({false, static_cast<uint32_t>(idx)});
+          continue;
+        }
+        int cidx = -1;
+        for (size_t j = 0; j < corrs.size(); ++j) {
+          if (j != i && (corrs[j].id == ref || (!corrs[j].name.empty() && corrs[j].name == ref))) {
+            cidx = static_cast<int>(j);
+          }
+        }
+        if (cidx < 0) {
+          missing = ref;
+          break;
+        }
+        c.rules.push_back({true, static_cast<uint32_t>(cidx)});
+      }
+      if (!missing.empty()) {
+        report_->refused.push_back({c.path, "correlation refers to unknown rule '" + missing + "'",
+                                    "correlation", c.id, c.title});
+        continue;
+      }
+      new_index[i] = static_cast<int>(kept.size());
+      kept.push_back(c);
+    }
+    // Re-point correlation references at the kept list; drop those that pointed at a dropped one.
+    std::vector<CorrelationRule> final_list;
+    for (auto& c : kept) {
+      bool ok = true;
+      for (auto& ref : c.rules) {
+        if (!ref.is_correlation) continue;
+        if (new_index[ref.index] < 0) ok = false;
+        else ref.index = static_cast<uint32_t>(new_index[ref.index]);
+      }
+      if (!ok) {
+        report_->refused.push_back({c.path, "correlation refers to a refused correlation", "correlation", c.id, c.title});
+        continue;
+      }
+      final_list.push_back(std::move(c));
+    }
+    corrs = std::move(final_list);
+    report_->correlations = corrs.size();
+  }
+
+  const LoadOptions& opt_;
+  LoadReport* report_;
+  RuleSet* set_;
+  Placeholders placeholders_;
+  std::map<std::string, std::string> ids_;
+  std::vector<std::pair<YAML::Node, std::string>> filters_;
+};
+
+RuleSet RuleSet::load(const std::vector<std::string>& paths, const LoadOptions& options, LoadReport* report) {
+  RuleSet set;
+  LoadReport local;
+  LoadReport* rep = report ? report : &local;
+  Loader loader(options, rep, &set);
+  for (const auto& p : paths) loader.add_path(p);
+  for (const auto& p : options.filter_paths) loader.add_filter_path(p);
+  loader.finish();
+  return set;
+}
+
+RuleSet RuleSet::from_yaml(std::string_view text, const LoadOptions& options, LoadReport* report,
+                           const std::string& origin) {
+  RuleSet set;
+  LoadReport local;
+  LoadReport* rep = report ? report : &local;
+  Loader loader(options, rep, &set);
+  loader.add_text(std::string(text), origin);
+  for (const auto& p : options.filter_paths) loader.add_filter_path(p);
+  loader.finish();
+  return set;
+}
+
+std::vector<std::string> Rule::attack_tags() const {
+  std::vector<std::string> out;
+  for (const auto& t : tags) {
+    if (istarts_with(t, "attack.")) out.push_back(t);
+  }
+  return out;
+}
+
+}  // namespace vigil::sigma

@@ -1,0 +1,83 @@
+// RuleSet: every Sigma rule loaded from files or folders (recursive, sorted), compiled and gated
+// by log source, with a LoadReport of what was refused and why. Loading never fails as a whole:
+// a broken rule is one {path, reason, category} entry and the rest load.
+// A RuleSet is immutable after load() and shared read-only by every Matcher thread; do not move
+// it while Matchers refer to it.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "detect/correlation_rule.h"
+#include "detect/logsource.h"
+#include "detect/modifiers.h"
+#include "detect/rule.h"
+
+namespace vigil::sigma {
+
+struct LoadOptions {
+  // Log-source map; empty = the bundled config/logsources.yml.
+  std::string logsources_file;
+  // Placeholders for |expand; empty = the bundled config/placeholders.yml.
+  std::string placeholders_file;
+  // Placeholders added to (and overriding) those of the file.
+  Placeholders placeholders;
+  // Extra Sigma filter files or folders (the user's own exclusions), applied after loading.
+  std::vector<std::string> filter_paths;
+  // false = ignore logsource: every rule sees every event.
+  bool gate_logsources = true;
+};
+
+struct RuleProblem {
+  std::string path;
+  std::string reason;
+  std::string category;  // yaml, schema, structure, modifier, value, regex, condition,
+                         // placeholder, duplicate, filter, correlation, config
+  std::string id;        // when the rule got that far
+  std::string title;
+};
+
+struct LoadReport {
+  size_t files = 0;         // YAML files read
+  size_t loaded = 0;        // detection rules loaded
+  size_t correlations = 0;  // correlation rules loaded
+  size_t filters = 0;       // filter documents applied
+  std::vector<RuleProblem> refused;
+  // Rules that loaded but can see no event (their Windows service/category is not mapped).
+  std::vector<RuleProblem> unmapped;
+};
+
+class RuleSet {
+ public:
+  RuleSet() = default;
+  RuleSet(RuleSet&&) = default;
+  RuleSet& operator=(RuleSet&&) = default;
+  RuleSet(const RuleSet&) = delete;
+  RuleSet& operator=(const RuleSet&) = delete;
+
+  // Loads `paths` (files or folders; folders recursively, *.yml / *.yaml, sorted).
+  static RuleSet load(const std::vector<std::string>& paths, const LoadOptions& options,
+                      LoadReport* report);
+  // Loads rules from YAML text (one or more documents); `origin` names it in problems.
+  static RuleSet from_yaml(std::string_view yaml_text, const LoadOptions& options, LoadReport* report,
+                           const std::string& origin = "<memory>");
+
+  const std::vector<Rule>& rules() const { return rules_; }
+  const std::vector<CorrelationRule>& correlations() const { return correlations_; }
+  const LogSourceMap& logsources() const { return logsources_; }
+  // Index of the rule with this id or name, or -1.
+  int find(std::string_view id_or_name) const;
+
+  // The directory holding the bundled config files (logsources.yml, placeholders.yml).
+  static std::string default_config_dir();
+
+ private:
+  class Loader;
+  std::vector<Rule> rules_;
+  std::vector<CorrelationRule> correlations_;
+  LogSourceMap logsources_;
+};
+
+}  // namespace vigil::sigma

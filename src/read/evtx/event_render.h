@@ -1,0 +1,45 @@
+// EventRenderer: turns a decoded RecordTree into Vigil's Event in the evtx_dump JSON layout
+// (`Event` -> `#attributes`, `System`, `EventData` with <Data Name="X"> as key X, ...), building
+// the Event directly (no JSON text in between). Strings go to the Event's arena or stay views
+// into the decoder's chunk arena. Holds scratch buffers: one renderer per thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/event.h"
+#include "read/evtx/record_tree.h"
+
+namespace vigil::evtx {
+
+// The record's System/EventRecordID value, or 0 when it has none (exported logs renumber the
+// record headers, so this can differ from the header's record identifier).
+uint64_t event_record_id(const RecordTree& tree);
+
+class EventRenderer {
+ public:
+  // Appends the record under key "Event" (the element's name) to `ev`'s root; `ev` should be
+  // freshly cleared. Views in `ev` stay valid until ev.clear() or the decoder's next chunk.
+  void render(const RecordTree& tree, Event& ev);
+
+  // The text of a part list as XML text content (values formatted, references resolved).
+  static void append_text(const RecordTree& tree, uint32_t first, std::string& out);
+
+ private:
+  void element_value(uint32_t elem, std::string_view key, bool data_container);
+  void element_body(uint32_t elem, std::string_view key, bool data_container);
+  void data_value(uint32_t elem, std::string_view key);
+  void content(uint32_t first, std::string_view key);
+  bool has_text(uint32_t first) const;
+  std::string_view attr_text(uint32_t first);
+  std::string_view data_name(uint32_t elem);
+
+  const RecordTree* tree_ = nullptr;
+  Event* ev_ = nullptr;
+  std::string scratch_;
+  std::vector<std::string_view> data_names_;  // Data names of the data containers being rendered
+};
+
+}  // namespace vigil::evtx

@@ -1,0 +1,271 @@
+#include "read/evtx/evtx_file.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "read/evtx/chunk_walker.h"
+#include "read/evtx/format.h"
+#include "read/evtx/xml_render.h"
+
+namespace vigil::evtx {
+
+Result<EvtxFile> EvtxFile::open(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    int err = errno;
+    std::string msg = path + ": " + std::strerror(err);
+    return err == ENOENT ? NotFound(msg) : IoError(msg);
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    std::string msg = path + ": " + std::strerror(errno);
+    ::close(fd);
+    return IoError(msg);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return Invalid(path + ": not a regular file");
+  }
+  size_t size = static_cast<size_t>(st.st_size);
+  if (size < kFileHeaderUsed) {
+    ::close(fd);
+    return Corrupt(path + ": too small for an EVTX file header (" + std::to_string(size) +
+                   " bytes)");
+  }
+  void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  ::close(fd);
+  if (map == MAP_FAILED) return IoError(path + ": mmap: " + std::strerror(errno));
+  ::madvise(map, size, MADV_SEQUENTIAL);
+  EvtxFile file;
+  file.source_ = path;
+  file.data_ = static_cast<const uint8_t*>(map);
+  file.size_ = size;
+  file.mapped_ = true;
+  VIGIL_RETURN_IF_ERROR(file.parse_header());
+  return file;
+}
+
+Result<EvtxFile> EvtxFile::from_memory(std::string source, const uint8_t* data, size_t size) {
+  EvtxFile file;
+  file.source_ = std::move(source);
+  file.data_ = data;
+  file.size_ = size;
+  VIGIL_RETURN_IF_ERROR(file.parse_header());
+  return file;
+}
+
+EvtxFile::EvtxFile(EvtxFile&& other) noexcept { *this = std::move(other); }
+
+EvtxFile& EvtxFile::operator=(EvtxFile&& other) noexcept {
+  if (this == &other) return *this;
+  if (mapped_) ::munmap(const_cast<uint8_t*>(data_), size_);
+  source_ = std::move(other.source_);
+  data_ = other.data_;
+  size_ = other.size_;
+  mapped_ = other.mapped_;
+  chunk_slots_ = other.chunk_slots_;
+  header_chunks_ = other.header_chunks_;
+  flags_ = other.flags_;
+  header_notes_ = std::move(other.header_notes_);
+  other.data_ = nullptr;
+  other.size_ = 0;
+  other.mapped_ = false;
+  return *this;
+}
+
+EvtxFile::~EvtxFile() {
+  if (mapped_) ::munmap(const_cast<uint8_t*>(data_), size_);
+}
+
+Status EvtxFile::parse_header() {
+  if (size_ < kFileHeaderUsed) {
+    return Corrupt(source_ + ": too small for an EVTX file header");
+  }
+  if (std::memcmp(data_, kFileMagic.data(), kFileMagic.size()) != 0) {
+    return Corrupt(source_ + ": not an EVTX file (no ElfFile signature)");
+  }
+  uint16_t major = load_u16(data_ + kFhMajorVersion);
+  if (major != 3) {
+    return Unsupported(source_ + ": EVTX major version " + std::to_string(major) +
+                       " (only version 3 exists)");
+  }
+  header_chunks_ = load_u16(data_ + kFhChunkCount);
+  flags_ = load_u32(data_ + kFhFlags);
+  uint32_t sum = static_cast<uint32_t>(::crc32(0, data_, kFileHeaderChecksummed));
+  if (sum != load_u32(data_ + kFhChecksum)) {
+    header_notes_.push_back("file header checksum mismatch; reading the chunks anyway");
+  }
+  if (size_ < kFileHeaderBlock) {
+    header_notes_.push_back("file truncated inside its header block; it holds no chunk");
+    chunk_slots_ = 0;
+  } else {
+    chunk_slots_ = (size_ - kFileHeaderBlock + kChunkSize - 1) / kChunkSize;
+  }
+  if (chunk_slots_ < header_chunks_) {
+    header_notes_.push_back("file header counts " + std::to_string(header_chunks_) +
+                            " chunks but the file holds " + std::to_string(chunk_slots_) +
+                            " (truncated file)");
+  }
+  return Status::Ok();
+}
+
+uint32_t EvtxFile::count_records(size_t chunk) const {
+  if (chunk >= chunk_slots_) return 0;
+  size_t off = kFileHeaderBlock + chunk * kChunkSize;
+  ChunkWalker walker(data_ + off, size_ - off, chunk < header_chunks_);
+  RecordSlot slot;
+  uint32_t n = 0;
+  while (walker.next(&slot)) ++n;
+  return n;
+}
+
+namespace {
+
+struct EventDelivery {
+  EventSink& sink;
+  void issue(const ReadIssue& issue) { sink.on_issue(issue); }
+  bool record(EvtxDecoder& d, Event& ev, RecordTree& tree, EventRenderer& renderer,
+              std::string& xml, const RecordRef& ref) {
+    ev.clear();
+    renderer.render(tree, ev);
+    return sink.on_event(ev, ref);
+  }
+};
+
+struct XmlDelivery {
+  XmlSink& sink;
+  void issue(const ReadIssue& issue) { sink.on_issue(issue); }
+  bool record(EvtxDecoder& d, Event& ev, RecordTree& tree, EventRenderer& renderer,
+              std::string& xml, const RecordRef& ref) {
+    xml.clear();
+    render_xml(tree, xml);
+    return sink.on_xml(xml, ref);
+  }
+};
+
+}  // namespace
+
+template <typename Deliver>
+Status EvtxFile::decode_chunk_impl(size_t chunk, Deliver& deliver, EvtxDecoder& d,
+                                   uint64_t first_index, ChunkStats* stats) const {
+  ChunkStats local;
+  ChunkStats& s = stats ? *stats : local;
+  s = ChunkStats{};
+  if (chunk >= chunk_slots_) {
+    return Invalid("chunk " + std::to_string(chunk) + " out of range (" +
+                   std::to_string(chunk_slots_) + " chunks)");
+  }
+  size_t chunk_off = kFileHeaderBlock + chunk * kChunkSize;
+  const uint8_t* base = data_ + chunk_off;
+  size_t avail = size_ - chunk_off;
+  ChunkWalker walker(base, avail, chunk < header_chunks_);
+  size_t reported = 0;
+  auto flush_problems = [&] {
+    const auto& problems = walker.problems();
+    for (; reported < problems.size(); ++reported) {
+      ReadIssue issue;
+      issue.source = source_;
+      issue.offset = chunk_off + problems[reported].offset;
+      issue.chunk = static_cast<int64_t>(chunk);
+      issue.message = problems[reported].message;
+      deliver.issue(issue);
+      ++s.issues;
+    }
+  };
+  flush_problems();
+  if (!walker.present()) return Status::Ok();
+
+  d.binxml_.begin_chunk(base, avail, chunk_off);
+  RecordRef ref;
+  ref.source = source_;
+  ref.chunk = static_cast<uint32_t>(chunk);
+  RecordSlot slot;
+  while (walker.next(&slot)) {
+    flush_problems();
+    uint64_t index = first_index + s.records++;
+    const uint8_t* rec = base + slot.offset;
+    Status st = d.binxml_.decode(rec + kRecordHeaderSize, rec + slot.size - 4, d.tree_);
+    if (!st.ok()) {
+      ReadIssue issue;
+      issue.source = source_;
+      issue.offset = chunk_off + slot.offset;
+      issue.chunk = static_cast<int64_t>(chunk);
+      issue.message = "record " + std::to_string(slot.record_id) + ": " + st.message();
+      deliver.issue(issue);
+      ++s.issues;
+      continue;
+    }
+    ref.index = index;
+    ref.offset = chunk_off + slot.offset;
+    uint64_t xml_id = event_record_id(d.tree_);
+    ref.record_id = xml_id ? xml_id : slot.record_id;
+    ++s.decoded;
+    if (!deliver.record(d, d.event_, d.tree_, d.renderer_, d.xml_, ref)) {
+      s.stopped = true;
+      return Status::Ok();
+    }
+  }
+  flush_problems();
+  return Status::Ok();
+}
+
+Status EvtxFile::decode_chunk(size_t chunk, EventSink& sink, EvtxDecoder& decoder,
+                              uint64_t first_index, ChunkStats* stats) const {
+  EventDelivery deliver{sink};
+  return decode_chunk_impl(chunk, deliver, decoder, first_index, stats);
+}
+
+Status EvtxFile::decode_chunk_xml(size_t chunk, XmlSink& sink, EvtxDecoder& decoder,
+                                  uint64_t first_index, ChunkStats* stats) const {
+  XmlDelivery deliver{sink};
+  return decode_chunk_impl(chunk, deliver, decoder, first_index, stats);
+}
+
+namespace {
+
+template <typename Sink>
+void report_notes(const EvtxFile& file, Sink& sink) {
+  for (const auto& note : file.header_notes()) {
+    ReadIssue issue;
+    issue.source = file.source();
+    issue.offset = 0;
+    issue.message = note;
+    sink.on_issue(issue);
+  }
+}
+
+}  // namespace
+
+Status EvtxFile::read_all(EventSink& sink) const {
+  report_notes(*this, sink);
+  auto decoder = std::make_unique<EvtxDecoder>();
+  uint64_t index = 0;
+  for (size_t c = 0; c < chunk_slots_; ++c) {
+    ChunkStats stats;
+    VIGIL_RETURN_IF_ERROR(decode_chunk(c, sink, *decoder, index, &stats));
+    index += stats.records;
+    if (stats.stopped) break;
+  }
+  return Status::Ok();
+}
+
+Status EvtxFile::read_all_xml(XmlSink& sink) const {
+  report_notes(*this, sink);
+  auto decoder = std::make_unique<EvtxDecoder>();
+  uint64_t index = 0;
+  for (size_t c = 0; c < chunk_slots_; ++c) {
+    ChunkStats stats;
+    VIGIL_RETURN_IF_ERROR(decode_chunk_xml(c, sink, *decoder, index, &stats));
+    index += stats.records;
+    if (stats.stopped) break;
+  }
+  return Status::Ok();
+}
+
+}  // namespace vigil::evtx

@@ -1,0 +1,42 @@
+// Value formatting for EVTX substitution values: the text form of every value type (numbers,
+// GUID, SID, FILETIME/SYSTEMTIME, hex ints, binary, floats) as evtx_dump writes it, and the
+// splitting of array values into items. Pure functions over raw little-endian bytes; thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace vigil::evtx {
+
+struct ValueItem {
+  const uint8_t* data;
+  uint32_t size;
+};
+
+// Splits an array value (type with the 0x80 bit) into its items: NUL-separated strings, or
+// fixed-size (variable for SIDs) records of the base type. A trailing partial item is dropped.
+void split_array(uint8_t type, const uint8_t* data, size_t size, std::vector<ValueItem>& items);
+
+// Whether a scalar value of `type` is a JSON number or boolean in the evtx_dump layout.
+bool value_is_integer(uint8_t type);
+bool value_is_signed(uint8_t type);
+
+// Reads an integer value (any width up to 8 bytes, zero/sign extended by type). False if
+// `size` does not fit the type.
+bool read_integer(uint8_t type, const uint8_t* data, size_t size, int64_t* as_signed,
+                  uint64_t* as_unsigned);
+
+// Appends the text form of a scalar value that is not a string: numbers in decimal, floats in
+// shortest round-trip form, booleans as true/false, binary as upper-case hex, GUID as
+// 8-4-4-4-12 upper-case hex (in braces when `guid_braces`), SID as S-R-A-S..., FILETIME and
+// SYSTEMTIME as 2025-10-24T23:34:34.640670Z, hex ints and size_t as 0x... lower case.
+// Strings (UTF-16 and ANSI) are handled by the caller. Returns false for unknown types.
+bool append_value_text(uint8_t type, const uint8_t* data, size_t size, bool guid_braces,
+                       std::string& out);
+
+// Windows-1252 ANSI bytes (up to the first NUL, trailing whitespace dropped) to UTF-8.
+void append_ansi(const uint8_t* data, size_t size, std::string& out);
+
+}  // namespace vigil::evtx

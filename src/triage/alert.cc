@@ -1,0 +1,32 @@
+#include "triage/alert.h"
+
+#include <array>
+
+#include "triage/incident.h"
+
+namespace vigil::triage {
+
+namespace {
+constexpr std::array<std::string_view, kEntityKinds> kEntityNames = {
+    "host", "host_ip", "user", "src_ip", "dst_ip", "process", "file", "hash", "url"};
+}
+
+std::string_view entity_kind_name(EntityKind k) { return kEntityNames[static_cast<int>(k)]; }
+
+std::optional<EntityKind> parse_entity_kind(std::string_view name) {
+  for (int i = 0; i < kEntityKinds; ++i) {
+    if (kEntityNames[i] == name) return static_cast<EntityKind>(i);
+  }
+  return std::nullopt;
+}
+
+const char* status_name(IncidentStatus s) {
+  switch (s) {
+    case IncidentStatus::kSurfaced: return "surfaced";
+    case IncidentStatus::kAutoClosed: return "auto-closed";
+    case IncidentStatus::kSuppressed: return "suppressed";
+  }
+  return "auto-closed";
+}
+
+}  // namespace vigil::triage

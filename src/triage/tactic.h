@@ -1,0 +1,57 @@
+// ATT&CK tactics: the fourteen enterprise tactics in kill-chain order, their ids and names, and a
+// small keyword table that guesses tactics from an alert title when a sensor gives none.
+// Pure functions over constant tables; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace vigil::triage {
+
+// Declared in the order an intrusion usually unfolds (the ATT&CK enterprise matrix order), so a
+// lower value is an earlier stage.
+enum class Tactic : uint8_t {
+  kReconnaissance,
+  kResourceDevelopment,
+  kInitialAccess,
+  kExecution,
+  kPersistence,
+  kPrivilegeEscalation,
+  kDefenseEvasion,
+  kCredentialAccess,
+  kDiscovery,
+  kLateralMovement,
+  kCollection,
+  kCommandAndControl,
+  kExfiltration,
+  kImpact,
+};
+inline constexpr int kTacticCount = 14;
+
+// A set of tactics, one bit per Tactic value.
+using TacticSet = uint16_t;
+inline constexpr TacticSet tactic_bit(Tactic t) { return TacticSet(1u << static_cast<int>(t)); }
+inline bool has_tactic(TacticSet s, Tactic t) { return (s & tactic_bit(t)) != 0; }
+int tactic_count(TacticSet s);
+
+std::string_view tactic_id(Tactic t);    // "TA0004"
+std::string_view tactic_name(Tactic t);  // "Privilege Escalation"
+
+// Accepts an id ("TA0004"), a name in any case with spaces, dashes or underscores
+// ("privilege-escalation", "Privilege Escalation"); nullopt otherwise.
+std::optional<Tactic> parse_tactic(std::string_view text);
+
+// Tactics suggested by well-known words in an alert title ("scan", "brute force", "sudo"...).
+// Used only when the sensor itself names no tactic; returns 0 when no word matches.
+TacticSet infer_tactics(std::string_view title);
+
+// "Reconnaissance, Privilege Escalation" in kill-chain order.
+std::string describe_tactics(TacticSet s);
+
+// Number of kill-chain transitions in `s`: how many distinct tactics follow an earlier one.
+// 0 or 1 tactic -> 0; {Recon, Initial Access, Privilege Escalation} -> 2.
+int chain_length(TacticSet s);
+
+}  // namespace vigil::triage
