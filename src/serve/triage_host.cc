@@ -24,7 +24,6 @@
 
 #include <algorithm>
 
-#include "read/json_record.h"
 #include "serve/incident_doc.h"
 #include "serve/json_writer.h"
 
@@ -183,25 +182,19 @@ void TriageHost::feed(const CommittedBatch& committed) {
 }
 
 void TriageHost::feed_one(int64_t seq, std::string_view raw, const std::string& profile_name) {
-  thread_local JsonRecordParser parser;
-  thread_local Event record;
-  thread_local triage::MapScratch scratch;
-  // Consecutive records nearly always share a profile: skip the catalog lookup then.
-  thread_local std::string last_name;
-  thread_local const triage::Profile* last_profile = nullptr;
-  if (last_profile == nullptr || profile_name != last_name) {
+  if (last_profile_ == nullptr || profile_name != last_profile_name_) {
     auto found = profiles_.find(profile_name);
     if (!found.ok()) {
       unreadable_.add();
       return;
     }
-    last_name = profile_name;
-    last_profile = *found;
+    last_profile_name_ = profile_name;
+    last_profile_ = *found;
   }
   triage::Alert alert;
   std::string why;
-  if (!parser.parse_copy(raw, record).ok() ||
-      last_profile->map(record, alert, scratch, &why) != triage::Profile::Outcome::kAlert) {
+  if (!parser_.parse_copy(raw, record_).ok() ||
+      last_profile_->map(record_, alert, scratch_, &why) != triage::Profile::Outcome::kAlert) {
     unreadable_.add();
     return;
   }

@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "read/json_record.h"
 #include "serve/committer.h"
 #include "serve/metrics.h"
 #include "serve/profiles.h"
@@ -87,8 +88,13 @@ class TriageHost : public TriageControl {
   Counter& publishes_;
   Histogram& publish_seconds_;
 
-  // Engine-thread state.
+  // Engine-thread state (replay runs on the starting thread before the engine thread exists).
   std::unique_ptr<triage::Engine> engine_;
+  JsonRecordParser parser_;
+  Event record_;
+  triage::MapScratch scratch_;
+  std::string last_profile_name_;           // consecutive alerts nearly always share a profile
+  const triage::Profile* last_profile_ = nullptr;
   triage::TriageState verdict_state_;          // verdicts and what they taught
   std::vector<SuppressionRow> suppressions_;   // every suppression row, live and deleted
   struct Published {
