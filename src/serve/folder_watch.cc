@@ -11,8 +11,8 @@
 //    mid-stream, so they are read once they have stopped changing for one poll interval, and
 //    progress is the number of records taken: a file that grows later (another gzip member) is
 //    read again from the start, skipping the records already taken.
-// A file whose inode changes, or which shrinks below its offset, is a new file and is read from
-// the start. Polling (not inotify) keeps this simple and works on every filesystem, including
+// A file whose inode changes, whose first bytes change (inode numbers are reused at once), or
+// which shrinks below its offset, is a new file and is read from the start. Polling (not inotify) keeps this simple and works on every filesystem, including
 // network mounts; the cost is up to one poll interval of latency.
 #include "serve/folder_watch.h"
 
@@ -90,6 +90,8 @@ class WatchSink : public EventSink {
   Counter& damaged_;
   std::string json_;
 };
+
+constexpr int64_t kHeadBytes = 64;
 
 bool is_partial_name(const std::string& path) {
   return iends_with(path, ".tmp") || iends_with(path, ".part") || iends_with(path, ".partial");
@@ -200,8 +202,16 @@ Status FolderWatcher::take_file(const std::string& path, const std::string& prof
   bool stable = seen.size == st.st_size && seen.mtime_ns == mtime_ns;
   seen.size = st.st_size;
   seen.mtime_ns = mtime_ns;
+  // The file's first bytes: appends never change them, a new file under the old name does.
+  std::string head(static_cast<size_t>(std::min<int64_t>(kHeadBytes, st.st_size)), '\0');
+  {
+    std::ifstream in(path, std::ios::binary);
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    head.resize(static_cast<size_t>(in.gcount()));
+  }
+  bool same_head = head.compare(0, progress.head.size(), progress.head) == 0 && head.size() >= progress.head.size();
   if (progress.inode != static_cast<int64_t>(st.st_ino) || progress.device != static_cast<int64_t>(st.st_dev) ||
-      st.st_size < progress.offset) {
+      st.st_size < progress.offset || !same_head) {
     progress = FileProgress{path, static_cast<int64_t>(st.st_dev), static_cast<int64_t>(st.st_ino)};
     seen.reported = false;
   }
@@ -213,6 +223,7 @@ Status FolderWatcher::take_file(const std::string& path, const std::string& prof
   FileProgress next = progress;
   next.size = st.st_size;
   next.mtime_ns = mtime_ns;
+  next.head = head;
   bool plain = sniffed->compression == Compression::kNone;
   if (plain && sniffed->format == Format::kCsv) return take_lines(path, profile, next, true, stable);
   if (plain && sniffed->format == Format::kJson) {

@@ -22,6 +22,8 @@ struct FileProgress {
   int64_t offset = 0;     // bytes consumed (line formats) or the whole size (whole-file formats)
   int64_t records = 0;    // records consumed so far
   std::string header;     // CSV header line, kept to parse rows appended later
+  std::string head;       // the file's first bytes (up to 64) when first read: tells a new file
+                          // that reuses the inode from the same file grown by appends
 };
 
 class RecordBatch {

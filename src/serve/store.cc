@@ -79,16 +79,16 @@ Status Store::insert_alerts(const RecordBatch& batch, int64_t received_us, int64
 Status Store::save_file_progress(const FileProgress& p) {
   auto stmt = db_.prepare(
       "INSERT OR REPLACE INTO watched_files(path, device, inode, size, mtime_ns, offset, records, "
-      "header) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+      "header, head) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
   if (!stmt.ok()) return stmt.status();
   stmt->bind(1, p.path).bind(2, p.device).bind(3, p.inode).bind(4, p.size);
-  stmt->bind(5, p.mtime_ns).bind(6, p.offset).bind(7, p.records).bind(8, p.header);
+  stmt->bind(5, p.mtime_ns).bind(6, p.offset).bind(7, p.records).bind(8, p.header).bind_blob(9, p.head);
   return stmt->run();
 }
 
 Result<std::optional<FileProgress>> Store::file_progress(const std::string& path) {
   auto stmt = db_.prepare(
-      "SELECT device, inode, size, mtime_ns, offset, records, header FROM watched_files "
+      "SELECT device, inode, size, mtime_ns, offset, records, header, head FROM watched_files "
       "WHERE path = ?1");
   if (!stmt.ok()) return stmt.status();
   stmt->bind(1, path);
@@ -106,6 +106,7 @@ Result<std::optional<FileProgress>> Store::file_progress(const std::string& path
   p.offset = stmt->column_int(4);
   p.records = stmt->column_int(5);
   p.header = std::string(stmt->column_text(6));
+  p.head = std::string(stmt->column_blob(7));
   return std::optional<FileProgress>(std::move(p));
 }
 

@@ -78,6 +78,10 @@ CREATE TABLE watched_files (
   header TEXT NOT NULL
 ) WITHOUT ROWID;
 )sql",
+      // 2: a watched file is also known by its first bytes (inode numbers are reused).
+      R"sql(
+ALTER TABLE watched_files ADD COLUMN head BLOB NOT NULL DEFAULT x'';
+)sql",
   };
   return steps;
 }

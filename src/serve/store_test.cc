@@ -47,6 +47,25 @@ TEST(Store, MigratesToLatestAndReopens) {
   EXPECT_EQ(*again.schema_version(), Store::latest_schema_version());
 }
 
+TEST(Store, MigratesAnOlderDatabaseKeepingItsRows) {
+  TempDir dir;
+  {
+    Store store = open_store(dir);
+    // Make it a version-1 database: migration 2 added watched_files.head.
+    ASSERT_TRUE(store.db().exec("ALTER TABLE watched_files DROP COLUMN head; PRAGMA user_version = 1").ok());
+    RecordBatch batch("http");
+    batch.add("{\"kept\":true}", "aitads");
+    int64_t first = 0;
+    ASSERT_TRUE(store.insert_alerts(batch, 1, &first).ok());
+  }
+  Store store = open_store(dir);
+  EXPECT_EQ(*store.schema_version(), Store::latest_schema_version());
+  EXPECT_EQ(*store.alert_count(), 1);
+  FileProgress p{"/in/a", 1, 2, 3, 4, 5, 6, "", "head"};
+  ASSERT_TRUE(store.save_file_progress(p).ok());
+  EXPECT_EQ((*store.file_progress("/in/a"))->head, "head");
+}
+
 TEST(Store, RefusesNewerSchema) {
   TempDir dir;
   {
@@ -200,12 +219,13 @@ TEST(Store, FileProgressRoundTrips) {
   TempDir dir;
   Store store = open_store(dir);
   EXPECT_FALSE(store.file_progress("/x")->has_value());
-  FileProgress p{"/x", 1, 2, 300, 4, 250, 12, "time,name"};
+  FileProgress p{"/x", 1, 2, 300, 4, 250, 12, "time,name", std::string("\x1f\x8b\0\x01", 4)};
   ASSERT_TRUE(store.save_file_progress(p).ok());
   auto back = store.file_progress("/x");
   ASSERT_TRUE(back.ok() && back->has_value());
   EXPECT_EQ((*back)->offset, 250);
   EXPECT_EQ((*back)->header, "time,name");
+  EXPECT_EQ((*back)->head, p.head);
 }
 
 }  // namespace
