@@ -11,7 +11,10 @@ PACKAGES=(
 )
 # Peers for the benchmarks and the browser for the console test.
 if [[ "${VIGIL_MINIMAL_DEPS:-0}" != "1" ]]; then
-  PACKAGES+=(libevtx-utils python3-evtx chromium nodejs npm)
+  PACKAGES+=(libevtx-utils python3-evtx chromium)
+  # Node.js may come from elsewhere on the machine (with its own npm); Debian's npm would clash.
+  command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs)
+  command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 fi
 
 missing=()

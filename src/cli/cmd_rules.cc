@@ -128,6 +128,18 @@ int list(const Common& c, const std::string& level, const std::string& status, c
              jstr(r.logsource.category) + ",\"service\":" + jstr(r.logsource.service) + "}" +
              ",\"attack\":" + json_list(r.attack_tags()) + ",\"path\":" + jstr(r.path) + "}";
     }
+    // Correlation rules follow, with their type in place of a log source.
+    bool first = shown.empty();
+    for (const auto& c : set.correlations()) {
+      if (!level.empty() && !iequals(c.level, level)) continue;
+      if (!status.empty() && !iequals(c.status, status)) continue;
+      if (!tag.empty() || !logsource.empty()) continue;
+      out += (first ? "\n" : ",\n") + std::string("{\"id\":") + jstr(c.id) + ",\"title\":" + jstr(c.title) +
+             ",\"level\":" + jstr(c.level) + ",\"status\":" + jstr(c.status) + ",\"correlation\":" +
+             jstr(sigma::correlation_type_name(c.type)) + ",\"rules\":" + json_list(c.rule_refs) +
+             ",\"path\":" + jstr(c.path) + "}";
+      first = false;
+    }
     out += "\n]\n";
     std::fputs(out.c_str(), stdout);
   } else {
@@ -139,7 +151,20 @@ int list(const Common& c, const std::string& level, const std::string& status, c
                   r->logsource.describe().c_str(), r->title.c_str(), attack.empty() ? "" : "  [",
                   attack.empty() ? "" : (attack + "]").c_str());
     }
-    std::printf("%zu of %zu rules\n", shown.size(), set.rules().size());
+    size_t corr_shown = 0;
+    for (const auto& c : set.correlations()) {
+      if ((!level.empty() && !iequals(c.level, level)) || (!status.empty() && !iequals(c.status, status)) ||
+          !tag.empty() || !logsource.empty()) {
+        continue;
+      }
+      std::string kind = "correlation/" + std::string(sigma::correlation_type_name(c.type));
+      std::printf("%-36s  %-13s  %-12s  %-34s  %s\n", c.id.c_str(), c.level.c_str(), c.status.c_str(), kind.c_str(),
+                  c.title.c_str());
+      ++corr_shown;
+    }
+    std::printf("%zu of %zu rules", shown.size(), set.rules().size());
+    if (!set.correlations().empty()) std::printf(", %zu of %zu correlations", corr_shown, set.correlations().size());
+    std::printf("\n");
   }
   if (!report.refused.empty()) {
     std::fprintf(stderr, "%zu rule(s) refused; run `vigil rules check` for reasons\n", report.refused.size());

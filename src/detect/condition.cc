@@ -117,6 +117,12 @@ class ConditionParser {
   }
 
   bool parse_not(uint32_t* out, std::string* error) {
+    // Bounded nesting keeps parsing (and evaluation) recursion off the stack's edge.
+    if (++depth_ > kMaxDepth) return fail("condition nests deeper than 64 levels", error);
+    struct Leave {
+      int& d;
+      ~Leave() { --d; }
+    } leave{depth_};
     if (at("not")) {
       ++pos_;
       uint32_t inner;
@@ -188,8 +194,10 @@ class ConditionParser {
 
   Condition* c_;
   const std::vector<std::string>& ids_;
+  static constexpr int kMaxDepth = 64;
   std::vector<std::string_view> toks_;
   size_t pos_ = 0;
+  int depth_ = 0;
 };
 
 bool Condition::parse(const std::vector<std::string>& texts, const std::vector<std::string>& identifiers,

@@ -3,6 +3,7 @@
 // exact list of correlation detections expected (`expect`, in emission order; flush included).
 //   expect:
 //     - {correlation: name-or-id, group: [values], events: [event indices], value: 3}
+//   correlation_only: [names]   # optional: exactly these rules are not generated on their own
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
@@ -62,6 +63,14 @@ TEST_P(CorrelationCase, Detections) {
     ++index;
   }
   engine.flush(&got);
+  if (doc["correlation_only"]) {
+    std::vector<std::string> names;
+    for (const auto& n : doc["correlation_only"]) names.push_back(n.as<std::string>());
+    for (uint32_t r = 0; r < set.rules().size(); ++r) {
+      bool want = std::find(names.begin(), names.end(), set.rules()[r].name) != names.end();
+      EXPECT_EQ(engine.correlation_only(r), want) << path << ": rule " << set.rules()[r].name;
+    }
+  }
   EXPECT_EQ(engine.open_windows(), 0u);
   std::vector<std::string> want;
   for (const auto& e : doc["expect"]) {

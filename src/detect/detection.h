@@ -36,6 +36,15 @@ class Detection {
   const std::vector<std::string>& identifiers() const { return identifiers_; }
   const std::vector<Selection>& selections() const { return selections_; }
   const Condition& condition() const { return condition_; }
+  // Visits every field test (the RuleSet interns field names through this).
+  template <typename Fn>
+  void for_each_test(Fn&& fn) {
+    for (Selection& s : selections_) {
+      for (auto& branch : s.branches) {
+        for (FieldTest& t : branch) fn(t);
+      }
+    }
+  }
   // Every field name the detection reads (for listings and the field-coverage report).
   std::vector<std::string> fields() const;
 

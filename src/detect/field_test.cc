@@ -7,12 +7,14 @@
 //    and a null value reads as the empty string (so `''` matches an empty or null field);
 //  - values are OR-ed, or AND-ed with |all; |neq needs the field present and equal to none;
 //  - |exists checks presence only (a null value is present);
-//  - a keyword test (no field) looks at every string value of the event.
+//  - a keyword test (no field) looks at every string value of the event (not the xmlns
+//    schema URL evtx_dump puts on every record).
 #include "detect/field_test.h"
 
 #include <arpa/inet.h>
 #include <re2/re2.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "core/text.h"
@@ -119,7 +121,8 @@ bool scalar_matches(const ValueTest& t, Value v, EvalContext& ctx) {
     case ValueTest::kNull:
       return v.is_null();
     case ValueTest::kPattern:
-      return t.pattern.match(v.text(ctx.scratch));
+      if (t.pattern.cased() || !ctx.fold_once) return t.pattern.match(v.text(ctx.scratch));
+      return t.pattern.match_folded(ctx.lowered(v));
     case ValueTest::kRegex:
       return RE2::PartialMatch(v.text(ctx.scratch), *t.regex);
     case ValueTest::kCompare: {
@@ -134,7 +137,7 @@ bool scalar_matches(const ValueTest& t, Value v, EvalContext& ctx) {
     case ValueTest::kCidr:
       return t.cidr.contains(v.text(ctx.scratch));
     case ValueTest::kFieldRef: {
-      Value other = ctx.field(t.ref_field);
+      Value other = ctx.field(t.ref_field, t.ref_id);
       if (!other) return false;
       std::string_view a = v.text(ctx.scratch);
       std::string_view b = other.text(ctx.scratch2);
@@ -160,13 +163,33 @@ bool keyword_matches(const ValueTest& t, EvalContext& ctx) {
   const Event& ev = *ctx.event;
   const size_t n = ev.node_count();
   for (size_t i = 1; i < n; ++i) {
-    if (ev.node(static_cast<uint32_t>(i)).kind != Kind::kString) continue;
+    const Node& node = ev.node(static_cast<uint32_t>(i));
+    if (node.kind != Kind::kString) continue;
+    if (node.key == "xmlns") continue;  // evtx_dump's schema URL is layout, not event content
     if (scalar_matches(t, Value(&ev, static_cast<uint32_t>(i)), ctx)) return true;
   }
   return false;
 }
 
 }  // namespace
+
+std::string_view EvalContext::lowered(Value v) {
+  const uint32_t idx = v.index();
+  if (folded.size() <= idx) folded.resize(std::max<size_t>(idx + 1, event->node_count()));
+  Folded& f = folded[idx];
+  if (folded_epoch != epoch) {
+    folded_text.clear();  // keeps its capacity
+    folded_epoch = epoch;
+  }
+  if (f.epoch != epoch) {
+    std::string_view t = v.text(scratch);
+    f.offset = static_cast<uint32_t>(folded_text.size());
+    f.size = static_cast<uint32_t>(t.size());
+    for (char c : t) folded_text.push_back(ascii_lower(c));
+    f.epoch = epoch;
+  }
+  return std::string_view(folded_text).substr(f.offset, f.size);
+}
 
 Value EvalContext::field(std::string_view name) const {
   if (renames) {
@@ -225,7 +248,7 @@ bool FieldTest::matches(EvalContext& ctx) const {
     }
     return false;
   }
-  Value v = ctx.field(field);
+  Value v = ctx.field(field, field_id);
   if (exists != Exists::kNoCheck) return v.valid() == (exists == Exists::kPresent);
   if (negate) {
     if (!v || v.is_null()) return false;
@@ -246,6 +269,28 @@ bool FieldTest::matches(EvalContext& ctx) const {
       i = end;
     }
     return !values.empty();
+  }
+  if (v && v.kind() == Kind::kString) {
+    // Fast path for the common case (a string field, values OR-ed): fold the text once and
+    // run the patterns straight over it.
+    std::string_view low;
+    bool have_low = false;
+    for (const ValueTest& t : values) {
+      if (t.kind != ValueTest::kPattern) {
+        if (value_matches(t, v, ctx)) return true;
+        continue;
+      }
+      if (t.pattern.cased() || !ctx.fold_once) {
+        if (t.pattern.match(v.str())) return true;
+        continue;
+      }
+      if (!have_low) {
+        low = ctx.lowered(v);
+        have_low = true;
+      }
+      if (t.pattern.match_folded(low)) return true;
+    }
+    return false;
   }
   for (const ValueTest& t : values) {
     if (value_matches(t, v, ctx)) return true;

@@ -24,13 +24,46 @@ namespace vigil::sigma {
 // (e.g. Image -> NewProcessName for Security 4688). Immutable, shared.
 using Renames = std::vector<std::pair<std::string, std::string>>;
 
+// Field ids interned per RuleSet (FieldTest::field_id); kNoField = not interned.
+inline constexpr uint32_t kNoField = UINT32_MAX;
+
 // How one evaluation sees the event. Per thread; reset per event by the matcher.
 struct EvalContext {
   const Event* event = nullptr;
   const Renames* renames = nullptr;  // null = no renames
   std::string scratch;               // Value::text formatting
   std::string scratch2;
+  // Per-event memo of field lookups by interned id, valid while `epoch` is unchanged (the matcher
+  // bumps it per event). Empty = no memo (the reference matcher resolves every time).
+  struct Slot {
+    uint64_t epoch = 0;
+    Value value;
+  };
+  std::vector<Slot> memo;
+  uint64_t epoch = 1;
+
+  // Lower-cased text of a value, folded once per event and node (the memo's companion: case-
+  // insensitive patterns then compare bytes with memchr/memcmp speed). Valid until the next call.
+  struct Folded {
+    uint64_t epoch = 0;
+    uint32_t offset = 0, size = 0;
+  };
+  std::vector<Folded> folded;
+  std::string folded_text;       // this epoch's folded strings, back to back
+  uint64_t folded_epoch = 0;
+  bool fold_once = true;         // false: fold on the fly at each comparison (reference path)
+  std::string_view lowered(Value v);
+
   Value field(std::string_view name) const;
+  Value field(std::string_view name, uint32_t id) {
+    if (renames || id >= memo.size()) return field(name);
+    Slot& s = memo[id];
+    if (s.epoch != epoch) {
+      s.value = field(name);
+      s.epoch = epoch;
+    }
+    return s.value;
+  }
 };
 
 enum class CompareOp : uint8_t { kEq, kLt, kLte, kGt, kGte };
@@ -57,6 +90,7 @@ struct ValueTest {
   double number = 0;                      // kCompare
   Cidr cidr;                              // kCidr
   std::string ref_field;                  // kFieldRef
+  uint32_t ref_id = kNoField;             // kFieldRef: interned ref_field
   RefMode ref_mode = RefMode::kEquals;    // kFieldRef
   bool ref_cased = false;                 // kFieldRef
   uint32_t group = 0;  // the written value this test came from (expansions share a group)
@@ -65,6 +99,7 @@ struct ValueTest {
 struct FieldTest {
   enum class Exists : uint8_t { kNoCheck, kPresent, kAbsent };
   std::string field;  // empty = keyword search over every string value of the event
+  uint32_t field_id = kNoField;  // interned `field` (set by the RuleSet)
   std::vector<ValueTest> values;  // ordered by group
   bool all = false;     // |all: every group must match (a group matches when any test in it does)
   bool negate = false;  // |neq: the field is present and equals none of the values

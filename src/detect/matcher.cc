@@ -56,6 +56,7 @@ const RuleIndex::ChannelRules* RuleIndex::channel(std::string_view lower_channel
 Matcher::Matcher(const RuleSet& rules, std::shared_ptr<const RuleIndex> index)
     : rules_(rules), index_(index ? std::move(index) : std::make_shared<const RuleIndex>(rules)) {
   channel_.reserve(256);
+  ctx_.memo.resize(rules.field_count());
 }
 
 void Matcher::run(const RuleIndex::Entry& e, std::vector<uint32_t>* hits) {
@@ -74,6 +75,7 @@ bool Matcher::hints_admit(const Gate& g) {
 void Matcher::match(const Event& event, std::vector<uint32_t>* hits) {
   hits->clear();
   ctx_.event = &event;
+  ++ctx_.epoch;  // forget the previous event's field lookups
   const RuleIndex& idx = *index_;
   for (uint32_t r : idx.any()) run({r, nullptr}, hits);
   std::string_view channel = LogSourceMap::channel_of(event);

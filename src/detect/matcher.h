@@ -71,7 +71,7 @@ class Matcher {
 
 class ReferenceMatcher {
  public:
-  explicit ReferenceMatcher(const RuleSet& rules) : rules_(rules) {}
+  explicit ReferenceMatcher(const RuleSet& rules) : rules_(rules) { ctx_.fold_once = false; }
   void match(const Event& event, std::vector<uint32_t>* hits);
 
  private:

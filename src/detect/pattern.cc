@@ -142,35 +142,35 @@ std::vector<std::string_view> Pattern::literals() const {
   return out;
 }
 
-bool Pattern::eq(std::string_view text, std::string_view lit) const {
+bool Pattern::eq(std::string_view text, std::string_view lit, bool exact) {
   if (text.size() != lit.size()) return false;
-  if (cased_) return text == lit;
+  if (exact) return text == lit;
   for (size_t i = 0; i < lit.size(); ++i) {
     if (ascii_lower(text[i]) != lit[i]) return false;
   }
   return true;
 }
 
-size_t Pattern::find(std::string_view hay, std::string_view needle, size_t from) const {
+size_t Pattern::find(std::string_view hay, std::string_view needle, size_t from, bool exact) {
   if (needle.empty()) return from <= hay.size() ? from : std::string_view::npos;
-  if (cased_) return hay.find(needle, from);
+  if (exact) return hay.find(needle, from);
   if (hay.size() < needle.size()) return std::string_view::npos;
   const char first = needle[0];
   const size_t last_start = hay.size() - needle.size();
   for (size_t i = from; i <= last_start; ++i) {
     if (ascii_lower(hay[i]) != first) continue;
-    if (eq(hay.substr(i, needle.size()), needle)) return i;
+    if (eq(hay.substr(i, needle.size()), needle, false)) return i;
   }
   return std::string_view::npos;
 }
 
-size_t Pattern::match_segment(size_t first, size_t last, std::string_view text, size_t pos) const {
+size_t Pattern::match_segment(size_t first, size_t last, std::string_view text, size_t pos, bool exact) const {
   const size_t start = pos;
   for (size_t k = first; k < last; ++k) {
     const Token& t = tokens_[k];
     switch (t.kind) {
       case Piece::kLit:
-        if (pos + t.text.size() > text.size() || !eq(text.substr(pos, t.text.size()), t.text)) {
+        if (pos + t.text.size() > text.size() || !eq(text.substr(pos, t.text.size()), t.text, exact)) {
           return std::string_view::npos;
         }
         pos += t.text.size();
@@ -199,7 +199,7 @@ size_t Pattern::match_segment(size_t first, size_t last, std::string_view text, 
   return pos - start;
 }
 
-bool Pattern::match_general(std::string_view text) const {
+bool Pattern::match_general(std::string_view text, bool exact) const {
   const size_t n = tokens_.size();
   size_t pos = 0;
   size_t k = 0;
@@ -214,14 +214,14 @@ bool Pattern::match_general(std::string_view text) const {
     while (end < n && tokens_[end].kind != Piece::kStar) ++end;
     const bool last = end == n;
     if (!after_star) {
-      size_t len = match_segment(k, end, text, pos);
+      size_t len = match_segment(k, end, text, pos, exact);
       if (len == std::string_view::npos) return false;
       pos += len;
       if (last) return pos == text.size();
     } else if (last) {
       // Anchored at the end: try each start from the leftmost admissible one.
       for (size_t s = pos; s <= text.size(); ++s) {
-        size_t len = match_segment(k, end, text, s);
+        size_t len = match_segment(k, end, text, s, exact);
         if (len != std::string_view::npos && s + len == text.size()) return true;
       }
       return false;
@@ -229,11 +229,11 @@ bool Pattern::match_general(std::string_view text) const {
       size_t s = pos;
       for (;;) {
         if (tokens_[k].kind == Piece::kLit) {
-          s = find(text, tokens_[k].text, s);
+          s = find(text, tokens_[k].text, s, exact);
           if (s == std::string_view::npos) return false;
         }
         if (s > text.size()) return false;
-        size_t len = match_segment(k, end, text, s);
+        size_t len = match_segment(k, end, text, s, exact);
         if (len != std::string_view::npos) {
           pos = s + len;
           break;
@@ -246,20 +246,20 @@ bool Pattern::match_general(std::string_view text) const {
   return after_star || pos == text.size();
 }
 
-bool Pattern::match(std::string_view text) const {
+bool Pattern::match_impl(std::string_view text, bool exact) const {
   switch (shape_) {
     case Shape::kExact:
-      return eq(text, lit_);
+      return eq(text, lit_, exact);
     case Shape::kPrefix:
-      return text.size() >= lit_.size() && eq(text.substr(0, lit_.size()), lit_);
+      return text.size() >= lit_.size() && eq(text.substr(0, lit_.size()), lit_, exact);
     case Shape::kSuffix:
-      return text.size() >= lit_.size() && eq(text.substr(text.size() - lit_.size()), lit_);
+      return text.size() >= lit_.size() && eq(text.substr(text.size() - lit_.size()), lit_, exact);
     case Shape::kContains:
-      return find(text, lit_, 0) != std::string_view::npos;
+      return find(text, lit_, 0, exact) != std::string_view::npos;
     case Shape::kAny:
       return true;
     case Shape::kGeneral:
-      return match_general(text);
+      return match_general(text, exact);
   }
   return false;
 }

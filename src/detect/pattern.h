@@ -38,7 +38,9 @@ class Pattern {
   Pattern() = default;
   Pattern(const SigmaString& s, bool cased);
 
-  bool match(std::string_view text) const;
+  bool match(std::string_view text) const { return match_impl(text, cased_); }
+  // `text` is already ASCII lower-cased: bytes compare exactly (only for case-insensitive patterns).
+  bool match_folded(std::string_view text) const { return match_impl(text, true); }
   bool cased() const { return cased_; }
   // The literal pieces (lower-cased unless cased): the input a literal prefilter would index.
   std::vector<std::string_view> literals() const;
@@ -49,11 +51,12 @@ class Pattern {
     Piece::Kind kind;
     std::string text;
   };
-  bool eq(std::string_view a, std::string_view b) const;
-  size_t find(std::string_view hay, std::string_view needle, size_t from) const;
+  bool match_impl(std::string_view text, bool exact) const;
+  static bool eq(std::string_view a, std::string_view b, bool exact);
+  static size_t find(std::string_view hay, std::string_view needle, size_t from, bool exact);
   // Matches one star-free segment at `pos`; returns its length or npos.
-  size_t match_segment(size_t first, size_t last, std::string_view text, size_t pos) const;
-  bool match_general(std::string_view text) const;
+  size_t match_segment(size_t first, size_t last, std::string_view text, size_t pos, bool exact) const;
+  bool match_general(std::string_view text, bool exact) const;
 
   Shape shape_ = Shape::kExact;
   bool cased_ = false;

@@ -75,6 +75,21 @@ std::string RuleSet::default_config_dir() {
   return VIGIL_DEFAULT_CONFIG_DIR;
 }
 
+// Field names are interned case-sensitively: the memo only shares lookups of identical names.
+void RuleSet::intern(Detection& d) {
+  auto id_of = [this](const std::string& name) -> uint32_t {
+    auto [it, added] = field_ids_.try_emplace(name, static_cast<uint32_t>(field_names_.size()));
+    if (added) field_names_.push_back(name);
+    return it->second;
+  };
+  d.for_each_test([&](FieldTest& t) {
+    if (!t.field.empty()) t.field_id = id_of(t.field);
+    for (ValueTest& v : t.values) {
+      if (v.kind == ValueTest::kFieldRef) v.ref_id = id_of(v.ref_field);
+    }
+  });
+}
+
 int RuleSet::find(std::string_view key) const {
   for (size_t i = 0; i < rules_.size(); ++i) {
     if (rules_[i].id == key || (!rules_[i].name.empty() && rules_[i].name == key)) {
@@ -253,6 +268,7 @@ class RuleSet::Loader {
     if (!Detection::compile(det, &placeholders_, &r.detection, &why)) {
       return refuse(path, doc, why.category, why.reason);
     }
+    set_->intern(r.detection);
     if (!r.id.empty()) {
       if (ids_.count(r.id)) {
         return refuse(path, doc, "duplicate", "id " + r.id + " already loaded from " + ids_[r.id]);
@@ -285,6 +301,7 @@ class RuleSet::Loader {
           refuse(path, doc, why.category, "filter: " + why.reason);
           continue;
         }
+        set_->intern(*compiled);
         std::vector<std::string> targets = scalars(f["rules"]);
         bool any = targets.empty() || (targets.size() == 1 && iequals(targets[0], "any"));
         LogSource ls;

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "detect/correlation_rule.h"
@@ -67,6 +68,8 @@ class RuleSet {
   const std::vector<Rule>& rules() const { return rules_; }
   const std::vector<CorrelationRule>& correlations() const { return correlations_; }
   const LogSourceMap& logsources() const { return logsources_; }
+  // Number of distinct field names the rules read (ids 0..field_count()-1, see FieldTest::field_id).
+  size_t field_count() const { return field_names_.size(); }
   // Index of the rule with this id or name, or -1.
   int find(std::string_view id_or_name) const;
 
@@ -75,7 +78,10 @@ class RuleSet {
 
  private:
   class Loader;
+  void intern(Detection& d);
   std::vector<Rule> rules_;
+  std::vector<std::string> field_names_;
+  std::unordered_map<std::string, uint32_t> field_ids_;
   std::vector<CorrelationRule> correlations_;
   LogSourceMap logsources_;
 };

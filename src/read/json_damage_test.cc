@@ -98,7 +98,9 @@ void check_damage_stays_local(bool pretty) {
     if (!pretty) {
       // One line, one record slot: indexes are line numbers, damaged lines included.
       for (int i = 0; i < kRecords; ++i) {
-        if (!damaged.count(i)) EXPECT_TRUE(sink.delivered.count(static_cast<uint64_t>(i)));
+        if (!damaged.count(i)) {
+          EXPECT_TRUE(sink.delivered.count(static_cast<uint64_t>(i)));
+        }
       }
       EXPECT_LE(sink.delivered.size() + sink.issues, static_cast<size_t>(kRecords));
     }

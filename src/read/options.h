@@ -26,12 +26,13 @@ struct ReadStats {
   bool stopped = false;  // the sink returned false from on_event
 };
 
-// Decodes EVTX for read_path without src/read depending on src/read/evtx. `path` is the file
-// as given (or a stream name), `bytes` yields the whole decompressed stream from its first byte;
-// a decoder may use either (e.g. mmap `path` when `bytes.compression()` is kNone). It delivers
+// Decodes EVTX for read_path without src/read depending on src/read/evtx (which depends on it).
+// `path` is the file as given (or "-"), `bytes` yields the whole decompressed stream from its
+// first byte; a hook may use either (evtx::EvtxFile::open(path) when bytes.compression() is
+// kNone and path is not "-", else EvtxFile::from_memory over the drained bytes). It delivers
 // records and issues to `sink`, adds to `stats`, and returns a Status only for a file it cannot
 // read at all.
-using EvtxDecoder = std::function<Status(const std::string& path, ByteSource& bytes,
+using EvtxHook = std::function<Status(const std::string& path, ByteSource& bytes,
                                          EventSink& sink, ReadStats& stats)>;
 
 struct ReadOptions {
@@ -51,7 +52,7 @@ struct ReadOptions {
   std::vector<std::string> csv_columns;
 
   // EVTX: how to decode it; unset makes read_path return kUnsupported for EVTX input.
-  EvtxDecoder evtx;
+  EvtxHook evtx;
 };
 
 }  // namespace vigil

@@ -27,7 +27,7 @@ struct WatchOptions {
   std::chrono::milliseconds poll{1000};
   size_t batch_records = 4096;
   size_t max_chunk_bytes = 8u << 20;  // line formats: bytes read per step
-  EvtxDecoder evtx;                   // unset: EVTX files are reported and skipped
+  EvtxHook evtx;                      // unset: EVTX files are reported and skipped
   // Told about files that cannot be read (once per file version); may be null.
   std::function<void(const std::string& message)> report;
 };

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "read/evtx/evtx_file.h"
@@ -201,6 +202,45 @@ TEST(EvtxOracle, DecodesEverySampleFile) {
   std::printf("samples: %zu files, %zu records decoded, %zu record slots, %zu issues\n",
               files.size(), records, slots, issues);
   EXPECT_GT(records, 10000u);
+}
+
+// Decoding chunks on two threads, with bases from count_records(), gives exactly the records,
+// indices and offsets of a sequential read_all().
+TEST(EvtxOracle, ParallelChunksMatchSequentialRead) {
+  fs::path path = fs::path(VIGIL_SHARED_DIR) / "data/evtx/DeepBlueCLI/many-events-application.evtx";
+  if (!fs::exists(path)) GTEST_SKIP() << "needs ../shared (data/evtx/DeepBlueCLI)";
+  auto file = EvtxFile::open(path.string());
+  ASSERT_TRUE(file.ok());
+  struct Keep : EventSink {
+    std::map<uint64_t, std::string> by_index;
+    bool on_event(const Event& ev, const RecordRef& ref) override {
+      std::string& s = by_index[ref.index];
+      s = std::to_string(ref.offset) + "/" + std::to_string(ref.chunk) + " ";
+      write_json(ev, s);
+      return true;
+    }
+    void on_issue(const ReadIssue&) override { ADD_FAILURE() << "unexpected issue"; }
+  };
+  Keep sequential;
+  ASSERT_TRUE(file->read_all(sequential).ok());
+  std::vector<uint64_t> base(file->chunk_count() + 1, 0);
+  for (size_t c = 0; c < file->chunk_count(); ++c) base[c + 1] = base[c] + file->count_records(c);
+  Keep parts[2];
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 2; ++t) {
+    threads.emplace_back([&, t] {
+      EvtxDecoder decoder;
+      for (size_t c = t; c < file->chunk_count(); c += 2) {
+        EXPECT_TRUE(file->decode_chunk(c, parts[t], decoder, base[c]).ok());
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::map<uint64_t, std::string> merged = parts[0].by_index;
+  merged.insert(parts[1].by_index.begin(), parts[1].by_index.end());
+  EXPECT_EQ(merged.size(), sequential.by_index.size());
+  EXPECT_TRUE(merged == sequential.by_index);
+  EXPECT_EQ(merged.rbegin()->first + 1, base.back());
 }
 
 }  // namespace

@@ -107,6 +107,7 @@ class ChunkBuilder {
   void u32(uint32_t v) { put(&v, 4); }
   void u64(uint64_t v) { put(&v, 8); }
   void put(const void* p, size_t n) {
+    if (n == 0) return;
     std::memcpy(c_.data() + pos_, p, n);
     pos_ += n;
   }

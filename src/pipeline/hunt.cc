@@ -1,0 +1,432 @@
+// The hunt pipeline: discovery -> work units -> (read -> match) on worker threads -> ordered output
+// -> correlation over the time-sorted hits of the rules correlations use.
+//
+// Why work units: an EVTX file is a run of independent 64 KiB chunks, so a large file is cut into
+// runs of chunks and spread over all cores; a JSON or CSV stream has no cheap split points, so it
+// is one unit. Every unit is self-contained (its own reader state, its own detections), and
+// OrderedPool hands units to the consumer in unit order, which makes the output identical to a
+// single-threaded scan. Record indices of EVTX chunk runs are known up front by walking record
+// headers (cheap), so they match a serial read too.
+//
+// Correlations need events in time order, which input order is not; but they only ever look at
+// hits of the rules they reference, which are few compared with events. Those hits (with the few
+// fields the correlations group or sum by) are kept, sorted by time after the scan, and replayed
+// through the correlation engine. Memory is bounded by the hits, not the input.
+#include "pipeline/hunt.h"
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <set>
+#include <thread>
+#include <unordered_map>
+
+#include "core/fields.h"
+#include "core/text.h"
+#include "detect/correlation.h"
+#include "detect/matcher.h"
+#include "pipeline/ordered_pool.h"
+#include "read/discover.h"
+#include "read/evtx/evtx_file.h"
+#include "read/read_path.h"
+
+namespace vigil {
+
+int level_rank(std::string_view level) {
+  static constexpr std::string_view kLevels[] = {"informational", "low", "medium", "high",
+                                                 "critical"};
+  for (int i = 0; i < 5; ++i) {
+    if (iequals(level, kLevels[i])) return i;
+  }
+  if (iequals(level, "info")) return 0;
+  if (iequals(level, "crit")) return 4;
+  if (iequals(level, "med")) return 2;
+  return -1;
+}
+
+namespace {
+
+// Fields shown with a detection, after the rule's own `fields:`, in this order of preference.
+constexpr std::string_view kKeyFields[] = {
+    "CommandLine", "Image", "ParentImage", "ParentCommandLine", "User", "TargetFilename",
+    "TargetObject", "Details", "ImageLoaded", "SourceImage", "TargetImage", "GrantedAccess",
+    "DestinationIp", "DestinationPort", "DestinationHostname", "SourceIp", "QueryName",
+    "PipeName", "ServiceName", "ImagePath", "NewProcessName", "ParentProcessName",
+    "ProcessName", "TargetUserName", "SubjectUserName", "IpAddress", "LogonType",
+    "WorkstationName", "ScriptBlockText", "Payload", "Hashes"};
+constexpr size_t kMaxFieldBytes = 4096;
+
+struct CorrHit {
+  uint32_t rule;
+  int64_t time_us;
+  uint64_t ref;  // (input << 40) | record index
+  std::vector<std::pair<std::string, std::string>> fields;
+};
+
+struct UnitOutput {
+  std::vector<Detection> detections;
+  std::vector<CorrHit> corr_hits;
+  std::vector<std::string> issues;
+  uint64_t events = 0;
+  uint64_t bytes = 0;
+  bool file_done = false;  // the last unit of its file
+};
+
+struct WorkUnit {
+  uint32_t input;
+  bool evtx_chunks = false;  // else: the whole file through read_path
+  size_t chunk_begin = 0, chunk_end = 0;
+  uint64_t first_index = 0;
+  uint64_t bytes = 0;
+  bool last_of_file = true;
+};
+
+// Which rules are reported, and which fields each correlation-used rule must keep.
+struct Selection {
+  std::vector<bool> report;
+  std::vector<bool> correlated;
+  std::vector<std::vector<std::string>> corr_fields;
+};
+
+Selection select_rules(const sigma::RuleSet& rules, const HuntOptions& opt) {
+  Selection s;
+  const auto& rs = rules.rules();
+  s.report.assign(rs.size(), false);
+  s.correlated.assign(rs.size(), false);
+  s.corr_fields.resize(rs.size());
+  auto admits = [&](std::string_view level, std::string_view status,
+                    const std::vector<std::string>& tags) {
+    int rank = level_rank(level);
+    if (rank >= 0 && rank < opt.min_level) return false;
+    if (rank < 0 && opt.min_level > 0) return false;
+    if (!opt.levels.empty() &&
+        std::none_of(opt.levels.begin(), opt.levels.end(),
+                     [&](const std::string& l) { return iequals(l, level); })) {
+      return false;
+    }
+    if (!opt.statuses.empty() &&
+        std::none_of(opt.statuses.begin(), opt.statuses.end(),
+                     [&](const std::string& l) { return iequals(l, status); })) {
+      return false;
+    }
+    if (!opt.tags.empty()) {
+      bool any = false;
+      for (const auto& want : opt.tags) {
+        for (const auto& t : tags) {
+          if (iequals(t, want) || iequals(t, "attack." + want)) any = true;
+        }
+      }
+      if (!any) return false;
+    }
+    return true;
+  };
+  for (size_t i = 0; i < rs.size(); ++i) s.report[i] = admits(rs[i].level, rs[i].status, rs[i].tags);
+  for (const auto& c : rules.correlations()) {
+    for (const auto& ref : c.rules) {
+      if (ref.is_correlation) continue;
+      const auto& r = rs[ref.index];
+      s.correlated[ref.index] = true;
+      auto& f = s.corr_fields[ref.index];
+      for (const auto& g : c.group_by) {
+        auto alias = c.aliases.find(g);
+        if (alias == c.aliases.end()) {
+          f.push_back(g);
+          continue;
+        }
+        for (const auto& [who, field] : alias->second) {
+          if (who == r.id || (!r.name.empty() && who == r.name)) f.push_back(field);
+        }
+      }
+      if (!c.field.empty()) f.push_back(c.field);
+    }
+  }
+  for (auto& f : s.corr_fields) {
+    std::sort(f.begin(), f.end());
+    f.erase(std::unique(f.begin(), f.end()), f.end());
+  }
+  return s;
+}
+
+std::string value_text(Value v) {
+  std::string scratch;
+  std::string_view t = v.text(scratch);
+  if (t.size() > kMaxFieldBytes) t = t.substr(0, kMaxFieldBytes);
+  return std::string(t);
+}
+
+void key_fields(const Event& ev, const sigma::Rule& rule, size_t max,
+                std::vector<std::pair<std::string, std::string>>* out) {
+  auto add = [&](std::string_view name) {
+    if (out->size() >= max) return;
+    for (const auto& [k, v] : *out) {
+      if (iequals(k, name)) return;
+    }
+    Value v = ev.field(name);
+    if (!v || v.is_null() || v.is_container()) return;
+    std::string text = value_text(v);
+    if (text.empty() || text == "-") return;
+    out->emplace_back(std::string(name), std::move(text));
+  };
+  for (const auto& f : rule.fields) add(f);
+  for (std::string_view f : kKeyFields) add(f);
+  if (out->empty()) {
+    for (const auto& f : rule.detection.fields()) add(f);
+  }
+}
+
+// Per worker thread: the matcher, a scratch event for the EVTX decoder, hit buffers.
+struct Worker {
+  std::unique_ptr<sigma::Matcher> matcher;
+  evtx::EvtxDecoder decoder;
+  std::vector<uint32_t> hits;
+};
+
+class UnitSink : public EventSink {
+ public:
+  UnitSink(const sigma::RuleSet& rules, const Selection& sel, const HuntOptions& opt,
+           Worker& worker, uint32_t input, UnitOutput& out)
+      : rules_(rules), sel_(sel), opt_(opt), w_(worker), input_(input), out_(out) {}
+
+  bool on_event(const Event& ev, const RecordRef& ref) override {
+    ++out_.events;
+    std::optional<int64_t> t;
+    bool time_known = false;
+    if (opt_.from_us || opt_.to_us) {
+      t = event_time_us(ev);
+      time_known = true;
+      if (!t) return true;
+      if (opt_.from_us && *t < *opt_.from_us) return true;
+      if (opt_.to_us && *t > *opt_.to_us) return true;
+    }
+    w_.matcher->match(ev, &w_.hits);
+    if (w_.hits.empty()) return true;
+    if (!time_known) t = event_time_us(ev);
+    for (uint32_t r : w_.hits) {
+      const sigma::Rule& rule = rules_.rules()[r];
+      if (sel_.correlated[r]) {
+        CorrHit h{r, t.value_or(0), (static_cast<uint64_t>(input_) << 40) | ref.index, {}};
+        for (const auto& f : sel_.corr_fields[r]) {
+          Value v = ev.field(f);
+          if (v && !v.is_null()) h.fields.emplace_back(f, value_text(v));
+        }
+        out_.corr_hits.push_back(std::move(h));
+      }
+      if (!sel_.report[r]) continue;
+      Detection d;
+      d.rule = r;
+      d.has_time = t.has_value();
+      d.time_us = t.value_or(0);
+      d.input = input_;
+      d.record_index = ref.index;
+      d.record_id = ref.record_id;
+      std::string scratch;
+      if (Value v = ev.field("Computer")) d.computer = value_text(v);
+      if (Value v = ev.field("Channel")) d.channel = value_text(v);
+      if (Value v = ev.field("EventID")) d.event_id = value_text(v);
+      if (d.record_id == 0) {
+        int64_t id;
+        if (Value v = ev.field("EventRecordID"); v && v.as_int(&id) && id > 0) d.record_id = id;
+      }
+      key_fields(ev, rule, opt_.max_key_fields, &d.fields);
+      out_.detections.push_back(std::move(d));
+    }
+    return true;
+  }
+
+  void on_issue(const ReadIssue& issue) override { out_.issues.push_back(issue.describe()); }
+
+ private:
+  const sigma::RuleSet& rules_;
+  const Selection& sel_;
+  const HuntOptions& opt_;
+  Worker& w_;
+  uint32_t input_;
+  UnitOutput& out_;
+};
+
+// Compressed EVTX (e.g. .evtx.gz) is inflated in memory and decoded from there.
+Status decode_evtx_stream(const std::string& path, ByteSource& bytes, EventSink& sink,
+                          ReadStats& stats) {
+  std::string data;
+  char buf[1 << 16];
+  for (;;) {
+    auto n = bytes.read(buf, sizeof buf);
+    if (!n.ok()) return n.status();
+    if (*n == 0) break;
+    data.append(buf, *n);
+  }
+  stats.bytes += data.size();
+  auto file = evtx::EvtxFile::from_memory(path, reinterpret_cast<const uint8_t*>(data.data()),
+                                          data.size());
+  if (!file.ok()) return file.status();
+  return file->read_all(sink);
+}
+
+}  // namespace
+
+Result<HuntStats> run_hunt(const sigma::RuleSet& rules, const std::vector<std::string>& paths,
+                           const HuntOptions& opt, HuntListener& listener) {
+  auto started = std::chrono::steady_clock::now();
+  HuntStats stats;
+  Discovery found = discover(paths);
+  for (const auto& issue : found.issues) {
+    listener.on_issue(issue.describe());
+    ++stats.issues;
+  }
+  if (found.files.empty()) return NotFound("no input files found");
+
+  // Plan the work units.
+  std::vector<WorkUnit> units;
+  uint64_t bytes_total = 0;
+  // A file of no known format is skipped quietly when a folder walk found it (README.md beside
+  // the logs) and reported when the user named it.
+  std::set<std::string> named(paths.begin(), paths.end());
+  std::vector<FoundFile> files;
+  for (auto& f : found.files) {
+    if (f.format == Format::kUnknown && !named.count(f.path)) {
+      ++stats.skipped;
+      continue;
+    }
+    files.push_back(std::move(f));
+  }
+  found.files = std::move(files);
+  if (found.files.empty()) return NotFound("no input files of a known format found");
+  std::vector<std::unique_ptr<evtx::EvtxFile>> evtx_files(found.files.size());
+  for (size_t i = 0; i < found.files.size(); ++i) {
+    const FoundFile& f = found.files[i];
+    stats.inputs.push_back(f.path);
+    bytes_total += f.size;
+    if (f.format == Format::kEvtx && f.compression == Compression::kNone) {
+      auto file = evtx::EvtxFile::open(f.path);
+      if (!file.ok()) {
+        listener.on_issue(f.path + ": " + file.status().message());
+        ++stats.issues;
+        continue;
+      }
+      evtx_files[i] = std::make_unique<evtx::EvtxFile>(std::move(file.value()));
+      const evtx::EvtxFile& ef = *evtx_files[i];
+      for (const auto& note : ef.header_notes()) {
+        listener.on_issue(f.path + ": " + note);
+        ++stats.issues;
+      }
+      size_t per = std::max<size_t>(1, opt.evtx_chunks_per_unit);
+      uint64_t index = 0;
+      size_t chunks = ef.chunk_count();
+      if (chunks == 0) continue;
+      for (size_t c = 0; c < chunks; c += per) {
+        WorkUnit u{static_cast<uint32_t>(i), true, c, std::min(chunks, c + per), index, 0, false};
+        for (size_t k = u.chunk_begin; k < u.chunk_end; ++k) index += ef.count_records(k);
+        u.bytes = (u.chunk_end - u.chunk_begin) * 65536;
+        units.push_back(u);
+      }
+      units.back().last_of_file = true;
+      units.back().bytes = f.size - units.back().chunk_begin * 65536;
+    } else {
+      units.push_back({static_cast<uint32_t>(i), false, 0, 0, 0, f.size, true});
+    }
+  }
+
+  listener.on_start(stats.inputs, bytes_total);
+  Selection sel = select_rules(rules, opt);
+  size_t threads = opt.threads ? opt.threads : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<Worker> workers(threads);
+  auto index = std::make_shared<const sigma::RuleIndex>(rules);
+  for (auto& w : workers) w.matcher = std::make_unique<sigma::Matcher>(rules, index);
+  ReadOptions ropts;
+  ropts.evtx = decode_evtx_stream;
+
+  std::vector<CorrHit> corr_hits;
+  uint64_t bytes_done = 0;
+  run_ordered<UnitOutput>(
+      units.size(), threads, threads * 4,
+      [&](size_t ui, size_t wi) {
+        const WorkUnit& u = units[ui];
+        UnitOutput out;
+        Worker& w = workers[wi];
+        UnitSink sink(rules, sel, opt, w, u.input, out);
+        if (u.evtx_chunks) {
+          const evtx::EvtxFile& ef = *evtx_files[u.input];
+          uint64_t first = u.first_index;
+          for (size_t c = u.chunk_begin; c < u.chunk_end; ++c) {
+            evtx::ChunkStats cs;
+            Status st = ef.decode_chunk(c, sink, w.decoder, first, &cs);
+            if (!st.ok()) out.issues.push_back(ef.source() + ": " + st.message());
+            first += cs.records;
+          }
+          out.bytes = u.bytes;
+        } else {
+          ReadStats rs;
+          const std::string& path = found.files[u.input].path;
+          Status st = read_path(path, sink, ropts, &rs);
+          if (!st.ok()) out.issues.push_back(path + ": " + st.message());
+          out.bytes = found.files[u.input].size;
+        }
+        out.file_done = u.last_of_file;
+        return out;
+      },
+      [&](size_t, UnitOutput&& out) {
+        for (const auto& d : out.detections) listener.on_detection(d);
+        for (const auto& i : out.issues) listener.on_issue(i);
+        stats.detections += out.detections.size();
+        stats.issues += out.issues.size();
+        stats.events += out.events;
+        bytes_done += out.bytes;
+        stats.bytes = bytes_done;
+        if (out.file_done) ++stats.files;
+        for (auto& h : out.corr_hits) corr_hits.push_back(std::move(h));
+        listener.on_progress(stats, bytes_total);
+        return true;
+      });
+
+  if (!rules.correlations().empty()) {
+    std::stable_sort(corr_hits.begin(), corr_hits.end(), [](const CorrHit& a, const CorrHit& b) {
+      return a.time_us != b.time_us ? a.time_us < b.time_us : a.ref < b.ref;
+    });
+    sigma::CorrelationEngine engine(rules);
+    std::vector<sigma::CorrelationDetection> cds;
+    for (const CorrHit& h : corr_hits) {
+      auto fields = [&](std::string_view name, std::string* value) {
+        for (const auto& [k, v] : h.fields) {
+          if (k == name) {
+            *value = v;
+            return true;
+          }
+        }
+        return false;
+      };
+      engine.add(h.rule, h.time_us, h.ref, fields, &cds);
+    }
+    engine.flush(&cds);
+    for (const auto& cd : cds) {
+      const auto& corr = rules.correlations()[cd.correlation];
+      int rank = level_rank(corr.level);
+      if (rank >= 0 && rank < opt.min_level) continue;
+      Detection d;
+      d.correlation = true;
+      d.rule = cd.correlation;
+      d.has_time = true;
+      d.time_us = cd.last_us;
+      d.first_us = cd.first_us;
+      d.group = cd.group;
+      d.value = cd.value;
+      d.event_count = cd.event_count;
+      for (uint64_t ref : cd.events) {
+        d.events.emplace_back(static_cast<uint32_t>(ref >> 40), ref & ((1ull << 40) - 1));
+      }
+      if (!d.events.empty()) {
+        d.input = d.events.back().first;
+        d.record_index = d.events.back().second;
+      }
+      for (size_t g = 0; g < corr.group_by.size() && g < cd.group.size(); ++g) {
+        d.fields.emplace_back(corr.group_by[g], cd.group[g]);
+      }
+      listener.on_detection(d);
+      ++stats.correlation_detections;
+      ++stats.detections;
+    }
+  }
+  stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return stats;
+}
+
+}  // namespace vigil

@@ -1,0 +1,264 @@
+#include "pipeline/hunt_output.h"
+
+#include <cmath>
+
+#include "core/event.h"
+#include "core/text.h"
+#include "core/time.h"
+
+namespace vigil {
+
+bool parse_hunt_format(std::string_view name, HuntFormat* out) {
+  if (iequals(name, "table")) *out = HuntFormat::kTable;
+  else if (iequals(name, "csv")) *out = HuntFormat::kCsv;
+  else if (iequals(name, "json")) *out = HuntFormat::kJson;
+  else if (iequals(name, "jsonl") || iequals(name, "ndjson")) *out = HuntFormat::kJsonl;
+  else return false;
+  return true;
+}
+
+namespace {
+
+struct RuleView {
+  const std::string* id;
+  const std::string* title;
+  const std::string* level;
+  const std::vector<std::string>* tags;
+};
+
+RuleView view(const Detection& d, const sigma::RuleSet& rules) {
+  if (d.correlation) {
+    const auto& c = rules.correlations()[d.rule];
+    return {&c.id, &c.title, &c.level, &c.tags};
+  }
+  const auto& r = rules.rules()[d.rule];
+  return {&r.id, &r.title, &r.level, &r.tags};
+}
+
+std::string time_text(const Detection& d) { return d.has_time ? format_time_us(d.time_us) : ""; }
+
+void add_string(std::string& out, std::string_view key, std::string_view v, bool comma = true) {
+  if (comma) out += ',';
+  out += '"';
+  out += key;
+  out += "\":\"";
+  json_escape(v, out);
+  out += '"';
+}
+
+// Single-line rendering of a value for the terminal: control characters become spaces.
+std::string flat(std::string_view s, size_t max) {
+  std::string out;
+  for (char c : s) {
+    if (out.size() >= max) break;
+    out += (static_cast<unsigned char>(c) < 0x20) ? ' ' : c;
+  }
+  if (s.size() > max && max > 3) out.replace(max - 3, 3, "...");
+  return out;
+}
+
+std::string short_level(const std::string& level) {
+  switch (level_rank(level)) {
+    case 4: return "crit";
+    case 3: return "high";
+    case 2: return "med";
+    case 1: return "low";
+    case 0: return "info";
+  }
+  return level.substr(0, 4);
+}
+
+class TableWriter : public DetectionWriter {
+ public:
+  TableWriter(FILE* out, const sigma::RuleSet& rules, size_t width)
+      : out_(out), rules_(rules), width_(std::max<size_t>(width, 60)) {}
+  void begin() override {
+    std::fprintf(out_, "%-19s %-4s %-12s %s\n", "TIME (UTC)", "LVL", "COMPUTER", "RULE");
+  }
+  void write(const Detection& d) override {
+    RuleView r = view(d, rules_);
+    std::string t = d.has_time ? format_time_us(d.time_us).substr(0, 19) : "-";
+    if (t.size() > 10) t[10] = ' ';
+    std::string comp = d.computer.empty() ? "-" : d.computer;
+    size_t dot = comp.find('.');
+    if (dot != std::string::npos && dot > 0) comp = comp.substr(0, dot);
+    std::string title = (d.correlation ? "[corr] " : "") + *r.title;
+    size_t title_room = width_ - 19 - 1 - 4 - 1 - 12 - 1;
+    std::fprintf(out_, "%-19s %-4s %-12s %s\n", t.c_str(), short_level(*r.level).c_str(),
+                 flat(comp, 12).c_str(), flat(title, title_room).c_str());
+    size_t shown = 0;
+    for (const auto& [k, v] : d.fields) {
+      if (shown++ == 2) break;
+      std::string line = "    " + k + ": " + v;
+      std::fprintf(out_, "%s\n", flat(line, width_).c_str());
+    }
+  }
+
+ private:
+  FILE* out_;
+  const sigma::RuleSet& rules_;
+  size_t width_;
+};
+
+void csv_cell(std::string& out, std::string_view v) {
+  bool quote = v.find_first_of(",\"\r\n") != std::string_view::npos;
+  if (!quote) {
+    out += v;
+    return;
+  }
+  out += '"';
+  for (char c : v) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
+
+class CsvWriter : public DetectionWriter {
+ public:
+  CsvWriter(FILE* out, const sigma::RuleSet& rules, const std::vector<std::string>* inputs)
+      : out_(out), rules_(rules), inputs_(inputs) {}
+  void begin() override {
+    std::fputs("timestamp,level,rule_title,rule_id,computer,channel,event_id,record_id,source,"
+               "record_index,details\n",
+               out_);
+  }
+  void write(const Detection& d) override {
+    RuleView r = view(d, rules_);
+    std::string line;
+    std::string details;
+    for (const auto& [k, v] : d.fields) {
+      if (!details.empty()) details += " ¦ ";
+      details += k + ": " + v;
+    }
+    const std::string src = d.input < inputs_->size() ? (*inputs_)[d.input] : "";
+    const std::string* cells[] = {nullptr, r.level, r.title, r.id, &d.computer, &d.channel,
+                                  &d.event_id};
+    std::string t = time_text(d);
+    csv_cell(line, t);
+    for (size_t i = 1; i < std::size(cells); ++i) {
+      line += ',';
+      csv_cell(line, *cells[i]);
+    }
+    line += ',' + std::to_string(d.record_id) + ',';
+    csv_cell(line, src);
+    line += ',' + std::to_string(d.record_index) + ',';
+    csv_cell(line, details);
+    line += '\n';
+    std::fwrite(line.data(), 1, line.size(), out_);
+  }
+
+ private:
+  FILE* out_;
+  const sigma::RuleSet& rules_;
+  const std::vector<std::string>* inputs_;
+};
+
+class JsonWriter : public DetectionWriter {
+ public:
+  JsonWriter(FILE* out, const sigma::RuleSet& rules, const std::vector<std::string>* inputs,
+             bool lines)
+      : out_(out), rules_(rules), inputs_(inputs), lines_(lines) {}
+  void begin() override {
+    if (!lines_) std::fputs("[", out_);
+  }
+  void write(const Detection& d) override {
+    buf_.clear();
+    if (!lines_) buf_ += first_ ? "\n" : ",\n";
+    first_ = false;
+    detection_json(d, rules_, *inputs_, buf_);
+    if (lines_) buf_ += '\n';
+    std::fwrite(buf_.data(), 1, buf_.size(), out_);
+  }
+  void end() override {
+    if (!lines_) std::fputs(first_ ? "]\n" : "\n]\n", out_);
+  }
+
+ private:
+  FILE* out_;
+  const sigma::RuleSet& rules_;
+  const std::vector<std::string>* inputs_;
+  bool lines_;
+  bool first_ = true;
+  std::string buf_;
+};
+
+}  // namespace
+
+void detection_json(const Detection& d, const sigma::RuleSet& rules,
+                    const std::vector<std::string>& inputs, std::string& out) {
+  RuleView r = view(d, rules);
+  out += '{';
+  add_string(out, "timestamp", time_text(d), false);
+  add_string(out, "rule_id", *r.id);
+  add_string(out, "rule_title", *r.title);
+  add_string(out, "level", *r.level);
+  out += ",\"tags\":[";
+  for (size_t i = 0; i < r.tags->size(); ++i) {
+    if (i) out += ',';
+    out += '"';
+    json_escape((*r.tags)[i], out);
+    out += '"';
+  }
+  out += ']';
+  add_string(out, "computer", d.computer);
+  add_string(out, "channel", d.channel);
+  int64_t id;
+  if (!d.event_id.empty() && parse_int(d.event_id, &id)) {
+    out += ",\"event_id\":" + std::to_string(id);
+  } else {
+    add_string(out, "event_id", d.event_id);
+  }
+  out += ",\"record_id\":" + std::to_string(d.record_id);
+  add_string(out, "source", d.input < inputs.size() ? inputs[d.input] : "");
+  out += ",\"record_index\":" + std::to_string(d.record_index);
+  out += ",\"fields\":{";
+  for (size_t i = 0; i < d.fields.size(); ++i) {
+    add_string(out, d.fields[i].first, d.fields[i].second, i > 0);
+  }
+  out += '}';
+  if (d.correlation) {
+    out += ",\"correlation\":true";
+    add_string(out, "first_timestamp", format_time_us(d.first_us));
+    out += ",\"group\":[";
+    for (size_t i = 0; i < d.group.size(); ++i) {
+      if (i) out += ',';
+      out += '"';
+      json_escape(d.group[i], out);
+      out += '"';
+    }
+    out += "],\"value\":";
+    if (std::isfinite(d.value)) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%g", d.value);
+      out += buf;
+    } else {
+      out += "null";
+    }
+    out += ",\"event_count\":" + std::to_string(d.event_count);
+    out += ",\"events\":[";
+    for (size_t i = 0; i < d.events.size(); ++i) {
+      if (i) out += ',';
+      out += "{\"source\":\"";
+      json_escape(d.events[i].first < inputs.size() ? inputs[d.events[i].first] : "", out);
+      out += "\",\"record_index\":" + std::to_string(d.events[i].second) + "}";
+    }
+    out += ']';
+  }
+  out += '}';
+}
+
+std::unique_ptr<DetectionWriter> make_detection_writer(HuntFormat format, FILE* out,
+                                                       const sigma::RuleSet& rules,
+                                                       const std::vector<std::string>* inputs,
+                                                       size_t width) {
+  switch (format) {
+    case HuntFormat::kTable: return std::make_unique<TableWriter>(out, rules, width);
+    case HuntFormat::kCsv: return std::make_unique<CsvWriter>(out, rules, inputs);
+    case HuntFormat::kJson: return std::make_unique<JsonWriter>(out, rules, inputs, false);
+    case HuntFormat::kJsonl: return std::make_unique<JsonWriter>(out, rules, inputs, true);
+  }
+  return nullptr;
+}
+
+}  // namespace vigil
