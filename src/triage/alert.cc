@@ -20,6 +20,15 @@ std::optional<EntityKind> parse_entity_kind(std::string_view name) {
   return std::nullopt;
 }
 
+int severity_from_level(std::string_view level) {
+  if (level == "informational") return 10;
+  if (level == "low") return 30;
+  if (level == "medium") return 50;
+  if (level == "high") return 75;
+  if (level == "critical") return 95;
+  return -1;
+}
+
 const char* status_name(IncidentStatus s) {
   switch (s) {
     case IncidentStatus::kSurfaced: return "surfaced";

@@ -31,6 +31,10 @@ std::optional<EntityKind> parse_entity_kind(std::string_view name);
 
 inline constexpr int kMaxTechniques = 4;
 
+// A Sigma rule `level` on the 0..100 severity scale: informational 10, low 30, medium 50,
+// high 75, critical 95; -1 for anything else.
+int severity_from_level(std::string_view level);
+
 struct Alert {
   int64_t time_us = 0;          // when the alert fired, microseconds since the Unix epoch (UTC)
   uint64_t record = 0;          // 0-based input record number (files in order, records in order)

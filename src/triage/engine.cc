@@ -260,6 +260,66 @@ bool Engine::Impl::is_hub(uint32_t entity, uint32_t signature, uint32_t limit) {
   return m.entity_signatures[entity] > limit;
 }
 
+void Engine::Impl::merge(uint32_t root, uint32_t other, std::string note, int64_t t,
+                         const EngineOptions& o) {
+  IncidentState& dst = incidents[root];
+  IncidentState& src = incidents[other];
+  src.parent = root;
+  dst.merges.push_back(std::move(note));
+  for (std::string& n : src.merges) dst.merges.push_back(std::move(n));
+  for (const KeyEntry& e : src.keys) {
+    auto same = std::find_if(dst.keys.begin(), dst.keys.end(), [&](const KeyEntry& x) { return x.key == e.key; });
+    if (same != dst.keys.end()) {
+      // The type was in both: one entry, the larger surprise, the counts added.
+      same->count += e.count;
+      same->first_us = std::min(same->first_us, e.first_us);
+      same->last_us = std::max(same->last_us, e.last_us);
+      if (e.surprise > same->surprise) {
+        same->surprise = e.surprise;
+        same->novelty = e.novelty;
+        same->periodic = e.periodic;
+      }
+      same->burst_ratio = std::max(same->burst_ratio, e.burst_ratio);
+      same->suppressed = same->suppressed && e.suppressed;
+      if (key_incident[e.key] == other) {
+        key_incident[e.key] = root;
+        key_slot[e.key] = static_cast<uint32_t>(same - dst.keys.begin());
+      }
+      continue;
+    }
+    if (key_incident[e.key] == other) {
+      key_incident[e.key] = root;
+      key_slot[e.key] = static_cast<uint32_t>(dst.keys.size());
+    }
+    dst.keys.push_back(e);
+  }
+  for (const EntityClock& ec : src.clocks) {
+    auto it = std::find_if(dst.clocks.begin(), dst.clocks.end(),
+                           [&](const EntityClock& x) { return x.entity == ec.entity; });
+    if (it == dst.clocks.end()) {
+      dst.clocks.push_back(ec);
+    } else {
+      it->last_us = std::max(it->last_us, ec.last_us);
+    }
+  }
+  dst.records.insert(dst.records.end(), src.records.begin(), src.records.end());
+  dst.seen.merge(src.seen);
+  dst.first_us = std::min(dst.first_us, src.first_us);
+  dst.last_us = std::max(dst.last_us, src.last_us);
+  dst.core_us = std::max(dst.core_us, src.core_us);
+  add_heat(dst, 0, t, o);
+  add_heat(src, 0, t, o);
+  dst.heat += src.heat;
+  dst.tactics |= src.tactics;
+  dst.max_severity = std::max(dst.max_severity, src.max_severity);
+  dst.max_burst = std::max(dst.max_burst, src.max_burst);
+  dst.confirmed |= src.confirmed;
+  src.keys.clear();
+  src.records.clear();
+  src.clocks.clear();
+  src.merges.clear();
+}
+
 void Engine::add(const PreparedAlert& a) {
   Impl& m = *impl_;
   const EngineOptions& o = opts_;
@@ -453,46 +513,12 @@ void Engine::add(const PreparedAlert& a) {
       root = cands[0].root;
       for (const Candidate& c : cands) by_entity |= c.by_entity;
       for (size_t ci = 1; ci < cands.size(); ++ci) {
-        uint32_t other = cands[ci].root;
-        IncidentState& dst = m.incidents[root];
-        IncidentState& src = m.incidents[other];
-        src.parent = root;
-        char idbuf[16];
-        std::snprintf(idbuf, sizeof idbuf, "INC-%08x", static_cast<uint32_t>(src.seed_hash));
-        dst.merges.push_back("absorbed " + std::string(idbuf) + " when " +
-                             std::string(m.strings.str(sig.title)) + " linked both: " +
-                             cands[0].why + "; " + cands[ci].why);
-        for (std::string& note : src.merges) dst.merges.push_back(std::move(note));
-        for (const KeyEntry& e : src.keys) {
-          m.key_incident[e.key] = root;
-          m.key_slot[e.key] = static_cast<uint32_t>(dst.keys.size());
-          dst.keys.push_back(e);
-        }
-        for (const EntityClock& ec : src.clocks) {
-          auto it = std::find_if(dst.clocks.begin(), dst.clocks.end(),
-                                 [&](const EntityClock& x) { return x.entity == ec.entity; });
-          if (it == dst.clocks.end()) {
-            dst.clocks.push_back(ec);
-          } else {
-            it->last_us = std::max(it->last_us, ec.last_us);
-          }
-        }
-        dst.records.insert(dst.records.end(), src.records.begin(), src.records.end());
-        dst.seen.merge(src.seen);
-        dst.first_us = std::min(dst.first_us, src.first_us);
-        dst.last_us = std::max(dst.last_us, src.last_us);
-        dst.core_us = std::max(dst.core_us, src.core_us);
-        add_heat(dst, 0, t, o);
-        add_heat(src, 0, t, o);
-        dst.heat += src.heat;
-        dst.tactics |= src.tactics;
-        dst.max_severity = std::max(dst.max_severity, src.max_severity);
-        dst.max_burst = std::max(dst.max_burst, src.max_burst);
-        dst.confirmed |= src.confirmed;
-        src.keys.clear();
-        src.records.clear();
-        src.clocks.clear();
-        src.merges.clear();
+        char id[16];
+        std::snprintf(id, sizeof id, "INC-%08x", static_cast<uint32_t>(m.incidents[cands[ci].root].seed_hash));
+        m.merge(root, cands[ci].root,
+                "absorbed " + std::string(id) + " when " + std::string(m.strings.str(sig.title)) +
+                    " linked both: " + cands[0].why + "; " + cands[ci].why,
+                t, o);
       }
     } else if (strong) {
       root = static_cast<uint32_t>(m.incidents.size());

@@ -133,6 +133,8 @@ struct Engine::Impl {
   // Notes that `entity` was seen with `signature` in a signal; true when the entity has been
   // seen with more than `limit` distinct signatures (a hub).
   bool is_hub(uint32_t entity, uint32_t signature, uint32_t limit);
+  // Folds incident `other` into `root` (union-find), noting why.
+  void merge(uint32_t root, uint32_t other, std::string note, int64_t t, const EngineOptions& o);
 };
 
 uint64_t stable_hash(std::string_view a, std::string_view b, std::string_view c, int64_t t);

@@ -110,6 +110,32 @@ TacticSet infer_tactics(std::string_view title) {
   return set;
 }
 
+TacticSet tactics_from_tags(const std::vector<std::string>& tags) {
+  TacticSet set = 0;
+  for (const std::string& tag : tags) {
+    std::string_view t = tag;
+    if (!istarts_with(t, "attack.")) continue;
+    if (auto tactic = parse_tactic(t.substr(7))) set |= tactic_bit(*tactic);
+  }
+  return set;
+}
+
+std::vector<std::string> techniques_from_tags(const std::vector<std::string>& tags) {
+  std::vector<std::string> out;
+  for (const std::string& tag : tags) {
+    std::string_view t = tag;
+    if (!istarts_with(t, "attack.t") || t.size() < 12) continue;
+    std::string id = "T";
+    bool ok = true;
+    for (char c : t.substr(8)) {
+      ok &= (c >= '0' && c <= '9') || c == '.';
+      id += c;
+    }
+    if (ok) out.push_back(id);
+  }
+  return out;
+}
+
 std::string describe_tactics(TacticSet s) {
   std::string out;
   for (int i = 0; i < kTacticCount; ++i) {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace vigil::triage {
 
@@ -46,6 +47,11 @@ std::optional<Tactic> parse_tactic(std::string_view text);
 // Tactics suggested by well-known words in an alert title ("scan", "brute force", "sudo"...).
 // Used only when the sensor itself names no tactic; returns 0 when no word matches.
 TacticSet infer_tactics(std::string_view title);
+
+// Sigma-style tags ("attack.privilege_escalation", "attack.t1059.001", "attack.g0032"): the
+// tactics they name, and the technique ids in upper case ("T1059.001"); other tags are ignored.
+TacticSet tactics_from_tags(const std::vector<std::string>& tags);
+std::vector<std::string> techniques_from_tags(const std::vector<std::string>& tags);
 
 // "Reconnaissance, Privilege Escalation" in kill-chain order.
 std::string describe_tactics(TacticSet s);
