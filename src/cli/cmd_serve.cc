@@ -34,6 +34,8 @@ int run_serve(int argc, char** argv) {
   app.add_flag("--no-watch", no_watch, "Do not watch a folder");
   app.add_option("--watch-profile", options.watch_profile,
                  "Profile of watched files outside a profile-named subfolder")->capture_default_str();
+  app.add_option("--rules", options.rule_paths,
+                 "Sigma rule files or folders: take raw events (profile `events`, EVTX in the watched folder)");
   app.add_option("--retention-days", retention_days, "Delete alerts received more than N days ago (0 keeps all)")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--durability", durability,

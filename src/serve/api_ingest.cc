@@ -36,11 +36,11 @@ void ApiServer::install_ingest() {
     if (profile.empty()) {
       return api::send_error(res, 400, "invalid_argument", "the profile parameter is required");
     }
-    auto classify = deps_.classifier_for(profile);
-    if (!classify.ok()) return api::send_status(res, classify.status());
+    auto intake = deps_.intake_for(profile);
+    if (!intake.ok()) return api::send_status(res, intake.status());
 
     RecordBatch batch("http");
-    auto split = split_body(std::move(body), *classify, options_.body, batch);
+    auto split = split_body(std::move(body), *intake, options_.body, batch);
     if (!split.ok()) return api::send_status(res, split.status());
     rejected.add(split->rejected);
 
@@ -55,7 +55,10 @@ void ApiServer::install_ingest() {
     std::string answer;
     JsonWriter w(answer);
     w.begin_object();
-    w.field("accepted", ack.count);
+    // accepted: records taken; stored: alert records committed (the same for alert profiles,
+    // the Sigma detections for raw events).
+    w.field("accepted", split->taken);
+    w.field("stored", ack.count);
     w.field("rejected", split->rejected);
     if (ack.count > 0) {
       w.field("first_seq", ack.first_seq);
@@ -68,7 +71,7 @@ void ApiServer::install_ingest() {
     }
     w.end_array().end_object();
     // Nothing usable at all is the sender's error; a partly good body is accepted in part.
-    int status = ack.count == 0 && split->rejected > 0 ? 400 : 200;
+    int status = split->taken == 0 && split->rejected > 0 ? 400 : 200;
     api::send_json(res, status, std::move(answer));
     latency.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   });

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "core/status.h"
-#include "serve/classifier.h"
+#include "serve/intake.h"
 #include "serve/committer.h"
 #include "serve/host_port.h"
 #include "serve/ingest_body.h"
@@ -35,8 +35,8 @@ struct ApiDeps {
   StorePool* stores = nullptr;
   MetricsRegistry* metrics = nullptr;
   TriageControl* triage = nullptr;
-  // The classifier for `?profile=NAME`; kNotFound for an unknown profile name.
-  std::function<Result<RecordClassifier>(std::string_view profile)> classifier_for;
+  // The intake for `?profile=NAME`; kNotFound for an unknown profile name.
+  std::function<Result<RecordIntake>(std::string_view profile)> intake_for;
   // Names accepted for ?profile=, listed by /api/v1/health.
   std::vector<std::string> profiles;
   // A stored alert's normalized fields as a JSON object (time, sensor, rule, entities...) for

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "serve/intake_for_test.h"
 #include "serve/temp_dir_for_test.h"
 
 namespace vigil::serve {
@@ -62,9 +63,9 @@ class ApiServerTest : public ::testing::Test {
     deps.metrics = &metrics_;
     deps.triage = triage_.get();
     deps.profiles = {"timed"};
-    deps.classifier_for = [](std::string_view profile) -> Result<RecordClassifier> {
+    deps.intake_for = [](std::string_view profile) -> Result<RecordIntake> {
       if (profile != "timed") return NotFound("unknown profile " + std::string(profile));
-      return RecordClassifier([](const Event& e) -> Result<std::string> {
+      return intake_picking([](const Event& e) -> Result<std::string> {
         if (!e.root().get("time")) return Invalid("record has no time");
         return std::string("timed");
       });
@@ -137,7 +138,7 @@ TEST_F(ApiServerTest, IngestAnswersOnlyWithDurableRecords) {
   EXPECT_EQ(*store->alert_count(), 2);
 
   auto array = client_->Post("/api/v1/ingest?profile=timed", "[{\"time\":5},{\"time\":6}]", "application/json");
-  EXPECT_NE(array->body.find("\"accepted\":2,\"rejected\":0,\"first_seq\":3,\"last_seq\":4"), std::string::npos) << array->body;
+  EXPECT_NE(array->body.find("\"accepted\":2,\"stored\":2,\"rejected\":0,\"first_seq\":3,\"last_seq\":4"), std::string::npos) << array->body;
 
   EXPECT_EQ(client_->Post("/api/v1/ingest?profile=nope", "{}", "application/json")->status, 404);
   EXPECT_EQ(client_->Post("/api/v1/ingest", "{}", "application/json")->status, 400);

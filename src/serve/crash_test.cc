@@ -62,7 +62,7 @@ TEST(CrashTest, AcknowledgedAlertsSurviveKill9AndIncidentsComeBackTheSame) {
         for (int64_t n = first; n < first + kBatch; ++n) body += alert_line(n);
         auto res = client.Post("/api/v1/ingest?profile=aitads", body, "application/x-ndjson");
         if (!res) continue;  // the server died under this request: not acknowledged
-        if (res->status != 200 || res->body.find("\"accepted\":500") == std::string::npos) continue;
+        if (res->status != 200 || res->body.find("\"stored\":500") == std::string::npos) continue;
         std::lock_guard lock(mu);
         for (int64_t n = first; n < first + kBatch; ++n) acked.insert(n);
         acked_count += kBatch;

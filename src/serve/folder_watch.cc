@@ -33,10 +33,10 @@ namespace {
 // Hands records to the committer in batches, each carrying the progress it completes.
 class WatchSink : public EventSink {
  public:
-  WatchSink(Committer& committer, RecordClassifier classify, const std::string& origin, size_t batch_records,
+  WatchSink(Committer& committer, RecordIntake intake, const std::string& origin, size_t batch_records,
             Counter& records, Counter& damaged)
       : committer_(committer),
-        classify_(std::move(classify)),
+        intake_(std::move(intake)),
         origin_(origin),
         batch_records_(batch_records),
         batch_(origin),
@@ -55,14 +55,12 @@ class WatchSink : public EventSink {
       before_record(ref, progress);
       flush();
     }
-    auto profile = classify_(event);
-    if (profile.ok()) {
-      json_.clear();
-      write_json(event, json_);
-      batch_.add(json_, *profile);
-      records_.add();
+    size_t before = batch_.size();
+    Status taken = intake_(event, batch_);
+    if (taken.ok()) {
+      records_.add(batch_.size() - before);
     } else {
-      note(profile.status().message());
+      note(taken.message());
     }
     return true;
   }
@@ -82,13 +80,12 @@ class WatchSink : public EventSink {
   }
 
   Committer& committer_;
-  RecordClassifier classify_;
+  RecordIntake intake_;
   std::string origin_;
   size_t batch_records_;
   RecordBatch batch_;
   Counter& records_;
   Counter& damaged_;
-  std::string json_;
 };
 
 constexpr int64_t kHeadBytes = 64;
@@ -248,8 +245,8 @@ Status FolderWatcher::take_lines(const std::string& path, const std::string& pro
     if (!progress.header.empty() && progress.header.back() == '\r') progress.header.pop_back();
     in.seekg(0);
   }
-  auto classify = profiles_.classifier_for(profile);
-  if (!classify.ok()) return classify.status();
+  auto intake = profiles_.intake_for(profile);
+  if (!intake.ok()) return intake.status();
   ReadOptions read;
   read.format = csv ? Format::kCsv : Format::kJson;
   if (csv) read.csv_columns = csv_columns_for(profiles_, profile, progress.header);
@@ -276,7 +273,7 @@ Status FolderWatcher::take_lines(const std::string& path, const std::string& pro
       prefix = progress.header.size() + 1;
       chunk.insert(0, progress.header + "\n");
     }
-    WatchSink sink(committer_, *classify, "file:" + path, options_.batch_records, records_, damaged_);
+    WatchSink sink(committer_, *intake, "file:" + path, options_.batch_records, records_, damaged_);
     sink.progress = progress;
     int64_t base_records = progress.records;
     sink.before_record = [base, prefix, base_records](const RecordRef& ref, FileProgress& p) {
@@ -300,10 +297,11 @@ Status FolderWatcher::take_lines(const std::string& path, const std::string& pro
 }
 
 Status FolderWatcher::take_whole(const std::string& path, const std::string& profile, FileProgress progress) {
-  auto classify = profiles_.classifier_for(profile);
-  if (!classify.ok()) return classify.status();
   ReadOptions read;
   read.evtx = options_.evtx;
+  // EVTX holds raw Windows events: they go through the Sigma rules whatever the folder says.
+  auto intake = profiles_.intake_for(sniff_file(path)->format == Format::kEvtx ? "events" : profile);
+  if (!intake.ok()) return intake.status();
   if (sniff_file(path)->format == Format::kCsv) {
     // The header is the first decompressed line; read it to pick the profile's columns.
     struct HeaderSink : EventSink {
@@ -320,7 +318,7 @@ Status FolderWatcher::take_whole(const std::string& path, const std::string& pro
     read.csv_columns = csv_columns_for(profiles_, profile, header);
   }
   files_.add();
-  WatchSink sink(committer_, *classify, "file:" + path, options_.batch_records, records_, damaged_);
+  WatchSink sink(committer_, *intake, "file:" + path, options_.batch_records, records_, damaged_);
   sink.progress = progress;
   sink.skip_below_index = static_cast<uint64_t>(progress.records);
   sink.before_record = [](const RecordRef& ref, FileProgress& p) { p.records = static_cast<int64_t>(ref.index); };

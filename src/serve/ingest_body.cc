@@ -9,23 +9,21 @@ namespace {
 
 class BodySink : public EventSink {
  public:
-  BodySink(const RecordClassifier& classify, const BodyLimits& limits, BodyResult& result,
+  BodySink(const RecordIntake& intake, const BodyLimits& limits, BodyResult& result,
            RecordBatch& batch)
-      : classify_(classify), limits_(limits), result_(result), batch_(batch) {}
+      : intake_(intake), limits_(limits), result_(result), batch_(batch) {}
 
   bool on_event(const Event& event, const RecordRef& ref) override {
     if (++records_ > limits_.max_records) {
       too_many_ = true;
       return false;
     }
-    auto profile = classify_(event);
-    if (!profile.ok()) {
-      reject(ref.line, ref.offset, profile.status().message());
-      return true;
+    Status taken = intake_(event, batch_);
+    if (taken.ok()) {
+      ++result_.taken;
+    } else {
+      reject(ref.line, ref.offset, taken.message());
     }
-    json_.clear();
-    write_json(event, json_);
-    batch_.add(json_, *profile);
     return true;
   }
   void on_issue(const ReadIssue& issue) override {
@@ -42,21 +40,20 @@ class BodySink : public EventSink {
     }
   }
 
-  const RecordClassifier& classify_;
+  const RecordIntake& intake_;
   const BodyLimits& limits_;
   BodyResult& result_;
   RecordBatch& batch_;
-  std::string json_;
   size_t records_ = 0;
   bool too_many_ = false;
 };
 
 }  // namespace
 
-Result<BodyResult> split_body(std::string body, const RecordClassifier& classify,
+Result<BodyResult> split_body(std::string body, const RecordIntake& intake,
                               const BodyLimits& limits, RecordBatch& batch) {
   BodyResult result;
-  BodySink sink(classify, limits, result, batch);
+  BodySink sink(intake, limits, result, batch);
   ReadOptions options;
   options.format = Format::kJson;  // never sniffed: a CSV body must not pass as records
   options.max_record_bytes = limits.max_record_bytes;

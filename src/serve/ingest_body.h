@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "core/status.h"
-#include "serve/classifier.h"
+#include "serve/intake.h"
 #include "serve/record_batch.h"
 
 namespace vigil::serve {
@@ -27,15 +27,16 @@ struct BodyLimits {
 };
 
 struct BodyResult {
+  uint64_t taken = 0;     // records the intake accepted (raw events may yield no alert)
   uint64_t rejected = 0;
   std::vector<BodyIssue> issues;  // at most max_issues_listed
 };
 
-// Reads `body` with the JSON reader (read/json_reader.h) and appends each record that `classify`
-// accepts to `batch` as compact JSON under the profile it names. Damaged records (including
-// text that is not JSON at all) and refused ones are counted and described in the result. Fails
-// as a whole only when the body holds more than max_records.
-Result<BodyResult> split_body(std::string body, const RecordClassifier& classify,
+// Reads `body` with the JSON reader (read/json_reader.h) and hands each record to `intake`,
+// which appends what it yields to `batch`. Damaged records (including text that is not JSON at
+// all) and refused ones are counted and described in the result. Fails as a whole only when the
+// body holds more than max_records.
+Result<BodyResult> split_body(std::string body, const RecordIntake& intake,
                               const BodyLimits& limits, RecordBatch& batch);
 
 }  // namespace vigil::serve

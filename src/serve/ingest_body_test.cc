@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "serve/intake_for_test.h"
+
 namespace vigil::serve {
 namespace {
 
@@ -12,13 +14,13 @@ struct Split {
   RecordBatch batch;
 };
 
-RecordClassifier any_generic() {
-  return [](const Event&) -> Result<std::string> { return std::string("generic"); };
+RecordIntake any_generic() {
+  return intake_picking([](const Event&) -> Result<std::string> { return std::string("generic"); });
 }
 
-Split run(std::string body, const RecordClassifier& classify = any_generic(), BodyLimits limits = {}) {
+Split run(std::string body, const RecordIntake& intake = any_generic(), BodyLimits limits = {}) {
   Split out;
-  out.result = split_body(std::move(body), classify, limits, out.batch);
+  out.result = split_body(std::move(body), intake, limits, out.batch);
   return out;
 }
 
@@ -83,11 +85,11 @@ TEST(IngestBody, TextThatIsNotJsonIsRejectedNotStored) {
 }
 
 TEST(IngestBody, ClassifierNamesProfilesAndRejectsRecords) {
-  RecordClassifier by_layout = [](const Event& e) -> Result<std::string> {
+  RecordIntake by_layout = intake_picking([](const Event& e) -> Result<std::string> {
     if (e.root().get("time")) return std::string("aitads");
     if (e.root().get("event_type")) return std::string("suricata");
     return Invalid("no time field");
-  };
+  });
   auto s = run("{\"time\":1}\n{\"name\":\"x\"}\n{\"event_type\":\"alert\"}", by_layout);
   ASSERT_TRUE(s.result.ok());
   ASSERT_EQ(s.batch.size(), 2u);

@@ -32,6 +32,8 @@ ProfileCatalog::ProfileCatalog() {
     auto profile = triage::Profile::builtin(name);
     if (profile.ok()) profiles_[name] = std::make_unique<triage::Profile>(std::move(profile).value());
   }
+  auto own = triage::Profile::generic(EventDetector::field_map());
+  if (own.ok()) profiles_[EventDetector::kProfile] = std::make_unique<triage::Profile>(std::move(own).value());
   for (const char* name : {"suricata", "wazuh", "aitads"}) {
     auto it = profiles_.find(name);
     if (it != profiles_.end()) auto_order_.push_back(it->second.get());
@@ -52,15 +54,26 @@ Result<const triage::Profile*> ProfileCatalog::find(std::string_view name) {
   return slot.get();
 }
 
-Result<RecordClassifier> ProfileCatalog::classifier_for(std::string_view name) {
+Result<RecordIntake> ProfileCatalog::intake_for(std::string_view name) {
+  if (name == "events") {
+    if (!detector_) return NotFound("profile 'events' needs Sigma rules (start vigil serve with --rules)");
+    EventDetector* detector = detector_.get();
+    return RecordIntake([detector](const Event& record, RecordBatch& batch) { return detector->detect(record, batch); });
+  }
   if (name == "auto") {
     const auto* order = &auto_order_;
-    return RecordClassifier([order](const Event& record) -> Result<std::string> {
+    return RecordIntake([order](const Event& record, RecordBatch& batch) -> Status {
       triage::Alert alert;
       std::string reasons;
       for (const triage::Profile* profile : *order) {
         Status status = map_record(*profile, record, alert);
-        if (status.ok()) return profile->name();
+        if (status.ok()) {
+          thread_local std::string json;
+          json.clear();
+          write_json(record, json);
+          batch.add(json, profile->name());
+          return Status::Ok();
+        }
         reasons += reasons.empty() ? status.message() : "; " + status.message();
       }
       return Invalid("no profile reads this record (" + reasons + ")");
@@ -70,10 +83,14 @@ Result<RecordClassifier> ProfileCatalog::classifier_for(std::string_view name) {
   if (!profile.ok()) return profile.status();
   const triage::Profile* fixed = *profile;
   std::string stored_name(name);
-  return RecordClassifier([fixed, stored_name](const Event& record) -> Result<std::string> {
+  return RecordIntake([fixed, stored_name](const Event& record, RecordBatch& batch) -> Status {
     triage::Alert alert;
     VIGIL_RETURN_IF_ERROR(map_record(*fixed, record, alert));
-    return stored_name;
+    thread_local std::string json;
+    json.clear();
+    write_json(record, json);
+    batch.add(json, stored_name);
+    return Status::Ok();
   });
 }
 
@@ -81,6 +98,7 @@ std::vector<std::string> ProfileCatalog::names() const {
   std::vector<std::string> out = triage::Profile::builtin_names();
   out.push_back("generic:MAP");
   out.push_back("auto");
+  if (detector_) out.push_back("events");
   return out;
 }
 

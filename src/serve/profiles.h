@@ -1,7 +1,7 @@
-// ProfileCatalog: the alert profiles the service accepts, by the name a sender gives
-// (`aitads`, `wazuh`, `suricata`, `generic:FIELD-MAP`, or `auto` to recognise each record),
-// built once and kept. Hands out RecordClassifiers for ingest and the Profile that reads a stored
-// alert back. Thread-safe; Profiles live as long as the catalog.
+// ProfileCatalog: the profiles the service takes records under, by the name a sender gives —
+// alerts (`aitads`, `wazuh`, `suricata`, `generic:FIELD-MAP`, `auto` to recognise each) or raw
+// events for Vigil's Sigma rules (`events`) — built once and kept. Hands out RecordIntakes for
+// ingest and the Profile that reads a stored alert back. Thread-safe once set_detector() is done.
 #pragma once
 
 #include <map>
@@ -12,7 +12,8 @@
 #include <vector>
 
 #include "core/status.h"
-#include "serve/classifier.h"
+#include "serve/event_detector.h"
+#include "serve/intake.h"
 #include "serve/store.h"
 #include "triage/profile.h"
 
@@ -22,11 +23,15 @@ class ProfileCatalog {
  public:
   ProfileCatalog();
 
-  // The classifier for a sender's profile name. A fixed profile takes records it maps to an
-  // alert and refuses the rest with the profile's reason; `auto` tries suricata, wazuh, then
-  // aitads and names the first that maps the record. kNotFound for an unknown name,
-  // kInvalidArgument for a bad generic field map.
-  Result<RecordClassifier> classifier_for(std::string_view name);
+  // Enables the `events` profile (before the catalog is shared with ingest threads).
+  void set_detector(std::shared_ptr<EventDetector> detector) { detector_ = std::move(detector); }
+
+  // The intake for a sender's profile name. An alert profile stores records it maps to an alert
+  // (as compact JSON) and refuses the rest with the profile's reason; `auto` tries suricata,
+  // wazuh, then aitads and stores the record under the first that maps it; `events` stores the
+  // detections of the Sigma rules (profile `vigil`). kNotFound for an unknown name (or `events`
+  // without rules), kInvalidArgument for a bad generic field map.
+  Result<RecordIntake> intake_for(std::string_view name);
   // The profile a stored alert names (never `auto`).
   Result<const triage::Profile*> find(std::string_view name);
   // Names a sender may give (generic is shown as `generic:MAP`).
@@ -40,6 +45,7 @@ class ProfileCatalog {
   std::mutex mu_;
   std::map<std::string, std::unique_ptr<triage::Profile>, std::less<>> profiles_;  // guarded by mu_
   std::vector<const triage::Profile*> auto_order_;  // immutable after construction
+  std::shared_ptr<EventDetector> detector_;         // null: no rules, no `events`
 };
 
 }  // namespace vigil::serve

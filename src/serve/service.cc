@@ -4,6 +4,9 @@
 
 #include <filesystem>
 
+#include "detect/ruleset.h"
+#include "read/evtx/evtx_file.h"
+#include "serve/event_detector.h"
 #include "serve/folder_watch.h"
 #include "serve/host_port.h"
 #include "serve/profiles.h"
@@ -12,6 +15,31 @@
 #include "serve/token.h"
 
 namespace vigil::serve {
+namespace {
+
+// EVTX in the watched folder: mapped in place when plain, decoded from memory when compressed.
+Status decode_evtx(const std::string& path, ByteSource& bytes, EventSink& sink, ReadStats& stats) {
+  if (bytes.compression() == Compression::kNone) {
+    auto file = evtx::EvtxFile::open(path);
+    if (!file.ok()) return file.status();
+    stats.bytes += file->size();
+    return file->read_all(sink);
+  }
+  std::string data;
+  char buffer[1 << 16];
+  for (;;) {
+    auto n = bytes.read(buffer, sizeof buffer);
+    if (!n.ok()) return n.status();
+    if (*n == 0) break;
+    data.append(buffer, *n);
+  }
+  stats.bytes += data.size();
+  auto file = evtx::EvtxFile::from_memory(path, reinterpret_cast<const uint8_t*>(data.data()), data.size());
+  if (!file.ok()) return file.status();
+  return file->read_all(sink);
+}
+
+}  // namespace
 
 struct Service::Parts {
   MetricsRegistry metrics;
@@ -46,6 +74,14 @@ Status Service::start() {
   const std::string db_path = (std::filesystem::path(options_.data_dir) / "vigil.db").string();
 
   Parts& p = *parts_;
+  if (!options_.rule_paths.empty()) {
+    sigma::LoadReport report;
+    sigma::RuleSet rules = sigma::RuleSet::load(options_.rule_paths, {}, &report);
+    say("rules: " + std::to_string(report.loaded) + " Sigma rules loaded, " + std::to_string(report.refused.size()) +
+        " refused, " + std::to_string(report.unmapped.size()) + " without a mapped log source");
+    if (report.loaded == 0) return Invalid("--rules: no Sigma rule could be loaded");
+    p.profiles.set_detector(std::make_shared<EventDetector>(std::move(rules)));
+  }
   auto token = ApiToken::load_or_create((std::filesystem::path(options_.data_dir) / "token").string());
   if (!token.ok()) return token.status();
   p.token = std::make_unique<ApiToken>(std::move(token).value());
@@ -96,18 +132,18 @@ Status Service::start() {
   deps.triage = p.triage.get();
   deps.profiles = p.profiles.names();
   ProfileCatalog* profiles = &p.profiles;
-  deps.classifier_for = [profiles](std::string_view name) { return profiles->classifier_for(name); };
+  deps.intake_for = [profiles](std::string_view name) { return profiles->intake_for(name); };
   deps.describe_alert = [profiles](const StoredAlert& alert) { return profiles->describe(alert); };
   p.api = std::make_unique<ApiServer>(deps, options_.api);
   VIGIL_RETURN_IF_ERROR(p.api->start(*address));
 
   if (!options_.syslog_tcp.empty() || !options_.syslog_udp.empty()) {
-    auto classify = p.profiles.classifier_for(options_.syslog_profile);
-    if (!classify.ok()) return classify.status().with_context("--syslog-profile");
+    auto intake = p.profiles.intake_for(options_.syslog_profile);
+    if (!intake.ok()) return intake.status().with_context("--syslog-profile");
     SyslogOptions syslog;
     syslog.tcp = options_.syslog_tcp;
     syslog.udp = options_.syslog_udp;
-    p.syslog = std::make_unique<SyslogListener>(syslog, *classify, *p.committer, p.metrics);
+    p.syslog = std::make_unique<SyslogListener>(syslog, *intake, *p.committer, p.metrics);
     VIGIL_RETURN_IF_ERROR(p.syslog->start());
   }
 
@@ -119,6 +155,7 @@ Status Service::start() {
     watch.profile = options_.watch_profile;
     watch.poll = options_.watch_poll;
     watch.report = [say](const std::string& message) { say("watch: " + message); };
+    watch.evtx = decode_evtx;
     p.watcher = std::make_unique<FolderWatcher>(watch, p.profiles, *p.committer, std::move(watch_store).value(),
                                                 p.metrics);
     VIGIL_RETURN_IF_ERROR(p.watcher->start());

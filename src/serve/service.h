@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 #include "serve/api_server.h"
@@ -26,6 +27,8 @@ struct ServiceOptions {
   std::string syslog_profile = "auto";
   std::string watch_dir;                   // empty: no watched folder
   std::string watch_profile = "auto";
+  // Sigma rule files or folders: enable raw events (profile `events`, EVTX in the watched folder).
+  std::vector<std::string> rule_paths;
   std::chrono::milliseconds watch_poll{1000};
   Durability durability = Durability::kNormal;
   ApiOptions api;

@@ -65,13 +65,11 @@ class SyslogListener::Batcher {
       owner_.rejected_.add();
       return;
     }
-    auto profile = owner_.classify_(event_);
-    if (!profile.ok()) {
+    if (pending_ == 0) oldest_ = std::chrono::steady_clock::now();
+    if (!owner_.intake_(event_, batch_).ok()) {
       owner_.rejected_.add();
       return;
     }
-    if (pending_ == 0) oldest_ = std::chrono::steady_clock::now();
-    batch_.add(json, *profile);
     if (++pending_ >= owner_.options_.batch_records) flush();
   }
   // How long until the oldest waiting record must be handed over (-1: nothing waits).
@@ -100,10 +98,10 @@ class SyslogListener::Batcher {
   std::chrono::steady_clock::time_point oldest_;
 };
 
-SyslogListener::SyslogListener(SyslogOptions options, RecordClassifier classify,
+SyslogListener::SyslogListener(SyslogOptions options, RecordIntake intake,
                                Committer& committer, MetricsRegistry& metrics)
     : options_(std::move(options)),
-      classify_(std::move(classify)),
+      intake_(std::move(intake)),
       committer_(committer),
       tcp_messages_(metrics.counter("vigil_syslog_messages_total", "Syslog messages received",
                                     {{"transport", "tcp"}})),

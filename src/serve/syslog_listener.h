@@ -15,7 +15,7 @@
 
 #include "core/event.h"
 #include "core/status.h"
-#include "serve/classifier.h"
+#include "serve/intake.h"
 #include "serve/committer.h"
 #include "serve/host_port.h"
 #include "serve/metrics.h"
@@ -33,7 +33,7 @@ struct SyslogOptions {
 
 class SyslogListener {
  public:
-  SyslogListener(SyslogOptions options, RecordClassifier classify, Committer& committer,
+  SyslogListener(SyslogOptions options, RecordIntake intake, Committer& committer,
                  MetricsRegistry& metrics);
   ~SyslogListener();
   SyslogListener(const SyslogListener&) = delete;
@@ -53,7 +53,7 @@ class SyslogListener {
   void udp_loop();
 
   const SyslogOptions options_;
-  RecordClassifier classify_;
+  RecordIntake intake_;
   Committer& committer_;
   Counter& tcp_messages_;
   Counter& udp_messages_;

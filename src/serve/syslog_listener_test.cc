@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "serve/intake_for_test.h"
 #include "serve/temp_dir_for_test.h"
 
 namespace vigil::serve {
@@ -40,15 +41,15 @@ TEST(SyslogListener, TcpAndUdpAlertsReachTheStoreUnderTheirProfile) {
   MetricsRegistry metrics;
   Committer committer(std::move(store).value(), {}, nullptr, metrics);
   committer.start();
-  RecordClassifier classify = [](const Event& e) -> Result<std::string> {
+  RecordIntake intake = intake_picking([](const Event& e) -> Result<std::string> {
     if (e.root().get("event_type")) return std::string("suricata");
     if (e.root().get("rule")) return std::string("wazuh");
     return Invalid("unknown layout");
-  };
+  });
   SyslogOptions options;
   options.tcp = "127.0.0.1:0";
   options.udp = "127.0.0.1:0";
-  SyslogListener listener(options, classify, committer, metrics);
+  SyslogListener listener(options, intake, committer, metrics);
   ASSERT_TRUE(listener.start().ok());
   ASSERT_GT(listener.tcp_port(), 0);
 
