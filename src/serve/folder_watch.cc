@@ -162,6 +162,7 @@ std::string FolderWatcher::profile_for(const std::string& path) const {
   auto first = relative.begin();
   if (first != relative.end() && std::next(first) != relative.end()) {
     std::string folder = first->string();
+    if (folder == "events") return folder;
     for (const auto& name : triage::Profile::builtin_names()) {
       if (folder == name) return folder;
     }

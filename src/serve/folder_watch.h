@@ -1,7 +1,7 @@
 // FolderWatcher: ingests files dropped into, or appended to, a watched folder (JSON, CSV, gzip
 // or zstd compressed; EVTX when a decoder is linked). Progress per file is committed with its
 // records, so a restart neither loses nor repeats any. A subfolder named after a profile
-// (inbox/wazuh/...) selects that profile; files elsewhere use the default one.
+// (inbox/wazuh/..., inbox/events/...) selects that profile; files elsewhere use the default one.
 // start()/stop() from the owner; scan_once() is for tests and must not run beside the thread.
 #pragma once
 
