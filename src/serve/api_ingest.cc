@@ -22,6 +22,15 @@ void ApiServer::install_ingest() {
                                                                        httplib::Response& res,
                                                                        const httplib::ContentReader& read_body) {
     auto started = std::chrono::steady_clock::now();
+    struct InFlight {
+      std::atomic<size_t>& n;
+      ~InFlight() { n--; }
+    } in_flight{ingest_in_flight_};
+    if (ingest_in_flight_++ >= options_.max_concurrent_ingest) {
+      read_body([&drained](const char*, size_t) { return true; });
+      res.set_header("Retry-After", "1");
+      return api::send_error(res, 503, "overloaded", "too many ingest requests at once; retry");
+    }
     // httplib stops reading at its payload limit (max_body_bytes) and the reader fails then.
     std::string body;
     bool complete = read_body([&body](const char* data, size_t length) {

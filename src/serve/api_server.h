@@ -4,6 +4,7 @@
 // must outlive it. start()/stop() from the owner thread; handlers run on the server's pool.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -47,6 +48,9 @@ struct ApiDeps {
 struct ApiOptions {
   size_t max_body_bytes = 64u << 20;
   size_t threads = 16;
+  // Ingest requests handled at once; more get 503 at once, so a flood of senders waiting on a
+  // full queue never occupies every thread and the console and queries stay responsive.
+  size_t max_concurrent_ingest = 8;
   // How long an ingest request may wait for room in a full queue before 503.
   std::chrono::milliseconds ingest_room_timeout{10'000};
   BodyLimits body;
@@ -77,6 +81,7 @@ class ApiServer {
   std::thread thread_;
   int port_ = 0;
   std::chrono::steady_clock::time_point started_;
+  std::atomic<size_t> ingest_in_flight_{0};
 };
 
 }  // namespace vigil::serve
