@@ -27,7 +27,7 @@ void ApiServer::install_ingest() {
       ~InFlight() { n--; }
     } in_flight{ingest_in_flight_};
     if (ingest_in_flight_++ >= options_.max_concurrent_ingest) {
-      read_body([&drained](const char*, size_t) { return true; });
+      read_body([](const char*, size_t) { return true; });  // drained, so the connection stays usable
       res.set_header("Retry-After", "1");
       return api::send_error(res, 503, "overloaded", "too many ingest requests at once; retry");
     }
