@@ -70,6 +70,7 @@ class ApiServerTest : public ::testing::Test {
         return std::string("timed");
       });
     };
+    deps_ = deps;
     ApiOptions options;
     options.access_log = false;
     options.max_body_bytes = 1 << 20;
@@ -99,6 +100,7 @@ class ApiServerTest : public ::testing::Test {
 
   TempDir dir_;
   std::string path_;
+  ApiDeps deps_;
   ApiToken token_ = ApiToken::from_secret("test-token-0123456789");
   MetricsRegistry metrics_;
   std::unique_ptr<Committer> committer_;
@@ -202,6 +204,23 @@ TEST_F(ApiServerTest, QueuePageVerdictAndSuppressions) {
   auto stats = client_->Get("/api/v1/stats");
   EXPECT_NE(stats->body.find("\"alerts_stored\":2"), std::string::npos) << stats->body;
   EXPECT_NE(stats->body.find("\"incidents\":{\"total\":3,\"surfaced\":2,\"auto-closed\":1,\"suppressed\":0}"), std::string::npos) << stats->body;
+}
+
+TEST_F(ApiServerTest, IngestBeyondTheConcurrencyCapIsTurnedAwayAtOnce) {
+  ApiOptions options;
+  options.access_log = false;
+  options.max_concurrent_ingest = 0;  // every ingest is one too many
+  ApiServer saturated(deps_, options);
+  ASSERT_TRUE(saturated.start({"127.0.0.1", 0}).ok());
+  httplib::Client client("127.0.0.1", saturated.port());
+  client.set_bearer_token_auth(token_.secret().c_str());
+  auto res = client.Post("/api/v1/ingest?profile=timed", "{\"time\":1}", "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 503);
+  EXPECT_EQ(res->get_header_value("Retry-After"), "1");
+  EXPECT_EQ(client.Get("/api/v1/health")->status, 200);  // the connection and the rest still work
+  saturated.stop();
+  EXPECT_EQ(*Store::open(path_, {})->alert_count(), 0);
 }
 
 TEST_F(ApiServerTest, MetricsAndConsole) {
