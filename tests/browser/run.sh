@@ -3,7 +3,7 @@
 # is missing. Installs playwright-core from package-lock.json (npm ci) into a folder of the build
 # tree, so the source tree stays clean. Usage: run.sh VIGIL_BINARY ARTIFACTS_DIR WORK_DIR
 set -euo pipefail
-vigil=$1 artifacts=$2 work=$3
+vigil=$(realpath -m "$1") artifacts=$(realpath -m "$2") work=$(realpath -m "$3")
 here=$(cd "$(dirname "$0")" && pwd)
 if [[ ! -x /usr/bin/chromium ]]; then echo "SKIP: needs /usr/bin/chromium (apt-get install chromium)"; exit 77; fi
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then echo "SKIP: needs node and npm (apt-get install nodejs npm)"; exit 77; fi
