@@ -34,14 +34,17 @@ function startServer() {
     const child = spawn(vigil, ['serve', '--data', data, '--listen', '127.0.0.1:0', '--no-watch', '-q'],
       { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
+    const timer = setTimeout(() => reject(new Error('vigil serve did not print its console link in 30 s')), 30000);
     child.stdout.on('data', (chunk) => {
       out += chunk;
       const m = out.match(/Console: (http:\/\/[^\s#]+)#token=([0-9a-f]+)/);
-      if (m) resolve({ child, base: m[1], token: m[2] });
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, base: m[1], token: m[2] });
+      }
     });
     child.stderr.on('data', (chunk) => process.stderr.write(chunk));
     child.on('exit', (code) => reject(new Error(`vigil serve exited with ${code} before start-up`)));
-    setTimeout(() => reject(new Error('vigil serve did not print its console link in 30 s')), 30000);
   });
 }
 
