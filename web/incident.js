@@ -47,7 +47,7 @@ export class IncidentView {
       h('div', { class: 'crumbs' }, h('a', { href: '#/', onclick: (e) => { if (history.length > 1) { e.preventDefault(); history.back(); } } }, '← Queue')),
       this.el.head,
       h('div', { class: 'grid' },
-        h('div', {}, this.el.narrative, this.el.timeline, this.el.alerts),
+        h('div', {}, this.el.timeline, this.el.narrative, this.el.alerts),
         h('div', {}, this.el.verdict, this.el.factors, this.el.graph, this.el.facts)));
   }
 
