@@ -65,7 +65,7 @@ export function renderTimeline(doc) {
     const lane = laneOf.get(`${a.title}\u0000${(a.entities || {}).host || ''}`);
     if (lane === undefined || !a.time) continue;
     const xx = x(new Date(a.time).getTime());
-    svg.append(s('line', { x1: xx, x2: xx, y1: TOP + lane * LANE + 8, y2: TOP + lane * LANE + LANE - 8, stroke: 'var(--panel)', 'stroke-width': 1, opacity: 0.7 }));
+    svg.append(s('line', { x1: xx, x2: xx, y1: TOP + lane * LANE + 8, y2: TOP + lane * LANE + LANE - 8, stroke: 'var(--panel)', 'stroke-width': 1, opacity: 0.35 }));
   }
   if (hidden) {
     svg.append(s('text', { x: LABEL - 8, y: TOP + shown.length * LANE + LANE / 2 + 4, 'text-anchor': 'end', class: 'muted' }, `+${hidden} more groups`));
