@@ -303,6 +303,9 @@ void Engine::Impl::merge(uint32_t root, uint32_t other, std::string note, int64_
     }
   }
   dst.records.insert(dst.records.end(), src.records.begin(), src.records.end());
+  if (o.max_records != 0 && dst.records.size() > o.max_records) dst.records.resize(o.max_records);
+  dst.alert_count += src.alert_count;
+  src.alert_count = 0;
   dst.seen.merge(src.seen);
   dst.first_us = std::min(dst.first_us, src.first_us);
   dst.last_us = std::max(dst.last_us, src.last_us);
@@ -357,11 +360,13 @@ void Engine::add(const PreparedAlert& a) {
     m.key_routine.resize(n, kNone);
     m.key_suppressed.resize(n, kNone);
     m.key_window_mark.resize(n, 0);
+    m.key_window_count.resize(n, 0);
     m.key_last_incident.resize(n, kNone);
   }
   if (obs.window_start) {
     uint32_t g = m.key_routine[key];
     m.key_window_mark[key] = g == kNone ? 0 : static_cast<uint32_t>(m.groups[g].records.size());
+    m.key_window_count[key] = g == kNone ? 0 : m.groups[g].count;
   }
   if (obs.new_episode) m.key_incident[key] = kNone;
 
@@ -391,14 +396,15 @@ void Engine::add(const PreparedAlert& a) {
     g.count++;
     g.last_us = t;
     if (weak) g.weak_signals++;
-    g.records.push_back(a.record);
+    if (o.max_records == 0 || g.records.size() < o.max_records) g.records.push_back(a.record);
     g.seen.add(a);
   };
 
   auto add_to_incident = [&](uint32_t root, double surprise, bool as_signal) {
     IncidentState& inc = m.incidents[root];
     inc.last_us = t;
-    inc.records.push_back(a.record);
+    inc.alert_count++;
+    if (o.max_records == 0 || inc.records.size() < o.max_records) inc.records.push_back(a.record);
     inc.seen.add(a);
     if (m.key_incident[key] != root) {
       m.key_incident[key] = root;
@@ -555,10 +561,12 @@ void Engine::add(const PreparedAlert& a) {
         // filed as routine; they belong to the incident.
         RoutineGroup& g = m.groups[m.key_routine[key]];
         size_t mark = std::min<size_t>(m.key_window_mark[key], g.records.size());
-        size_t moved = g.records.size() - mark;
+        uint64_t moved = g.count - std::min(m.key_window_count[key], g.count);
         inc.records.insert(inc.records.end(), g.records.begin() + static_cast<ptrdiff_t>(mark), g.records.end());
+        if (o.max_records != 0 && inc.records.size() > o.max_records) inc.records.resize(o.max_records);
         g.records.resize(mark);
         g.count -= moved;
+        inc.alert_count += moved;
         inc.keys[m.key_slot[key]].count += moved;
       }
       return;

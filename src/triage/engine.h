@@ -52,6 +52,9 @@ struct EngineOptions {
   // An entity seen with more distinct signatures than this (a gateway, a DNS server) still
   // names an incident's scope but no longer joins incidents by itself.
   uint32_t hub_signatures = 256;
+  // Record numbers kept per incident or group (0 = all). A long-running service bounds its
+  // memory with this; `alert_count`s stay exact, `alerts` lists hold the first N.
+  size_t max_records = 0;
 };
 
 // Sets one option by name ("strong_surprise=3.5", "entity_window_min=90"); for experiments and

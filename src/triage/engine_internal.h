@@ -67,7 +67,8 @@ struct IncidentState {
   bool confirmed = false;
   std::vector<EntityClock> clocks;
   std::vector<KeyEntry> keys;
-  std::vector<uint64_t> records;
+  uint64_t alert_count = 0;
+  std::vector<uint64_t> records;  // at most EngineOptions::max_records when that is set
   std::vector<std::string> merges;
   EntityTracker seen;
 };
@@ -95,8 +96,10 @@ struct Engine::Impl {
   std::vector<uint32_t> key_slot;
   std::vector<uint32_t> key_routine;
   std::vector<uint32_t> key_suppressed;
+  // Routine-group record-list size and count when the key's burst window began.
   std::vector<uint32_t> key_window_mark;
-  std::vector<uint32_t> key_last_incident;  // the incident the key last belonged to (any episode)  // routine-group size when the key's burst window began
+  std::vector<uint64_t> key_window_count;
+  std::vector<uint32_t> key_last_incident;  // the incident the key last belonged to (any episode)
   std::vector<IncidentState> incidents;
   std::vector<uint32_t> open;              // roots that may still take signals
   std::vector<RoutineGroup> groups;

@@ -227,3 +227,27 @@ TEST(EngineTest, SetOptionValidates) {
 
 }  // namespace
 }  // namespace vigil::triage
+
+namespace vigil::triage {
+namespace {
+
+TEST(EngineTest, RecordListsCanBeBoundedWithExactCounts) {
+  auto c = testing::load_case(kCases + "/attack_chain.case");
+  ASSERT_TRUE(c.ok());
+  EngineOptions o;
+  o.max_records = 10;
+  Engine bounded(o), full;
+  Snapshot sb = run_case(*c, bounded), sf = run_case(*c, full);
+  ASSERT_EQ(sb.incidents.size(), sf.incidents.size());
+  uint64_t total = 0;
+  for (size_t i = 0; i < sb.incidents.size(); ++i) {
+    EXPECT_LE(sb.incidents[i].alerts.size(), 10u);
+    EXPECT_EQ(sb.incidents[i].alert_count, sf.incidents[i].alert_count);
+    EXPECT_EQ(sb.incidents[i].status, sf.incidents[i].status);
+    total += sb.incidents[i].alert_count;
+  }
+  EXPECT_EQ(total, c->alerts.size());
+}
+
+}  // namespace
+}  // namespace vigil::triage

@@ -66,7 +66,7 @@ Snapshot Engine::snapshot(bool with_alerts, bool with_routine) const {
     inc.first_us = st.first_us;
     inc.last_us = st.last_us;
     inc.tactics = st.tactics;
-    inc.alert_count = st.records.size();
+    inc.alert_count = st.alert_count;
     inc.merges = st.merges;
     fill_entities(m.strings, st.seen, inc);
     // Hosts by the evidence they carry, so titles and narratives name the heart of it first.
