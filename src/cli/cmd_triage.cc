@@ -6,7 +6,9 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -36,6 +38,7 @@ struct Args {
   std::string format = "table";
   std::string output;
   std::string state;
+  std::string baseline;
   std::vector<std::string> settings;
   bool all = false;
   bool no_routine = false;
@@ -125,6 +128,17 @@ int run(const Args& a) {
 
   Engine engine(opts);
   engine.apply_state(state);
+  if (!a.baseline.empty()) {
+    std::ifstream in(a.baseline, std::ios::binary);
+    if (in) {
+      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      Status st = engine.load_baseline(text);
+      if (!st.ok()) {
+        std::fprintf(stderr, "vigil triage: %s: %s\n", a.baseline.c_str(), st.message().c_str());
+        return 1;
+      }
+    }
+  }
   auto start = std::chrono::steady_clock::now();
 
   // Profiles: one named, a field map, or automatic per record.
@@ -207,6 +221,16 @@ int run(const Args& a) {
       return 1;
     }
   }
+  if (!a.baseline.empty()) {
+    std::string tmp = a.baseline + ".tmp";
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << engine.save_baseline();
+    out.close();
+    if (!out || std::rename(tmp.c_str(), a.baseline.c_str()) != 0) {
+      std::fprintf(stderr, "vigil triage: cannot write %s\n", a.baseline.c_str());
+      return 1;
+    }
+  }
   if (!a.state.empty()) {
     state.record_incidents(snap);
     Status st = state.save(a.state);
@@ -234,6 +258,8 @@ int triage_main(int argc, char** argv) {
   app.add_option("--format", a.format, "table (default), json or html");
   app.add_option("-o,--output", a.output, "Write the report here instead of stdout");
   app.add_option("--state", a.state, "State file: verdicts to apply, incidents to catalogue");
+  app.add_option("--baseline", a.baseline,
+                 "Learned-routine file: read before (if present), written after, so later runs go on learning");
   app.add_option("--set", a.settings, "Engine option NAME=VALUE, repeatable (see docs/triage.md)")
       ->allow_extra_args(false);
   app.add_flag("--all", a.all, "Table: also list auto-closed correlations and top routine types");
