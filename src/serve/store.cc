@@ -153,14 +153,6 @@ Result<int64_t> Store::max_seq() {
   return db_.query_int("SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'alerts'");
 }
 
-Result<int64_t> Store::delete_alerts_received_before(int64_t cutoff_us) {
-  auto stmt = db_.prepare("DELETE FROM alerts WHERE received_us < ?1");
-  if (!stmt.ok()) return stmt.status();
-  stmt->bind(1, cutoff_us);
-  VIGIL_RETURN_IF_ERROR(stmt->run());
-  return static_cast<int64_t>(db_.changes());
-}
-
 // --- incidents ---
 
 Status Store::upsert_incident(const IncidentRow& row, int64_t now_us) {

@@ -107,8 +107,6 @@ class Store {
   Result<std::vector<StoredAlert>> alerts_by_seq(const std::vector<int64_t>& seqs);
   Result<int64_t> alert_count();
   Result<int64_t> max_seq();
-  // Retention: deletes alerts received before `cutoff_us`; returns how many went.
-  Result<int64_t> delete_alerts_received_before(int64_t cutoff_us);
 
   // --- incidents ---
   Status upsert_incident(const IncidentRow& row, int64_t now_us);

@@ -181,24 +181,29 @@ void TriageHost::feed(const CommittedBatch& committed) {
   processed_seq_ = committed.first_seq + static_cast<int64_t>(batch.size()) - 1;
 }
 
-void TriageHost::feed_one(int64_t seq, std::string_view raw, const std::string& profile_name) {
+bool TriageHost::to_alert(int64_t seq, std::string_view raw, const std::string& profile_name,
+                          triage::Alert& alert) {
   if (last_profile_ == nullptr || profile_name != last_profile_name_) {
     auto found = profiles_.find(profile_name);
-    if (!found.ok()) {
-      unreadable_.add();
-      return;
-    }
+    if (!found.ok()) return false;
     last_profile_name_ = profile_name;
     last_profile_ = *found;
   }
-  triage::Alert alert;
   std::string why;
   if (!parser_.parse_copy(raw, record_).ok() ||
       last_profile_->map(record_, alert, scratch_, &why) != triage::Profile::Outcome::kAlert) {
+    return false;
+  }
+  alert.record = static_cast<uint64_t>(seq);
+  return true;
+}
+
+void TriageHost::feed_one(int64_t seq, std::string_view raw, const std::string& profile_name) {
+  triage::Alert alert;
+  if (!to_alert(seq, raw, profile_name, alert)) {
     unreadable_.add();
     return;
   }
-  alert.record = static_cast<uint64_t>(seq);
   engine_->add(alert);
   fed_.add();
   dirty_ = true;
@@ -257,22 +262,74 @@ void TriageHost::enforce_retention() {
   if (now - last_retention_ < std::chrono::hours(1)) return;
   last_retention_ = now;
   int64_t cutoff = now_us() - std::chrono::duration_cast<std::chrono::microseconds>(options_.retention).count();
-  (void)store_.delete_alerts_received_before(cutoff);
+  (void)retire(cutoff);  // a failed pass deletes nothing and is retried next hour
+}
+
+Result<int64_t> TriageHost::retire_alerts_before(int64_t cutoff_us) {
+  return on_engine_thread<int64_t>([this, cutoff_us] { return retire(cutoff_us); });
+}
+
+// The baseline at the new checkpoint is learned by a scratch engine: the previous checkpoint's
+// baseline plus the alerts being retired, in seq order, exactly as the live engine learned them.
+Result<int64_t> TriageHost::retire(int64_t cutoff_us) {
+  auto last = store_.db().prepare("SELECT coalesce(max(seq), 0) FROM alerts WHERE received_us < ?1");
+  if (!last.ok()) return last.status();
+  last->bind(1, cutoff_us);
+  Status status;
+  int64_t through = last->step(&status) ? last->column_int(0) : 0;
+  if (!status.ok()) return status;
+  if (through <= checkpoint_seq_) return int64_t{0};
+
+  triage::Engine scratch(options_.engine);
+  auto previous = store_.get_blob("baseline");
+  if (!previous.ok()) return previous.status();
+  if (previous->has_value()) VIGIL_RETURN_IF_ERROR(scratch.load_baseline(**previous));
+  VIGIL_RETURN_IF_ERROR(store_.scan_alerts(checkpoint_seq_, [&](const StoredAlert& a) {
+    if (a.seq > through) return false;
+    triage::Alert alert;
+    if (to_alert(a.seq, a.raw, a.profile, alert)) scratch.add(alert);
+    return true;
+  }));
+  std::vector<triage::KeyRef> confirmed = checkpoint_confirmed_;
+  std::vector<Confirmation> later;
+  for (auto& c : confirmations_) {
+    if (c.at_seq <= through) {
+      confirmed.insert(confirmed.end(), c.keys.begin(), c.keys.end());
+    } else {
+      later.push_back(std::move(c));
+    }
+  }
+  std::string confirmed_json;
+  JsonWriter w(confirmed_json);
+  w.begin_array();
+  for (const auto& k : confirmed) {
+    w.begin_object().field("sensor", k.sensor).field("rule", k.rule).field("host", k.host).end_object();
+  }
+  w.end_array();
+
+  Transaction tx(store_.db());
+  VIGIL_RETURN_IF_ERROR(tx.begin());
+  VIGIL_RETURN_IF_ERROR(store_.put_blob("baseline", scratch.save_baseline()));
+  VIGIL_RETURN_IF_ERROR(store_.put_blob("baseline_seq", std::to_string(through)));
+  VIGIL_RETURN_IF_ERROR(store_.put_blob("baseline_confirmed", confirmed_json));
+  auto erase = store_.db().prepare("DELETE FROM alerts WHERE seq <= ?1");
+  if (!erase.ok()) return erase.status();
+  erase->bind(1, through);
+  VIGIL_RETURN_IF_ERROR(erase->run());
+  int64_t removed = store_.db().changes();
+  VIGIL_RETURN_IF_ERROR(tx.commit());
+  checkpoint_seq_ = through;
+  checkpoint_confirmed_ = std::move(confirmed);
+  confirmations_ = std::move(later);
+  return removed;
 }
 
 // --- analyst actions ---
 
 Status TriageHost::apply_effective_state() {
-  // The engine takes a whole TriageState: the verdicts' confirmations plus exactly the live
-  // suppression rows, in the state file's JSON layout.
-  simdjson::dom::parser parser;
-  simdjson::dom::element learned;
-  std::string learned_json = verdict_state_.to_json();
-  std::string confirmed = "[]";
-  if (!parser.parse(learned_json).get(learned)) {
-    simdjson::dom::element keys;
-    if (!learned["confirmed"].get(keys)) confirmed = simdjson::minify(keys);
-  }
+  // The engine takes a whole TriageState: exactly the live suppression rows, and the
+  // confirmations of true-positive verdicts (from before the checkpoint and since), in the state
+  // file's JSON layout.
   std::string state;
   JsonWriter w(state);
   w.begin_object().field("version", 1);
@@ -286,7 +343,13 @@ Status TriageHost::apply_effective_state() {
     w.field("reason", row.reason).end_object();
   }
   w.end_array();
-  w.key("confirmed").raw(confirmed);
+  w.key("confirmed").begin_array();
+  auto confirm = [&w](const triage::KeyRef& k) {
+    w.begin_object().field("sensor", k.sensor).field("rule", k.rule).field("host", k.host).end_object();
+  };
+  for (const auto& k : checkpoint_confirmed_) confirm(k);
+  for (const auto& k : verdict_state_.confirmed()) confirm(k);
+  w.end_array();
   w.end_object();
   auto effective = triage::TriageState::from_json(state);
   if (!effective.ok()) return effective.status();
@@ -301,8 +364,13 @@ Result<VerdictOutcome> TriageHost::apply_verdict(const VerdictRow& row,
     return NotFound("no incident " + row.incident_id + " (it may have merged into another; reload)");
   }
   size_t before = verdict_state_.suppressions().size();
+  size_t confirmed_before = verdict_state_.confirmed().size();
   auto kind = row.verdict == "true_positive" ? triage::Verdict::kTruePositive : triage::Verdict::kFalsePositive;
   VIGIL_RETURN_IF_ERROR(verdict_state_.add_verdict(row.incident_id, kind, row.reason, row.created_us));
+  const auto& confirmed = verdict_state_.confirmed();
+  if (confirmed.size() > confirmed_before) {
+    confirmations_.push_back({row.at_seq, {confirmed.begin() + static_cast<std::ptrdiff_t>(confirmed_before), confirmed.end()}});
+  }
   const auto& all = verdict_state_.suppressions();
   std::vector<SuppressionRow> made;
   for (size_t i = before; i < all.size(); ++i) {
@@ -407,6 +475,26 @@ Status TriageHost::replay() {
   auto rows = store_.suppressions(true);
   if (!rows.ok()) return rows.status();
 
+  // A retention checkpoint: the baseline learned from the alerts that were deleted, and what
+  // analysts had decided by then. Replay starts from there.
+  auto baseline = store_.get_blob("baseline");
+  auto baseline_seq = store_.get_blob("baseline_seq");
+  auto baseline_confirmed = store_.get_blob("baseline_confirmed");
+  if (!baseline.ok()) return baseline.status();
+  if (!baseline_seq.ok()) return baseline_seq.status();
+  if (!baseline_confirmed.ok()) return baseline_confirmed.status();
+  checkpoint_seq_ = 0;
+  checkpoint_confirmed_.clear();
+  if (baseline->has_value() && baseline_seq->has_value()) {
+    VIGIL_RETURN_IF_ERROR(engine_->load_baseline(**baseline).with_context("stored baseline"));
+    checkpoint_seq_ = std::stoll(**baseline_seq);
+    if (baseline_confirmed->has_value()) {
+      auto keys = triage::TriageState::from_json("{\"confirmed\":" + **baseline_confirmed + "}");
+      if (!keys.ok()) return keys.status().with_context("stored confirmations");
+      checkpoint_confirmed_ = keys->confirmed();
+    }
+  }
+
   // Every analyst action, in the order it happened relative to the alerts.
   struct Action {
     int64_t at_seq, created_us;
@@ -414,18 +502,31 @@ Status TriageHost::replay() {
     size_t index;
   };
   std::vector<Action> actions;
+  suppressions_.clear();
   for (size_t i = 0; i < verdicts->size(); ++i) {
-    actions.push_back({(*verdicts)[i].at_seq, (*verdicts)[i].created_us, 0, i});
+    // Verdicts before the checkpoint live on in its confirmations and in their suppression rows.
+    if ((*verdicts)[i].at_seq > checkpoint_seq_) actions.push_back({(*verdicts)[i].at_seq, (*verdicts)[i].created_us, 0, i});
   }
   for (size_t i = 0; i < rows->size(); ++i) {
     const auto& r = (*rows)[i];
+    if (r.at_seq <= checkpoint_seq_ && checkpoint_seq_ > 0) {
+      if (!r.deleted_at_seq || *r.deleted_at_seq > checkpoint_seq_) {
+        SuppressionRow live = r;
+        live.deleted_at_seq.reset();
+        live.deleted_us.reset();
+        suppressions_.push_back(live);
+        if (r.deleted_at_seq) actions.push_back({*r.deleted_at_seq, *r.deleted_us, 2, i});
+      }
+      continue;
+    }
     if (r.verdict_id == 0) actions.push_back({r.at_seq, r.created_us, 1, i});
     if (r.deleted_at_seq) actions.push_back({*r.deleted_at_seq, *r.deleted_us, 2, i});
   }
   std::stable_sort(actions.begin(), actions.end(), [](const Action& a, const Action& b) {
     return a.at_seq != b.at_seq ? a.at_seq < b.at_seq : a.created_us < b.created_us;
   });
-  suppressions_.clear();
+  Status initial = apply_effective_state();
+  if (!initial.ok()) return initial;
   size_t next = 0;
   Status failure;
   auto apply_until = [&](int64_t seq) {
@@ -452,7 +553,7 @@ Status TriageHost::replay() {
     }
   };
   int64_t last = 0;
-  Status scan = store_.scan_alerts(0, [&](const StoredAlert& alert) {
+  Status scan = store_.scan_alerts(checkpoint_seq_, [&](const StoredAlert& alert) {
     apply_until(alert.seq);
     feed_one(alert.seq, alert.raw, alert.profile);
     last = alert.seq;

@@ -62,6 +62,12 @@ class TriageHost : public TriageControl {
   Status sync(std::chrono::milliseconds timeout) override;
   int64_t processed_seq() const override;
 
+  // Retention: saves the baseline learned up to the last alert received before `cutoff_us` (and
+  // the confirmations of the verdicts given by then) to the store, then deletes those alerts. A
+  // later start loads that baseline and replays only the alerts kept. Returns how many went.
+  // Runs on the engine thread (the hourly retention pass calls the same code).
+  Result<int64_t> retire_alerts_before(int64_t cutoff_us);
+
  private:
   using Command = std::function<void()>;
   // Runs `fn` on the engine thread and waits for its result.
@@ -71,6 +77,9 @@ class TriageHost : public TriageControl {
   void run();
   void feed(const CommittedBatch& batch);
   void feed_one(int64_t seq, std::string_view raw, const std::string& profile);
+  // Reads a stored alert through its profile; the Alert's views live until the next call.
+  bool to_alert(int64_t seq, std::string_view raw, const std::string& profile, triage::Alert& alert);
+  Result<int64_t> retire(int64_t cutoff_us);
   Status publish();
   // Verdict logic, engine thread only. Live (`stored_rows` null) it writes the verdict and the
   // suppressions it makes; replaying, it takes their ids from the stored rows instead.
@@ -97,6 +106,13 @@ class TriageHost : public TriageControl {
   const triage::Profile* last_profile_ = nullptr;
   triage::TriageState verdict_state_;          // verdicts and what they taught
   std::vector<SuppressionRow> suppressions_;   // every suppression row, live and deleted
+  struct Confirmation {
+    int64_t at_seq;
+    std::vector<triage::KeyRef> keys;
+  };
+  std::vector<Confirmation> confirmations_;    // true-positive verdicts since the checkpoint
+  std::vector<triage::KeyRef> checkpoint_confirmed_;  // confirmed before the checkpoint
+  int64_t checkpoint_seq_ = 0;                 // alerts up to here are in the stored baseline
   struct Published {
     uint64_t fingerprint;
     const char* status;

@@ -178,6 +178,74 @@ TEST(TriageHost, HandMadeSuppressionsHoldFromCreationToDeletionAcrossRestarts) {
   EXPECT_EQ(published(dir), before);
 }
 
+// How the published incidents judge the late web-server scan: the reason given for the
+// incident or group holding it.
+std::string scan_reason(const TempDir& dir) {
+  std::string all = published(dir);
+  size_t at = all.find("\"rule\":\"Alert - ET SCAN Nmap Scripting Engine User-Agent Detected\"");
+  if (at == std::string::npos) return "absent";
+  size_t line = all.rfind('\n', at);
+  size_t reason = all.find("\"reason\":\"", line);
+  return all.substr(reason + 10, all.find('"', reason + 10) - reason - 10);
+}
+
+TEST(TriageHost, RetentionKeepsTheLearnedBaselineAndAnalystDecisions) {
+  TempDir dir;
+  ProfileCatalog profiles;
+  MetricsRegistry metrics;
+  const long day = 86400, start = 1641772800;
+  std::string restored_reason;
+  {
+    Host live(dir, profiles, metrics);
+    ASSERT_TRUE(live.committer->submit_and_wait(scenario(), std::chrono::seconds(10)).ok());
+    ASSERT_TRUE(live.host->sync(std::chrono::seconds(10)).ok());
+    auto manual = live.host->add_suppression(
+        "{\"sensor\":\"Wazuh\",\"rule\":\"Disk usage above 80%\",\"host\":\"db\"}", "known full disk");
+    ASSERT_TRUE(manual.ok());
+    // Everything stored so far is retired: the baseline and the suppression must outlive it.
+    auto removed = live.host->retire_alerts_before(INT64_MAX);
+    ASSERT_TRUE(removed.ok()) << removed.status().message();
+    EXPECT_GT(*removed, 500);
+    auto store = Store::open(dir.file("vigil.db"), {});
+    EXPECT_EQ(*store->alert_count(), 0);
+    EXPECT_TRUE(store->get_blob("baseline")->has_value());
+  }
+  {
+    // A cold restart: nothing left to replay, yet the scan signature is known and the disk
+    // alerts stay suppressed.
+    Host restarted(dir, profiles, metrics);
+    EXPECT_EQ(restarted.replayed, 0);
+    RecordBatch later = disk_alerts(start + 4 * day, 3);
+    for (int i = 0; i < 3; ++i) {
+      later.add("{\"time\":\"" + std::to_string(start + 4 * day + 100 + i) +
+                    "\",\"name\":\"Suricata: Alert - ET SCAN Nmap Scripting Engine User-Agent Detected\",\"ip\":\"10.0.0.1\",\"host\":\"web\",\"short\":\"x\"}",
+                "aitads");
+    }
+    ASSERT_TRUE(restarted.committer->submit_and_wait(std::move(later), std::chrono::seconds(10)).ok());
+    ASSERT_TRUE(restarted.host->sync(std::chrono::seconds(10)).ok());
+    std::string now = published(dir);
+    EXPECT_NE(now.find("\"status\":\"suppressed\",\"score\":0,\"title\":\"Disk usage above 80% on db\""),
+              std::string::npos) << now;
+    restored_reason = scan_reason(dir);
+  }
+  // Control: the same late alerts on an empty store are new.
+  TempDir fresh;
+  Host cold(fresh, profiles, metrics);
+  RecordBatch late("test");
+  for (int i = 0; i < 3; ++i) {
+    late.add("{\"time\":\"" + std::to_string(start + 4 * day + 100 + i) +
+                 "\",\"name\":\"Suricata: Alert - ET SCAN Nmap Scripting Engine User-Agent Detected\",\"ip\":\"10.0.0.1\",\"host\":\"web\",\"short\":\"x\"}",
+             "aitads");
+  }
+  ASSERT_TRUE(cold.committer->submit_and_wait(std::move(late), std::chrono::seconds(10)).ok());
+  ASSERT_TRUE(cold.host->sync(std::chrono::seconds(10)).ok());
+  // Without the baseline the scan is a cold stream's first alerts (routine until the baseline
+  // matures); with it, the scan is judged against two days of learned routine.
+  std::string cold_reason = scan_reason(fresh);
+  EXPECT_EQ(cold_reason.rfind("routine", 0), 0u) << cold_reason;
+  EXPECT_NE(restored_reason.rfind("routine", 0), 0u) << restored_reason;
+}
+
 TEST(TriageHost, UnreadableStoredAlertsAreSkippedAndCounted) {
   TempDir dir;
   ProfileCatalog profiles;
