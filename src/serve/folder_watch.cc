@@ -233,7 +233,7 @@ Status FolderWatcher::take_file(const std::string& path, const std::string& prof
     if (!line.empty() && line.front() == '{' && line.back() == '}') return take_lines(path, profile, next, false, stable);
   }
   if (!stable) return Status::Ok();  // whole files are read once they stop changing
-  return take_whole(path, profile, next);
+  return take_whole(path, profile, sniffed->format, next);
 }
 
 Status FolderWatcher::take_lines(const std::string& path, const std::string& profile, FileProgress progress,
@@ -297,13 +297,14 @@ Status FolderWatcher::take_lines(const std::string& path, const std::string& pro
   return Status::Ok();
 }
 
-Status FolderWatcher::take_whole(const std::string& path, const std::string& profile, FileProgress progress) {
+Status FolderWatcher::take_whole(const std::string& path, const std::string& profile, Format format,
+                                 FileProgress progress) {
   ReadOptions read;
   read.evtx = options_.evtx;
   // EVTX holds raw Windows events: they go through the Sigma rules whatever the folder says.
-  auto intake = profiles_.intake_for(sniff_file(path)->format == Format::kEvtx ? "events" : profile);
+  auto intake = profiles_.intake_for(format == Format::kEvtx ? "events" : profile);
   if (!intake.ok()) return intake.status();
-  if (sniff_file(path)->format == Format::kCsv) {
+  if (format == Format::kCsv) {
     // The header is the first decompressed line; read it to pick the profile's columns.
     struct HeaderSink : EventSink {
       std::vector<std::string> keys;

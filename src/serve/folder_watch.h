@@ -54,7 +54,7 @@ class FolderWatcher {
   Status take_file(const std::string& path, const std::string& profile);
   Status take_lines(const std::string& path, const std::string& profile, FileProgress progress, bool csv,
                     bool stable);
-  Status take_whole(const std::string& path, const std::string& profile, FileProgress progress);
+  Status take_whole(const std::string& path, const std::string& profile, Format format, FileProgress progress);
   std::string profile_for(const std::string& path) const;
   void report(const std::string& path, const std::string& message);
 
