@@ -8,7 +8,9 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -40,6 +42,7 @@ struct Args {
   std::string format = "table";
   std::string output;
   std::string state;
+  std::string baseline;
   std::vector<std::string> settings;
   bool all = false;
   bool no_routine = false;
@@ -277,6 +280,17 @@ int run(const Args& a) {
 
   Engine engine(opts);
   engine.apply_state(state);
+  if (!a.baseline.empty()) {
+    std::ifstream in(a.baseline, std::ios::binary);
+    if (in) {
+      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      Status st = engine.load_baseline(text);
+      if (!st.ok()) {
+        std::fprintf(stderr, "vigil triage: %s: %s\n", a.baseline.c_str(), st.message().c_str());
+        return 1;
+      }
+    }
+  }
   auto start = std::chrono::steady_clock::now();
   size_t input_files = 0;
   if (!a.rules.empty()) {
@@ -303,6 +317,16 @@ int run(const Args& a) {
     out << text;
     if (!out) {
       std::fprintf(stderr, "vigil triage: cannot write %s\n", a.output.c_str());
+      return 1;
+    }
+  }
+  if (!a.baseline.empty()) {
+    std::string tmp = a.baseline + ".tmp";
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << engine.save_baseline();
+    out.close();
+    if (!out || std::rename(tmp.c_str(), a.baseline.c_str()) != 0) {
+      std::fprintf(stderr, "vigil triage: cannot write %s\n", a.baseline.c_str());
       return 1;
     }
   }
@@ -335,6 +359,8 @@ int triage_main(int argc, char** argv) {
   app.add_option("--format", a.format, "table (default), json or html");
   app.add_option("-o,--output", a.output, "Write the report here instead of stdout");
   app.add_option("--state", a.state, "State file: verdicts to apply, incidents to catalogue");
+  app.add_option("--baseline", a.baseline,
+                 "Learned-routine file: read before (if present), written after, so later runs go on learning");
   app.add_option("--set", a.settings, "Engine option NAME=VALUE, repeatable (see docs/triage.md)")
       ->allow_extra_args(false);
   app.add_flag("--all", a.all, "Table: also list auto-closed correlations and top routine types");

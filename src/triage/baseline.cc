@@ -241,6 +241,28 @@ Observation Baseline::observe(uint32_t signature, uint32_t entity, int64_t t) {
   return obs;
 }
 
+void Baseline::set_start(int64_t start_us) {
+  started_ = true;
+  start_us_ = start_us;
+}
+
+const SignatureStats& Baseline::signature(uint32_t s) const {
+  static const SignatureStats kNever;
+  return s < signatures_.size() ? signatures_[s] : kNever;
+}
+
+void Baseline::restore_signature(uint32_t s, const SignatureStats& stats) {
+  if (s >= signatures_.size()) signatures_.resize(s + 1);
+  uint32_t entities = signatures_[s].entities;  // counted by restore_key
+  signatures_[s] = stats;
+  signatures_[s].entities = entities;
+}
+
+void Baseline::restore_key(const KeyStats& stats) {
+  uint32_t index = key_index(stats.signature, stats.entity);
+  keys_[index] = stats;
+}
+
 std::string Baseline::describe_habit(uint32_t index) const {
   const KeyStats& k = keys_[index];
   double days = static_cast<double>(k.last_us - k.first_us) / (86400.0 * 1e6);

@@ -80,6 +80,15 @@ struct KeyStats {
   uint8_t recent_next = 0;
 };
 
+// Per-signature statistics (the signature across all entities).
+struct SignatureStats {
+  double episode_mass = 0;
+  int64_t mass_us = 0;
+  int64_t last_us = 0;
+  uint32_t entities = 0;
+  bool seen = false;
+};
+
 class Baseline {
  public:
   explicit Baseline(BaselineOptions opts = {});
@@ -98,18 +107,20 @@ class Baseline {
   // Seconds of stream seen so far.
   double observed_seconds() const;
 
+  // Persistence (see Engine::save_baseline): when the stream began, and restoring learned
+  // statistics into an empty or partly filled baseline.
+  bool started() const { return started_; }
+  int64_t start_us() const { return start_us_; }
+  void set_start(int64_t start_us);
+  const SignatureStats& signature(uint32_t s) const;
+  void restore_signature(uint32_t s, const SignatureStats& stats);
+  void restore_key(const KeyStats& stats);  // keyed by stats.signature / stats.entity
+
   // A one-line description of the key's habit ("2,311 alerts in 96 episodes over 4.0 days,
   // recurring daily") for routine reasons.
   std::string describe_habit(uint32_t k) const;
 
  private:
-  struct SignatureStats {
-    double episode_mass = 0;
-    int64_t mass_us = 0;
-    int64_t last_us = 0;
-    uint32_t entities = 0;
-    bool seen = false;
-  };
   double effective_hours(int64_t t) const;
   double episode_surprise(double mass, int64_t mass_us, int64_t t) const;
   bool recurs_daily(const KeyStats& k, int64_t t) const;

@@ -93,6 +93,12 @@ class Engine {
   // `with_routine` includes routine and suppressed groups (one per alert type).
   Snapshot snapshot(bool with_alerts = true, bool with_routine = true) const;
 
+  // The learned baseline as JSON (signatures by sensor and rule, alert types by entity), so a
+  // later run over later logs starts from what this one learned instead of from nothing.
+  std::string save_baseline() const;
+  // Restores a saved baseline; call before the first add(). kCorrupt on a malformed document.
+  Status load_baseline(std::string_view json);
+
   uint64_t alerts() const { return alerts_; }
   const EngineOptions& options() const { return opts_; }
 

@@ -251,3 +251,46 @@ TEST(EngineTest, RecordListsCanBeBoundedWithExactCounts) {
 
 }  // namespace
 }  // namespace vigil::triage
+
+namespace vigil::triage {
+namespace {
+
+TEST(EngineTest, BaselineCarriesOverBetweenRuns) {
+  // Day 1-3 in one run, day 4 in the next: with the saved baseline the second run knows the
+  // routine types and surfaces only what is new; without it, everything is new again but too
+  // young to be trusted.
+  constexpr const char* kDays = R"(
+every 5m 0h..96h      Wazuh: ClamAV database update @ mail,web => any
+every 30m 0h..96h     Suricata: Alert - ET POLICY GNU/Linux APT User-Agent Outbound @ web,mail,vpn => any
+at 10h                Wazuh: Web server 500 error code (Internal Error). @ web => any
+at 80h                Wazuh: Successful sudo to ROOT executed. @ web => any
+at 80h                Wazuh: User successfully changed UID. @ web => any
+)";
+  auto c = testing::parse_case(kDays, "days");
+  ASSERT_TRUE(c.ok());
+  testing::Case first = *c, second = *c;
+  int64_t cut = testing::kCaseEpoch + 72 * 3600;
+  std::erase_if(first.alerts, [&](const testing::CaseAlert& a) { return a.time_s >= cut; });
+  std::erase_if(second.alerts, [&](const testing::CaseAlert& a) { return a.time_s < cut; });
+  Engine learner;
+  Snapshot s1 = run_case(first, learner);
+  EXPECT_EQ(s1.surfaced, 0u);
+  std::string saved = learner.save_baseline();
+
+  Engine carried;
+  ASSERT_TRUE(carried.load_baseline(saved).ok());
+  EXPECT_EQ(carried.save_baseline(), saved);  // exact round trip
+  Snapshot s2 = run_case(second, carried);
+  ASSERT_EQ(s2.surfaced, 1u);
+  EXPECT_EQ(s2.incidents.front().groups.size(), 2u);  // the sudo and the UID change only
+
+  Engine fresh;  // no baseline: at hour 0 of its stream nothing is trusted yet
+  Snapshot s3 = run_case(second, fresh);
+  EXPECT_EQ(s3.surfaced, 0u);
+
+  EXPECT_FALSE(Engine().load_baseline("{\"version\":2}").ok());
+  EXPECT_FALSE(Engine().load_baseline("[").ok());
+}
+
+}  // namespace
+}  // namespace vigil::triage
