@@ -268,6 +268,10 @@ int run(const Args& a) {
     std::fprintf(stderr, "vigil triage: --format must be table, json or html\n");
     return 2;
   }
+  if (a.rules.empty() && !a.detections.empty()) {
+    std::fprintf(stderr, "vigil triage: --detections needs -r RULES (raw event inputs)\n");
+    return 2;
+  }
   TriageState state;
   if (!a.state.empty()) {
     auto loaded = TriageState::load(a.state);

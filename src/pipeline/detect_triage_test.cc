@@ -230,5 +230,43 @@ TEST(DetectionTriage, EvtxAttackSampleSurfaces) {
             top[0]->techniques.end());
 }
 
+// The level prior (detection_engine_options): in a capture with no history the Sigma level
+// definitions hold. Informational is routine; a lone low hit never surfaces but joins related
+// activity; a lone medium surfaces; without the prior a young stream surfaces nothing.
+TEST(DetectionEngineOptions, LevelsFollowSigmaDefinitionsWithoutHistory) {
+  const int64_t t0 = *parse_time_us("2020-10-18T07:50:00Z");
+  auto run = [&](const triage::EngineOptions& opts, std::initializer_list<const char*> levels) {
+    triage::Engine engine(opts);
+    int64_t t = t0;
+    int n = 0;
+    for (const char* level : levels) {
+      std::string rule = std::string("rule-") + level + std::to_string(n++);
+      triage::Alert a;
+      a.time_us = t;
+      t += 5'000'000;
+      a.record = static_cast<uint64_t>(n);
+      a.sensor = "Vigil";
+      a.rule_id = rule;
+      a.title = rule;
+      a.severity = triage::severity_from_level(level);
+      a.set_entity(EntityKind::kHost, "WORKSTATION5");
+      engine.add(a);
+    }
+    return engine.snapshot();
+  };
+  const triage::EngineOptions prior = detection_engine_options();
+  EXPECT_EQ(run(prior, {"informational"}).surfaced, 0u);
+  EXPECT_EQ(run(prior, {"informational", "informational", "informational"}).surfaced, 0u);
+  EXPECT_EQ(run(prior, {"low"}).surfaced, 0u);
+  EXPECT_EQ(run(prior, {"medium"}).surfaced, 1u);
+  EXPECT_EQ(run(prior, {"high"}).surfaced, 1u);
+  triage::Snapshot joined = run(prior, {"medium", "low"});
+  ASSERT_EQ(joined.surfaced, 1u);
+  EXPECT_EQ(joined.incidents[0].alert_count, 2u);  // the low hit joined the medium one
+  EXPECT_GT(run(prior, {"critical"}).incidents[0].score, run(prior, {"high"}).incidents[0].score);
+  // The engine's own defaults: a minutes-old stream knows nothing is rare yet.
+  EXPECT_EQ(run(triage::EngineOptions{}, {"medium", "high"}).surfaced, 0u);
+}
+
 }  // namespace
 }  // namespace vigil
