@@ -18,6 +18,7 @@
 // successor (kV19Successors). Captures without metadata are run and listed, not scored.
 //
 //   mordor_eval [--rules PATH]... [--data DIR] [--threads N] [--set NAME=VALUE]... [--only SUBSTR] [-v]
+// (triage_eval_args.h)
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -35,6 +36,7 @@
 #include "pipeline/hunt.h"
 #include "triage/engine.h"
 #include "triage/tactic.h"
+#include "triage_eval_args.h"
 
 namespace fs = std::filesystem;
 using namespace vigil;
@@ -154,55 +156,18 @@ struct Row {
 }  // namespace
 
 int main(int argc, char** argv) {
-  fs::path shared = VIGIL_SHARED_DIR;
-  fs::path data = shared / "data" / "mordor";
-  std::vector<std::string> rule_paths;
-  std::vector<std::string> settings;
-  std::string only;
-  size_t threads = 1;
-  bool verbose = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (a == "--rules") {
-      rule_paths.push_back(next());
-    } else if (a == "--data") {
-      data = next();
-    } else if (a == "--threads") {
-      threads = std::stoul(next());
-    } else if (a == "--set") {
-      settings.push_back(next());
-    } else if (a == "--only") {
-      only = next();
-    } else if (a == "-v") {
-      verbose = true;
-    } else {
-      std::fprintf(stderr, "usage: mordor_eval [--rules PATH]... [--data DIR] [--threads N] "
-                           "[--set NAME=VALUE]... [--only SUBSTR] [-v]\n");
-      return 2;
-    }
-  }
+  bench::EvalArgs args;
+  args.data = args.shared / "data" / "mordor";
+  if (!bench::parse_eval_args(argc, argv, "mordor_eval", &args)) return 2;
+  const fs::path& data = args.data;
   if (!fs::is_directory(data)) {
     std::printf("mordor_eval: %s not found; nothing to evaluate\n", data.c_str());
     return 0;
   }
-  if (rule_paths.empty()) {
-    for (const char* r : {"rules/windows", "rules-emerging-threats", "rules-threat-hunting"}) {
-      rule_paths.push_back((shared / "data" / "sigma" / r).string());
-    }
-  }
-  triage::EngineOptions engine_opts = detection_engine_options();
-  for (const std::string& s : settings) {
-    Status st = triage::set_option(engine_opts, s);
-    if (!st.ok()) {
-      std::fprintf(stderr, "mordor_eval: %s\n", st.message().c_str());
-      return 2;
-    }
-  }
 
   auto t0 = std::chrono::steady_clock::now();
   sigma::LoadReport report;
-  sigma::RuleSet rules = sigma::RuleSet::load(rule_paths, {}, &report);
+  sigma::RuleSet rules = sigma::RuleSet::load(args.rule_paths, {}, &report);
   double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::map<std::string, Truth> truth = load_truth(data / "_metadata");
 
@@ -210,7 +175,7 @@ int main(int argc, char** argv) {
   for (const auto& e : fs::recursive_directory_iterator(data)) {
     std::string p = e.path().string();
     if (e.is_regular_file() && p.ends_with(".json.gz") && p.find("_metadata") == std::string::npos &&
-        (only.empty() || p.find(only) != std::string::npos)) {
+        (args.only.empty() || p.find(args.only) != std::string::npos)) {
       captures.push_back(e.path());
     }
   }
@@ -221,7 +186,7 @@ int main(int argc, char** argv) {
               "exact", "in-surf", "expected tactics");
 
   HuntOptions hopt = detection_hunt_options();
-  hopt.threads = threads;
+  hopt.threads = args.threads;
   std::vector<Row> rows;
   uint64_t events = 0, detections = 0, in_surfaced = 0, bytes = 0;
   double hunt_triage_s = 0;
@@ -230,7 +195,7 @@ int main(int argc, char** argv) {
     std::string stem = cap.filename().string();
     stem.resize(stem.size() - std::string(".json.gz").size());
     auto c0 = std::chrono::steady_clock::now();
-    triage::Engine engine(engine_opts);
+    triage::Engine engine(args.engine);
     Quiet quiet;
     DetectionTriage feed(rules, engine, &quiet);
     auto stats = run_hunt(rules, {cap.string()}, hopt, feed);
@@ -280,7 +245,7 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(stats->events),
                 static_cast<unsigned long long>(feed.detections()), snap.surfaced,
                 mark(caught_rank).c_str(), mark(exact_rank).c_str(), share, expected.c_str());
-    if (verbose) {
+    if (args.verbose) {
       for (const triage::Incident& inc : snap.incidents) {
         if (inc.status != triage::IncidentStatus::kSurfaced) continue;
         std::string ids;
@@ -330,7 +295,7 @@ int main(int argc, char** argv) {
               detections ? 100.0 * in_surfaced / detections : 0.0);
   std::printf("%llu events, %.1f MB of gzip; hunt + triage %.1f s on %zu thread(s) (%.0f events/s), "
               "rules loaded once in %.1f s\n",
-              static_cast<unsigned long long>(events), bytes / 1e6, hunt_triage_s, threads,
+              static_cast<unsigned long long>(events), bytes / 1e6, hunt_triage_s, args.threads,
               hunt_triage_s > 0 ? events / hunt_triage_s : 0.0, load_s);
   return 0;
 }

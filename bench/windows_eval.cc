@@ -11,7 +11,8 @@
 // Files whose detections surface nothing are listed with their detections' levels, which is
 // where the misses come from (a capture with only low/informational hits stays closed).
 //
-//   windows_eval [--rules PATH]... [--data DIR] [--threads N] [--set NAME=VALUE]... [-v]
+//   windows_eval [--rules PATH]... [--data DIR] [--threads N] [--set NAME=VALUE]... [--only SUBSTR] [-v]
+// (triage_eval_args.h)
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -25,6 +26,7 @@
 #include "pipeline/hunt.h"
 #include "triage/engine.h"
 #include "triage/tactic.h"
+#include "triage_eval_args.h"
 
 namespace fs = std::filesystem;
 using namespace vigil;
@@ -65,59 +67,29 @@ std::optional<triage::Tactic> folder_tactic(const fs::path& rel) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  fs::path shared = VIGIL_SHARED_DIR;
-  fs::path data = shared / "data" / "evtx";
-  std::vector<std::string> rule_paths, settings;
-  size_t threads = 1;
-  bool verbose = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (a == "--rules") {
-      rule_paths.push_back(next());
-    } else if (a == "--data") {
-      data = next();
-    } else if (a == "--threads") {
-      threads = std::stoul(next());
-    } else if (a == "--set") {
-      settings.push_back(next());
-    } else if (a == "-v") {
-      verbose = true;
-    } else {
-      std::fprintf(stderr, "usage: windows_eval [--rules PATH]... [--data DIR] [--threads N] "
-                           "[--set NAME=VALUE]... [-v]\n");
-      return 2;
-    }
-  }
+  bench::EvalArgs args;
+  args.data = args.shared / "data" / "evtx";
+  if (!bench::parse_eval_args(argc, argv, "windows_eval", &args)) return 2;
+  const fs::path& data = args.data;
   if (!fs::is_directory(data)) {
     std::printf("windows_eval: %s not found; nothing to evaluate\n", data.c_str());
     return 0;
   }
-  if (rule_paths.empty()) {
-    for (const char* r : {"rules/windows", "rules-emerging-threats", "rules-threat-hunting"}) {
-      rule_paths.push_back((shared / "data" / "sigma" / r).string());
-    }
-  }
-  triage::EngineOptions engine_opts = detection_engine_options();
-  for (const std::string& s : settings) {
-    Status st = triage::set_option(engine_opts, s);
-    if (!st.ok()) {
-      std::fprintf(stderr, "windows_eval: %s\n", st.message().c_str());
-      return 2;
-    }
-  }
   sigma::LoadReport report;
-  sigma::RuleSet rules = sigma::RuleSet::load(rule_paths, {}, &report);
+  sigma::RuleSet rules = sigma::RuleSet::load(args.rule_paths, {}, &report);
   std::vector<fs::path> files;
   for (const auto& e : fs::recursive_directory_iterator(data)) {
-    if (e.is_regular_file() && e.path().extension() == ".evtx") files.push_back(e.path());
+    if (e.is_regular_file() && e.path().extension() == ".evtx" &&
+        (args.only.empty() || e.path().string().find(args.only) != std::string::npos)) {
+      files.push_back(e.path());
+    }
   }
   std::sort(files.begin(), files.end());
   std::printf("windows_eval: %zu rules, %zu EVTX files under %s\n\n", report.loaded, files.size(),
               data.c_str());
 
   HuntOptions hopt = detection_hunt_options();
-  hopt.threads = threads;
+  hopt.threads = args.threads;
   size_t with_detections = 0, surfaced_files = 0, tactic_files = 0, tactic_named = 0;
   uint64_t events = 0, detections = 0, in_surfaced = 0, issues = 0;
   std::vector<size_t> per_file;
@@ -126,7 +98,7 @@ int main(int argc, char** argv) {
   for (const fs::path& f : files) {
     fs::path rel = fs::relative(f, data);
     auto t0 = std::chrono::steady_clock::now();
-    triage::Engine engine(engine_opts);
+    triage::Engine engine(args.engine);
     Levels levels(rules);
     DetectionTriage feed(rules, engine, &levels);
     auto stats = run_hunt(rules, {f.string()}, hopt, feed);
@@ -159,7 +131,7 @@ int main(int argc, char** argv) {
       ++tactic_files;
       if (triage::has_tactic(named, *t)) ++tactic_named;
     }
-    if (verbose) {
+    if (args.verbose) {
       std::printf("%-70s %5llu dets %2zu surfaced  %s\n", rel.c_str(),
                   static_cast<unsigned long long>(feed.detections()), snap.surfaced,
                   triage::describe_tactics(named).c_str());
@@ -186,6 +158,6 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(detections), static_cast<unsigned long long>(in_surfaced),
               detections ? 100.0 * in_surfaced / detections : 0.0,
               static_cast<unsigned long long>(events), static_cast<unsigned long long>(issues),
-              seconds, threads);
+              seconds, args.threads);
   return 0;
 }
