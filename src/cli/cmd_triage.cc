@@ -73,6 +73,10 @@ class RawListener : public HuntListener {
   }
   void end() {
     if (writer_) writer_->end();
+    if (issues_ > 20 && !quiet_) {
+      std::fprintf(stderr, "vigil triage: %llu read issues in all\n",
+                   static_cast<unsigned long long>(issues_));
+    }
   }
 
  private:
