@@ -11,6 +11,8 @@
 //   leak       noise leakage: share of the "-" alerts that sit inside surfaced incidents
 //   precision-leak  share of the alerts inside surfaced incidents that are "-" (other reading)
 //   seconds    wall time of the vigil process (read, triage, write JSON)
+// --skip-hours H drops each scenario's first H hours, so the engine meets the attack with a
+// younger baseline (a robustness check: the attacks come 76-105 h into the files).
 // With --replay N it also plays an analyst for N rounds: surfaced incidents made only of "-"
 // alerts get a false-positive verdict (`vigil verdict --fp`; all of them, or the N highest
 // ranked with --per-round N), then triage runs again with the state file, showing benign items
@@ -22,6 +24,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -43,7 +47,9 @@ struct Scenario {
   std::set<std::string> steps;
 };
 
-bool split_labels(const std::string& gz_path, const std::string& out_csv, Scenario& sc) {
+// Writes the five alert columns of the records at or after `skip_s` seconds past the file's
+// earliest time, and keeps their labels.
+bool split_labels(const std::string& gz_path, const std::string& out_csv, int64_t skip_s, Scenario& sc) {
   gzFile gz = gzopen(gz_path.c_str(), "rb");
   if (!gz) return false;
   std::string data;
@@ -52,6 +58,13 @@ bool split_labels(const std::string& gz_path, const std::string& out_csv, Scenar
   while ((n = gzread(gz, buf, sizeof buf)) > 0) data.append(buf, static_cast<size_t>(n));
   gzclose(gz);
   std::ofstream out(out_csv, std::ios::binary | std::ios::trunc);
+  int64_t earliest = INT64_MAX;
+  for (size_t p = data.find('\n') + 1; p < data.size();) {
+    size_t end = data.find('\n', p);
+    if (end == std::string::npos) end = data.size();
+    if (end > p) earliest = std::min<int64_t>(earliest, std::atoll(data.c_str() + p));
+    p = end + 1;
+  }
   size_t pos = 0;
   bool header = true;
   while (pos < data.size()) {
@@ -67,6 +80,7 @@ bool split_labels(const std::string& gz_path, const std::string& out_csv, Scenar
       cut = line.find(',', cut == 0 && commas == 0 ? 0 : cut + 1);
     }
     if (cut == std::string_view::npos) return false;
+    if (!header && std::atoll(std::string(line.substr(0, line.find(','))).c_str()) < earliest + skip_s) continue;
     out << line.substr(0, cut) << '\n';
     if (header) {
       header = false;
@@ -140,6 +154,7 @@ int main(int argc, char** argv) {
   std::string data = std::string(VIGIL_SHARED_DIR) + "/data/ait-ads";
   int replay = 0;
   size_t per_round = 0;  // verdicts per replay round; 0 = every benign surfaced incident
+  double skip_hours = 0;  // drop each scenario's first hours (a younger baseline at the attack)
   std::vector<std::string> extra;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -151,12 +166,14 @@ int main(int argc, char** argv) {
       replay = std::atoi(argv[++i]);
     } else if (a == "--per-round" && i + 1 < argc) {
       per_round = static_cast<size_t>(std::atoi(argv[++i]));
+    } else if (a == "--skip-hours" && i + 1 < argc) {
+      skip_hours = std::atof(argv[++i]);
     } else if (a == "--set" && i + 1 < argc) {
       extra.push_back(std::string("--set ") + argv[++i]);
     } else {
       std::fprintf(stderr,
                    "usage: ait_eval [--vigil PATH] [--data DIR] [--replay ROUNDS [--per-round N]] "
-                   "[--set K=V]...\n");
+                   "[--skip-hours H] [--set K=V]...\n");
       return 2;
     }
   }
@@ -183,7 +200,7 @@ int main(int argc, char** argv) {
     sc.name = fs::path(f).filename().string();
     sc.name = sc.name.substr(0, sc.name.find("_alerts"));
     std::string csv = (tmp / (sc.name + ".csv")).string();
-    if (!split_labels(f, csv, sc)) {
+    if (!split_labels(f, csv, static_cast<int64_t>(skip_hours * 3600), sc)) {
       std::fprintf(stderr, "ait_eval: cannot read %s\n", f.c_str());
       return 1;
     }

@@ -84,6 +84,30 @@ Value FieldResolver::unwrap(Value v) {
   return v;
 }
 
+void FieldResolver::end_keys(std::string_view name, std::vector<std::string_view>* out) {
+  auto last_step = [](std::string_view path) {
+    size_t dot = path.rfind('.');
+    std::string_view seg = dot == std::string_view::npos ? path : path.substr(dot + 1);
+    if (!seg.empty() && seg[0] == '@') seg.remove_prefix(1);  // an attribute: key without '@'
+    return seg;
+  };
+  out->push_back(name);
+  out->push_back(last_step(name));
+  out->push_back("#text");
+  if (const Alias* a = find_alias(name)) {
+    out->push_back(last_step(a->evtx));
+    for (std::string_view p : a->ecs) {
+      if (!p.empty()) {
+        out->push_back(p);
+        out->push_back(last_step(p));
+      }
+    }
+    for (std::string_view p : a->flat) {
+      if (!p.empty()) out->push_back(p);
+    }
+  }
+}
+
 Value FieldResolver::walk(Value from, std::string_view dotted) {
   Value cur = from;
   while (cur && !dotted.empty()) {

@@ -18,6 +18,7 @@
 
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "core/event.h"
 
@@ -33,6 +34,10 @@ class FieldResolver {
   static Value walk(Value from, std::string_view dotted);
   // Replaces an evtx_dump {"#attributes":..., "#text": v} object by v.
   static Value unwrap(Value v);
+  // Every node key (compared ASCII case-insensitively) a resolution of `name` can end on: the
+  // name, its last dotted segment, the last step of each alias path, and "#text". For prefilters
+  // that must know which nodes a field may read. Appends to `out`.
+  static void end_keys(std::string_view name, std::vector<std::string_view>* out);
 
  private:
   static void detect(const Event& ev);

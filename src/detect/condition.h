@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,8 +27,18 @@ class Condition {
   const std::vector<uint32_t>& referenced() const { return referenced_; }
   std::string to_string(const std::vector<std::string>& identifiers) const;
 
- private:
+  // Read-only view of the tree (for the prefilter, which derives a necessary condition from it).
   enum Op : uint8_t { kRef, kAnd, kOr, kNot, kAtLeast };
+  bool empty() const { return nodes_.empty(); }
+  uint32_t root() const { return root_; }
+  Op op(uint32_t n) const { return nodes_[n].op; }
+  // kRef: the identifier index; kAtLeast: the count.
+  uint32_t arg(uint32_t n) const { return nodes_[n].arg; }
+  std::span<const uint32_t> kids(uint32_t n) const {
+    return {kids_.data() + nodes_[n].first, nodes_[n].count};
+  }
+
+ private:
   struct Node {
     Op op;
     uint32_t arg = 0;    // kRef: identifier index; kAtLeast: the count

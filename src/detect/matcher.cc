@@ -1,70 +1,51 @@
-// Matching with a log-source index.
+// Matching: route, scan, wake, confirm.
 //
-// Most of a rule set is tied to one Windows channel and a few event IDs (1,400 SigmaHQ rules are
-// process_creation = Sysmon 1 or Security 4688), and most events fall in one such bucket. So
-// rules are filed once by (lower-cased channel, event ID) — a rule with several variants is filed
-// under each, carrying that variant's field renames — and an event costs two field reads and two
-// hash lookups before any rule runs; it then meets only its bucket, the channel's any-event-ID
-// rules, the product-wide Windows rules and the ungated ones. Non-Windows events meet the
-// non-Windows rules, checked against the event's hint fields once per event. The hit list is
-// sorted so both matchers report the same order. Scratch strings keep their capacity, so the
-// steady state allocates nothing.
+// Route. Two field reads (Channel, EventID) place the event in a route of the RuleIndex
+// (rule_index.h): the rules its log source admits, minus those that cannot fire on its event ID.
+// While consecutive events share channel and ID — the common case in a log — not even a hash
+// lookup is needed.
+//
+// Scan and wake. The route's rules with a trigger set are looked at only when a trigger literal
+// occurs in the event: one vectorscan pass over the event's values (prefilter.h) yields the
+// literals seen, and each names, by its position in the route's database, the rules it wakes.
+// Most events wake a handful of rules out of hundreds; an event that shows no trigger literal
+// costs the scan and nothing else.
+//
+// Confirm. A woken rule's whole requirement (all its ANDed literals, its event ID tests) is
+// checked against what the scan saw — a small formula over stamps — and only the survivors, plus
+// the route's rules that have no trigger set, run the real Sigma evaluation. Every verdict comes
+// from that evaluation, so the result is the ReferenceMatcher's exactly; the prefilter only
+// decides what need not be tried. Stamps instead of clearing keep the steady state free of
+// allocation.
 #include "detect/matcher.h"
-
-#include <algorithm>
 
 #include "core/text.h"
 
 namespace vigil::sigma {
 
-RuleIndex::RuleIndex(const RuleSet& set) {
-  const auto& rules = set.rules();
-  for (uint32_t i = 0; i < rules.size(); ++i) {
-    const Gate& g = rules[i].gate;
-    switch (g.kind) {
-      case Gate::Kind::kAny: any_.push_back(i); break;
-      case Gate::Kind::kOther: other_.push_back(i); break;
-      case Gate::Kind::kNever: break;
-      case Gate::Kind::kWindows:
-        if (g.variants.empty()) {
-          windows_any_.push_back({i, nullptr});
-          break;
-        }
-        for (const SourceVariant& v : g.variants) {
-          for (const std::string& ch : v.channels) {
-            ChannelRules& cr = channels_[ch];
-            if (v.event_ids.empty()) {
-              cr.any_event_id.push_back({i, v.renames.get()});
-              continue;
-            }
-            for (int64_t eid : v.event_ids) {
-              auto& list = cr.by_event_id[eid];
-              if (list.empty() || list.back().rule != i) list.push_back({i, v.renames.get()});
-            }
-          }
-        }
-        break;
-    }
-  }
-}
-
-const RuleIndex::ChannelRules* RuleIndex::channel(std::string_view lower_channel) const {
-  auto it = channels_.find(lower_channel);
-  return it == channels_.end() ? nullptr : &it->second;
-}
-
 Matcher::Matcher(const RuleSet& rules, std::shared_ptr<const RuleIndex> index)
-    : rules_(rules), index_(index ? std::move(index) : std::make_shared<const RuleIndex>(rules)) {
+    : rules_(rules),
+      index_(index ? std::move(index) : rules.index()),
+      scan_(index_->requirements(), index_->database_count()) {
   channel_.reserve(256);
   ctx_.memo.resize(rules.field_count());
+  group_stamp_.assign(rules.rules().size(), 0);
+  evaluations_.assign(rules.rules().size(), 0);
+  woken_.reserve(rules.rules().size());
 }
 
 void Matcher::run(const RuleIndex::Entry& e, std::vector<uint32_t>* hits) {
+  if (e.check_hints && !hints_admit(rules_.rules()[e.rule].gate)) return;
   ctx_.renames = e.renames;
+  ++evaluations_[e.rule];
   if (rules_.rules()[e.rule].matches(ctx_)) hits->push_back(e.rule);
 }
 
 bool Matcher::hints_admit(const Gate& g) {
+  if (!hints_ready_) {
+    for (int k = 0; k < 3; ++k) hints_[k] = rules_.logsources().hint_of(*ctx_.event, k, hint_scratch_[k]);
+    hints_ready_ = true;
+  }
   const std::string* want[3] = {&g.product, &g.service, &g.category};
   for (int k = 0; k < 3; ++k) {
     if (!want[k]->empty() && !hints_[k].empty() && !iequals(hints_[k], *want[k])) return false;
@@ -72,35 +53,76 @@ bool Matcher::hints_admit(const Gate& g) {
   return true;
 }
 
+const RuleIndex::Route& Matcher::route_of(const Event& event, const int64_t* event_id) {
+  std::string_view channel = LogSourceMap::channel_of(event);
+  const bool same_id = (event_id != nullptr) == last_has_id_ && (!event_id || *event_id == last_id_);
+  if (last_route_ && same_id && iequals(channel, channel_)) return *last_route_;
+  channel_.assign(channel);
+  for (char& c : channel_) c = ascii_lower(c);
+  last_has_id_ = event_id != nullptr;
+  last_id_ = event_id ? *event_id : 0;
+  last_route_ = &index_->route(channel_, event_id);
+  last_db_ = last_route_->groups.empty() ? nullptr : index_->database(*last_route_);
+  return *last_route_;
+}
+
+void Matcher::wake_and_confirm(const RuleIndex::Route& route, const int64_t* event_id,
+                               std::vector<uint32_t>* hits) {
+  if (++stamp_ == 0) {
+    std::fill(group_stamp_.begin(), group_stamp_.end(), 0);
+    stamp_ = 1;
+  }
+  woken_.clear();
+  auto wake = [&](uint32_t group) {
+    if (group_stamp_[group] != stamp_) {
+      group_stamp_[group] = stamp_;
+      woken_.push_back(group);
+    }
+  };
+  for (uint32_t pos : scan_.seen_positions()) {
+    for (uint32_t w = route.wake_first[pos]; w < route.wake_first[pos + 1]; ++w) wake(route.wake[w]);
+  }
+  for (uint32_t cls : scan_.unsafe_classes()) {
+    auto it = std::lower_bound(route.class_wakes.begin(), route.class_wakes.end(),
+                               std::pair<uint32_t, uint32_t>(cls, 0));
+    for (; it != route.class_wakes.end() && it->first == cls; ++it) wake(it->second);
+  }
+  stats_.woken += woken_.size();
+  const Requirements& req = index_->requirements();
+  auto seen = [&](uint32_t lit) { return scan_.seen(lit); };
+  auto unsafe = [&](uint32_t cls) { return scan_.unsafe(cls); };
+  for (uint32_t g : woken_) {
+    const RuleIndex::Group& group = route.groups[g];
+    if (!req.holds(group.rule, seen, unsafe, event_id)) continue;
+    ++stats_.confirmed;
+    for (uint32_t k = 0; k < group.count; ++k) run(route.triggered[group.first + k], hits);
+  }
+}
+
 void Matcher::match(const Event& event, std::vector<uint32_t>* hits) {
   hits->clear();
+  ++stats_.events;
+  if (rules_.rules().empty()) return;
   ctx_.event = &event;
   ++ctx_.epoch;  // forget the previous event's field lookups
-  const RuleIndex& idx = *index_;
-  for (uint32_t r : idx.any()) run({r, nullptr}, hits);
-  std::string_view channel = LogSourceMap::channel_of(event);
-  if (!channel.empty()) {
-    for (const auto& e : idx.windows_any()) run(e, hits);
-    channel_.assign(channel);
-    for (char& c : channel_) c = ascii_lower(c);
-    if (const RuleIndex::ChannelRules* cr = idx.channel(channel_)) {
-      for (const auto& e : cr->any_event_id) run(e, hits);
-      int64_t eid;
-      if (!cr->by_event_id.empty() && event.field("EventID").as_int(&eid)) {
-        auto it = cr->by_event_id.find(eid);
-        if (it != cr->by_event_id.end()) {
-          for (const auto& e : it->second) run(e, hits);
-        }
-      }
-    }
-  } else if (!idx.other().empty()) {
-    for (int k = 0; k < 3; ++k) hints_[k] = rules_.logsources().hint_of(event, k, hint_scratch_[k]);
-    for (uint32_t r : idx.other()) {
-      if (hints_admit(rules_.rules()[r].gate)) run({r, nullptr}, hits);
+  hints_ready_ = false;
+  int64_t eid = 0;
+  const int64_t* event_id = event.field("EventID").as_int(&eid) ? &eid : nullptr;
+  const RuleIndex::Route& route = route_of(event, event_id);
+
+  for (const auto& e : route.always) run(e, hits);
+  stats_.always += route.always.size();
+  if (!route.groups.empty()) {
+    ++stats_.scans;
+    if (last_db_ && scan_.scan(event, *last_db_, route.database)) {
+      wake_and_confirm(route, event_id, hits);
+    } else {
+      for (const auto& e : route.triggered) run(e, hits);  // no prefilter verdict: try them all
     }
   }
   std::sort(hits->begin(), hits->end());
   hits->erase(std::unique(hits->begin(), hits->end()), hits->end());
+  stats_.hits += hits->size();
 }
 
 void ReferenceMatcher::match(const Event& event, std::vector<uint32_t>* hits) {

@@ -1,54 +1,37 @@
 // Matcher: runs a RuleSet over events, one event at a time, and reports the indices of the rules
-// that fire. RuleIndex (immutable, shareable across threads) sends each Windows event only to the
-// rules of its (Channel, EventID); ReferenceMatcher tries every rule through its gate, with no
-// index — the plain semantics the fast path is tested against. A Matcher or ReferenceMatcher is
-// per thread (it owns scratch buffers); the RuleSet and RuleIndex are shared read-only.
+// that fire, through a RuleIndex (routes by log source, literal prefilter). ReferenceMatcher tries
+// every rule through its gate with no index and no prefilter — the plain semantics the fast path
+// is tested against. A Matcher or ReferenceMatcher is per thread (it owns scratch state); the
+// RuleSet and RuleIndex are shared.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "core/event.h"
+#include "detect/prefilter.h"
+#include "detect/rule_index.h"
 #include "detect/ruleset.h"
 
 namespace vigil::sigma {
 
-class RuleIndex {
- public:
-  explicit RuleIndex(const RuleSet& rules);
-
-  struct Entry {
-    uint32_t rule;
-    const Renames* renames;  // the variant's renames, null = none
-  };
-  struct ChannelRules {
-    std::unordered_map<int64_t, std::vector<Entry>> by_event_id;
-    std::vector<Entry> any_event_id;
-  };
-  // `lower_channel` must be lower-case.
-  const ChannelRules* channel(std::string_view lower_channel) const;
-  const std::vector<Entry>& windows_any() const { return windows_any_; }
-  const std::vector<uint32_t>& other() const { return other_; }
-  const std::vector<uint32_t>& any() const { return any_; }
-
- private:
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
-  };
-  std::unordered_map<std::string, ChannelRules, Hash, std::equal_to<>> channels_;
-  std::vector<Entry> windows_any_;
-  std::vector<uint32_t> other_;
-  std::vector<uint32_t> any_;
+// Counters of what the matcher did (per Matcher, cumulative), for benchmarks and tuning.
+struct MatchStats {
+  uint64_t events = 0;
+  uint64_t scans = 0;      // events whose values were scanned for literals
+  uint64_t woken = 0;      // rules woken by a trigger literal
+  uint64_t confirmed = 0;  // woken rules whose requirement held, then fully evaluated
+  uint64_t always = 0;     // evaluations of rules without a trigger set
+  uint64_t hits = 0;
 };
 
 class Matcher {
  public:
-  // Builds its own index unless one (built from the same RuleSet) is given.
+  // Uses rules.index() unless an index built from the same RuleSet is given.
   explicit Matcher(const RuleSet& rules, std::shared_ptr<const RuleIndex> index = nullptr);
   Matcher(const Matcher&) = delete;
   Matcher& operator=(const Matcher&) = delete;
@@ -57,14 +40,38 @@ class Matcher {
   void match(const Event& event, std::vector<uint32_t>* hits);
   const std::shared_ptr<const RuleIndex>& index() const { return index_; }
 
+  const MatchStats& stats() const { return stats_; }
+  // How many times each rule was fully evaluated (for tuning the prefilter).
+  const std::vector<uint32_t>& evaluations() const { return evaluations_; }
+  void reset_stats() {
+    stats_ = MatchStats();
+    std::fill(evaluations_.begin(), evaluations_.end(), 0);
+  }
+
  private:
+  const RuleIndex::Route& route_of(const Event& event, const int64_t* event_id);
+  void wake_and_confirm(const RuleIndex::Route& route, const int64_t* event_id,
+                        std::vector<uint32_t>* hits);
   void run(const RuleIndex::Entry& e, std::vector<uint32_t>* hits);
   bool hints_admit(const Gate& g);
 
   const RuleSet& rules_;
   std::shared_ptr<const RuleIndex> index_;
+  LiteralScan scan_;
   EvalContext ctx_;
-  std::string channel_;  // lower-cased channel of the current event
+  MatchStats stats_;
+  std::vector<uint32_t> evaluations_;
+  // The last route, kept while events keep the same channel and event ID.
+  std::string channel_;
+  bool last_has_id_ = false;
+  int64_t last_id_ = 0;
+  const RuleIndex::Route* last_route_ = nullptr;
+  const LiteralDatabase* last_db_ = nullptr;
+  // Groups of the route woken by the current event.
+  std::vector<uint32_t> woken_;
+  std::vector<uint32_t> group_stamp_;
+  uint32_t stamp_ = 0;
+  bool hints_ready_ = false;
   std::string hint_scratch_[3];
   std::string_view hints_[3];
 };

@@ -44,6 +44,12 @@ class Pattern {
   bool cased() const { return cased_; }
   // The literal pieces (lower-cased unless cased): the input a literal prefilter would index.
   std::vector<std::string_view> literals() const;
+  // True when the pattern is one literal matched whole (no wildcard); `out` receives it.
+  bool exact(std::string_view* out) const {
+    if (shape_ != Shape::kExact) return false;
+    *out = lit_;
+    return true;
+  }
 
  private:
   enum class Shape : uint8_t { kExact, kPrefix, kSuffix, kContains, kAny, kGeneral };

@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "core/text.h"
+#include "detect/rule_index.h"
 
 #ifndef VIGIL_DEFAULT_CONFIG_DIR
 #define VIGIL_DEFAULT_CONFIG_DIR "config"
@@ -59,6 +60,31 @@ YAML::Node merge(const YAML::Node& base, const YAML::Node& overlay) {
   return out;
 }
 
+// Counts the nodes of `n` as a walk sees them (an alias is walked again wherever it is used)
+// and checks the depth; stops as soon as either limit is crossed, so a cyclic or exponentially
+// aliased document costs at most `max_nodes` steps. Returns an empty string when within limits.
+std::string check_size(const YAML::Node& n, size_t depth, size_t max_nodes, size_t max_depth,
+                       size_t* nodes) {
+  if (++*nodes > max_nodes) {
+    return "document expands to more than " + std::to_string(max_nodes) +
+           " YAML nodes (aliases?)";
+  }
+  if (depth > max_depth) return "document nests deeper than " + std::to_string(max_depth) + " levels";
+  if (n.IsMap()) {
+    for (const auto& kv : n) {
+      std::string why = check_size(kv.first, depth + 1, max_nodes, max_depth, nodes);
+      if (why.empty()) why = check_size(kv.second, depth + 1, max_nodes, max_depth, nodes);
+      if (!why.empty()) return why;
+    }
+  } else if (n.IsSequence()) {
+    for (const auto& item : n) {
+      std::string why = check_size(item, depth + 1, max_nodes, max_depth, nodes);
+      if (!why.empty()) return why;
+    }
+  }
+  return {};
+}
+
 bool read_file(const std::string& path, std::string* out) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return false;
@@ -88,6 +114,12 @@ void RuleSet::intern(Detection& d) {
       if (v.kind == ValueTest::kFieldRef) v.ref_id = id_of(v.ref_field);
     }
   });
+}
+
+std::shared_ptr<const RuleIndex> RuleSet::index() const {
+  if (!index_slot_) return std::make_shared<const RuleIndex>(*this);  // a moved-from set
+  std::call_once(index_slot_->once, [&] { index_slot_->index = std::make_shared<const RuleIndex>(*this); });
+  return index_slot_->index;
 }
 
 int RuleSet::find(std::string_view key) const {
@@ -135,6 +167,12 @@ class RuleSet::Loader {
   }
 
   void add_file(const std::string& path) {
+    std::error_code ec;
+    auto size = std::filesystem::file_size(path, ec);
+    if (!ec && size > opt_.max_file_bytes) {
+      report_->refused.push_back({path, file_too_large(size), "limit", "", ""});
+      return;
+    }
     std::string text;
     if (!read_file(path, &text)) {
       report_->refused.push_back({path, "cannot read the file", "io", "", ""});
@@ -143,11 +181,15 @@ class RuleSet::Loader {
     add_text(text, path);
   }
 
-  void add_text(const std::string& text, const std::string& origin) {
+  void add_text(std::string_view text, const std::string& origin) {
     ++report_->files;
+    if (text.size() > opt_.max_file_bytes) {
+      report_->refused.push_back({origin, file_too_large(text.size()), "limit", "", ""});
+      return;
+    }
     std::vector<YAML::Node> docs;
     try {
-      docs = YAML::LoadAll(text);
+      docs = YAML::LoadAll(std::string(text));
     } catch (const std::exception& e) {
       report_->refused.push_back({origin, std::string("YAML: ") + e.what(), "yaml", "", ""});
       return;
@@ -159,6 +201,13 @@ class RuleSet::Loader {
         if (!doc || doc.IsNull()) continue;
         if (!doc.IsMap()) {
           report_->refused.push_back({origin, "document is not a map", "schema", "", ""});
+          continue;
+        }
+        size_t nodes = 0;
+        std::string too_big =
+            check_size(doc, 1, opt_.max_document_nodes, opt_.max_document_depth, &nodes);
+        if (!too_big.empty()) {
+          report_->refused.push_back({origin, too_big, "limit", "", ""});
           continue;
         }
         std::string action = scalar(doc["action"]);
@@ -216,11 +265,21 @@ class RuleSet::Loader {
     }
   }
 
+  std::string file_too_large(size_t size) const {
+    return std::to_string(size) + " bytes, over the " + std::to_string(opt_.max_file_bytes) +
+           "-byte limit for a rules file (LoadOptions::max_file_bytes)";
+  }
+
   void refuse(const std::string& path, const YAML::Node& doc, std::string category, std::string reason) {
     report_->refused.push_back({path, std::move(reason), std::move(category), scalar(doc["id"]), scalar(doc["title"])});
   }
 
   void add_document(const YAML::Node& doc, const std::string& path, size_t index) {
+    if (set_->rules_.size() + set_->correlations_.size() >= opt_.max_rules &&
+        !doc["filter"]) {
+      return refuse(path, doc, "limit",
+                    "more than " + std::to_string(opt_.max_rules) + " rules (LoadOptions::max_rules)");
+    }
     if (doc["correlation"]) {
       CorrelationRule c;
       Refusal why;
@@ -409,7 +468,7 @@ RuleSet RuleSet::from_yaml(std::string_view text, const LoadOptions& options, Lo
   LoadReport local;
   LoadReport* rep = report ? report : &local;
   Loader loader(options, rep, &set);
-  loader.add_text(std::string(text), origin);
+  loader.add_text(text, origin);
   for (const auto& p : options.filter_paths) loader.add_filter_path(p);
   loader.finish();
   return set;

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -18,6 +20,8 @@
 
 namespace vigil::sigma {
 
+class RuleIndex;
+
 struct LoadOptions {
   // Log-source map; empty = the bundled config/logsources.yml.
   std::string logsources_file;
@@ -29,13 +33,23 @@ struct LoadOptions {
   std::vector<std::string> filter_paths;
   // false = ignore logsource: every rule sees every event.
   bool gate_logsources = true;
+
+  // Limits against hostile rule files (refusals in category "limit"; docs/robustness.md).
+  // A rules file (or in-memory text) larger than this is refused unread.
+  size_t max_file_bytes = 16u << 20;
+  // Detection and correlation rules kept; documents past this are refused.
+  size_t max_rules = 100000;
+  // YAML nodes of one document counted with aliases expanded, and its nesting depth: aliases
+  // can make a small file a huge (or cyclic) tree. SigmaHQ's largest rule has about 4500 nodes.
+  size_t max_document_nodes = 200000;
+  size_t max_document_depth = 64;
 };
 
 struct RuleProblem {
   std::string path;
   std::string reason;
   std::string category;  // yaml, schema, structure, modifier, value, regex, condition,
-                         // placeholder, duplicate, filter, correlation, config
+                         // placeholder, duplicate, filter, correlation, config, limit
   std::string id;        // when the rule got that far
   std::string title;
 };
@@ -72,6 +86,9 @@ class RuleSet {
   size_t field_count() const { return field_names_.size(); }
   // Index of the rule with this id or name, or -1.
   int find(std::string_view id_or_name) const;
+  // The matching index of these rules (detect/rule_index.h), built on first use (thread-safe)
+  // and shared by every later caller.
+  std::shared_ptr<const RuleIndex> index() const;
 
   // The directory holding the bundled config files (logsources.yml, placeholders.yml).
   static std::string default_config_dir();
@@ -84,6 +101,11 @@ class RuleSet {
   std::unordered_map<std::string, uint32_t> field_ids_;
   std::vector<CorrelationRule> correlations_;
   LogSourceMap logsources_;
+  struct IndexSlot {
+    std::once_flag once;
+    std::shared_ptr<const RuleIndex> index;
+  };
+  std::shared_ptr<IndexSlot> index_slot_ = std::make_shared<IndexSlot>();
 };
 
 }  // namespace vigil::sigma

@@ -291,20 +291,20 @@ Result<HuntStats> run_hunt(const sigma::RuleSet& rules, const std::vector<std::s
   }
   found.files = std::move(files);
   if (found.files.empty()) return NotFound("no input files of a known format found");
-  std::vector<std::unique_ptr<evtx::EvtxFile>> evtx_files(found.files.size());
   for (size_t i = 0; i < found.files.size(); ++i) {
     const FoundFile& f = found.files[i];
     stats.inputs.push_back(f.path);
     bytes_total += f.size;
     if (f.format == Format::kEvtx && f.compression == Compression::kNone) {
+      // Mapped only while planned here and while each unit decodes (below): resident memory
+      // stays bounded by the units in flight, not by the input.
       auto file = evtx::EvtxFile::open(f.path);
       if (!file.ok()) {
         listener.on_issue(f.path + ": " + file.status().message());
         ++stats.issues;
         continue;
       }
-      evtx_files[i] = std::make_unique<evtx::EvtxFile>(std::move(file.value()));
-      const evtx::EvtxFile& ef = *evtx_files[i];
+      const evtx::EvtxFile& ef = *file;
       for (const auto& note : ef.header_notes()) {
         listener.on_issue(f.path + ": " + note);
         ++stats.issues;
@@ -330,7 +330,7 @@ Result<HuntStats> run_hunt(const sigma::RuleSet& rules, const std::vector<std::s
   Selection sel = select_rules(rules, opt);
   size_t threads = opt.threads ? opt.threads : std::max(1u, std::thread::hardware_concurrency());
   std::vector<Worker> workers(threads);
-  auto index = std::make_shared<const sigma::RuleIndex>(rules);
+  auto index = rules.index();
   for (auto& w : workers) w.matcher = std::make_unique<sigma::Matcher>(rules, index);
   ReadOptions ropts;
   ropts.evtx = decode_evtx_stream;
@@ -345,13 +345,18 @@ Result<HuntStats> run_hunt(const sigma::RuleSet& rules, const std::vector<std::s
         Worker& w = workers[wi];
         UnitSink sink(rules, sel, opt, w, u.input, out);
         if (u.evtx_chunks) {
-          const evtx::EvtxFile& ef = *evtx_files[u.input];
-          uint64_t first = u.first_index;
-          for (size_t c = u.chunk_begin; c < u.chunk_end; ++c) {
-            evtx::ChunkStats cs;
-            Status st = ef.decode_chunk(c, sink, w.decoder, first, &cs);
-            if (!st.ok()) out.issues.push_back(ef.source() + ": " + st.message());
-            first += cs.records;
+          const std::string& path = found.files[u.input].path;
+          auto file = evtx::EvtxFile::open(path);
+          if (!file.ok()) {
+            out.issues.push_back(path + ": " + file.status().message());
+          } else {
+            uint64_t first = u.first_index;
+            for (size_t c = u.chunk_begin; c < u.chunk_end; ++c) {
+              evtx::ChunkStats cs;
+              Status st = file->decode_chunk(c, sink, w.decoder, first, &cs);
+              if (!st.ok()) out.issues.push_back(file->source() + ": " + st.message());
+              first += cs.records;
+            }
           }
           out.bytes = u.bytes;
         } else {

@@ -1,3 +1,6 @@
+// Interner: one open-addressing table of ids with the strings' XXH3 hashes kept beside them,
+// so a lookup compares hashes before bytes and growth never rehashes a string. Strings live in
+// an arena (never moved), which is what lets the engine hold plain string_views to them.
 #include "triage/intern.h"
 
 #include <xxhash.h>

@@ -105,14 +105,20 @@ std::string render_table(const Snapshot& snap, const ReportOptions& opts) {
       correlation_alerts += inc.alert_count;
     }
   }
-  out += "\nAuto-closed: " + thousands(routine) + " routine alert types (" + thousands(routine_alerts) +
-         " alerts), " + thousands(correlations) + " weak correlations (" +
-         thousands(correlation_alerts) + " alerts)";
+  out += "\n" + fit("Auto-closed: " + thousands(routine) + " routine alert types (" + thousands(routine_alerts) +
+                       " alerts),",
+                   kWidth) +
+         "\n";
+  out += fit("             " + thousands(correlations) + " weak correlations (" + thousands(correlation_alerts) +
+                 " alerts).",
+             kWidth) +
+         "\n";
   if (suppressed > 0) {
-    out += "; suppressed: " + thousands(suppressed) + " alert types (" + thousands(suppressed_alerts) +
-           " alerts)";
+    out += fit("Suppressed:  " + thousands(suppressed) + " alert types (" + thousands(suppressed_alerts) +
+                   " alerts) judged benign by an analyst.",
+               kWidth) +
+           "\n";
   }
-  out += ".\n";
   if (opts.show_auto_closed) {
     out += "\nWeak correlations (below the surfacing threshold):\n";
     for (const Incident& inc : snap.incidents) {

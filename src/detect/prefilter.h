@@ -1,0 +1,89 @@
+// Prefilter: vectorscan databases of requirement literals (caseless, each reported at most once
+// per scan) and the per-event scan that tells which literals occur in an event's values.
+// A LiteralDatabase is immutable and shared by all threads; a LiteralScan (scratch space, the
+// event's text, hit stamps) belongs to one thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/event.h"
+#include "core/status.h"
+#include "detect/requirement.h"
+
+struct hs_database;
+struct hs_scratch;
+
+namespace vigil::sigma {
+
+class LiteralDatabase {
+ public:
+  // Compiles literals[ids[k]] (lower-cased) into one caseless multi-literal database; a match of
+  // literal ids[k] is reported as its position k. Fails only if vectorscan refuses.
+  static Result<std::shared_ptr<const LiteralDatabase>> build(const std::vector<std::string>& literals,
+                                                              const std::vector<uint32_t>& ids);
+  ~LiteralDatabase();
+  LiteralDatabase(const LiteralDatabase&) = delete;
+  LiteralDatabase& operator=(const LiteralDatabase&) = delete;
+
+  hs_database* db() const { return db_; }
+  // Position -> literal id.
+  const std::vector<uint32_t>& ids() const { return ids_; }
+  size_t bytes() const;
+
+ private:
+  LiteralDatabase() = default;
+  hs_database* db_ = nullptr;
+  std::vector<uint32_t> ids_;
+};
+
+class LiteralScan {
+ public:
+  // `databases`: how many distinct databases (numbered 0..n-1) this scan may be given.
+  LiteralScan(const Requirements& req, size_t databases);
+  ~LiteralScan();
+  LiteralScan(const LiteralScan&) = delete;
+  LiteralScan& operator=(const LiteralScan&) = delete;
+
+  // Gathers the text of every scalar value of `ev` (strings as they are, numbers in decimal,
+  // booleans as true/false; nodes keyed `xmlns` only when a field can read them), notes the
+  // containers whose keys make field classes unsafe, and scans the text with database number
+  // `slot`. Returns false if vectorscan failed (the caller must then assume every literal).
+  bool scan(const Event& ev, const LiteralDatabase& db, uint32_t slot);
+  bool seen(uint32_t literal) const { return literal_stamp_[literal] == stamp_; }
+  bool unsafe(uint32_t field_class) const { return class_stamp_[field_class] == stamp_; }
+  // This scan's literals (each once, as positions in the database) and unsafe classes (each
+  // once), in no particular order.
+  const std::vector<uint32_t>& seen_positions() const { return seen_; }
+  const std::vector<uint32_t>& unsafe_classes() const { return unsafe_; }
+  size_t text_bytes() const { return text_.size(); }
+
+ private:
+  static int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
+                      void* self);
+  void gather(const Event& ev);
+  void note_container(std::string_view key);
+
+  const Requirements& req_;
+  const uint32_t* ids_ = nullptr;  // the database being scanned: position -> literal id
+  hs_scratch* scratch_ = nullptr;
+  std::vector<uint8_t> ready_;  // per database: scratch_ is large enough for it
+  uint32_t stamp_ = 0;
+  std::vector<uint32_t> literal_stamp_, class_stamp_;
+  std::vector<uint32_t> seen_, unsafe_;
+  std::string text_;  // the event's scalar values, one per line
+  std::string number_scratch_;
+  struct Frame {
+    uint32_t remaining;
+    bool array;
+    std::string_view key;
+  };
+  std::vector<Frame> stack_;
+  std::string lower_;
+  uint64_t key_filter_[4] = {0, 0, 0, 0};  // quick reject for container keys
+};
+
+}  // namespace vigil::sigma

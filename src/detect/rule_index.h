@@ -1,0 +1,95 @@
+// RuleIndex: a RuleSet filed for matching — every kind of event (Windows channel and event ID,
+// or non-Windows) gets a route listing the rules it can meet, the rules to wake per literal seen,
+// and a literal database. Immutable after construction except that each literal database is
+// compiled on first use (thread-safe); shared read-only by every Matcher thread.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/status.h"
+#include "detect/prefilter.h"
+#include "detect/requirement.h"
+#include "detect/ruleset.h"
+
+namespace vigil::sigma {
+
+class RuleIndex {
+ public:
+  explicit RuleIndex(const RuleSet& rules);
+  RuleIndex(const RuleIndex&) = delete;
+  RuleIndex& operator=(const RuleIndex&) = delete;
+
+  struct Entry {
+    uint32_t rule;
+    const Renames* renames;    // the variant's renames, null = none
+    bool check_hints = false;  // a non-Windows rule: the event's hint fields must not contradict it
+  };
+  // One rule with a trigger set in a route, and its entries (one per log-source variant).
+  struct Group {
+    uint32_t rule;
+    uint32_t first, count;  // into Route::triggered
+  };
+  // The rules one kind of event (channel, event ID) can meet, rules that cannot fire on that
+  // event ID already left out.
+  struct Route {
+    std::vector<Entry> always;     // rules without a trigger set: tried on every event
+    std::vector<Entry> triggered;  // rules with one, sorted by rule
+    std::vector<Group> groups;     // triggered, one per rule
+    uint32_t database = 0;         // literal database (see RuleIndex::database); its k-th literal
+    std::vector<uint32_t> wake_first;  // wakes groups wake[wake_first[k] .. wake_first[k + 1])
+    std::vector<uint32_t> wake;
+    std::vector<std::pair<uint32_t, uint32_t>> class_wakes;  // (field class, group), sorted
+  };
+  // `lower_channel`: the event's Channel lower-cased, empty for a non-Windows event.
+  // `event_id`: null when the event has no integer EventID.
+  const Route& route(std::string_view lower_channel, const int64_t* event_id) const;
+
+  const Requirements& requirements() const { return *req_; }
+  // The literal database of a route's triggered rules, compiled on first use (thread-safe);
+  // null if vectorscan refused it (the matcher then tries every rule of the route).
+  const LiteralDatabase* database(const Route& route) const;
+  size_t database_count() const { return databases_.size(); }
+  size_t route_count() const { return routes_.size(); }
+  // Compiles every database now (otherwise each is compiled when first needed); returns the
+  // first failure, if any.
+  Status compile_all() const;
+
+ private:
+  struct Family {
+    std::unordered_map<int64_t, uint32_t> by_event_id;
+    uint32_t other_id = 0;  // an event ID none of the family's rules names
+    uint32_t no_id = 0;     // no event ID
+  };
+  // One literal set; routes with the same set share it.
+  struct Database {
+    std::vector<uint32_t> literals;  // global literal ids, sorted
+    mutable std::once_flag once;
+    mutable std::shared_ptr<const LiteralDatabase> db;
+    mutable Status status;
+  };
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  Family make_family(const std::vector<Entry>& base,
+                     const std::unordered_map<int64_t, std::vector<Entry>>& extra);
+  uint32_t make_route(std::vector<Entry> entries, const int64_t* event_id);
+
+  std::unique_ptr<Requirements> req_;
+  std::vector<std::unique_ptr<Route>> routes_;
+  std::vector<std::unique_ptr<Database>> databases_;
+  std::map<std::vector<uint32_t>, uint32_t> database_of_;  // literal set -> databases_ index
+  std::unordered_map<std::string, Family, Hash, std::equal_to<>> channels_;
+  Family windows_other_;  // Windows channels no rule names
+  Family non_windows_;
+};
+
+}  // namespace vigil::sigma
