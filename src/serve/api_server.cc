@@ -39,6 +39,15 @@ Status ApiServer::start(const HostPort& address) {
     port_ = address.port;
   }
   thread_ = std::thread([this] { http_->listen_after_bind(); });
+  // httplib's stop() does nothing until the listen loop runs; wait for it so a stop() right
+  // after start() cannot leave the thread blocked in accept().
+  for (int waited = 0; !http_->is_running(); ++waited) {
+    if (waited == 10'000) {
+      http_->stop();
+      return IoError("the HTTP server did not start listening on " + address.to_string());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   return Status::Ok();
 }
 

@@ -38,8 +38,7 @@ const char* EventDetector::field_map() {
          "file=file,hash=hash";
 }
 
-EventDetector::EventDetector(sigma::RuleSet rules)
-    : rules_(std::move(rules)), index_(std::make_shared<const sigma::RuleIndex>(rules_)) {}
+EventDetector::EventDetector(sigma::RuleSet rules) : rules_(std::move(rules)) {}
 
 std::unique_ptr<sigma::Matcher> EventDetector::take_matcher() {
   {
@@ -50,7 +49,7 @@ std::unique_ptr<sigma::Matcher> EventDetector::take_matcher() {
       return matcher;
     }
   }
-  return std::make_unique<sigma::Matcher>(rules_, index_);
+  return std::make_unique<sigma::Matcher>(rules_);
 }
 
 void EventDetector::give_back(std::unique_ptr<sigma::Matcher> matcher) {

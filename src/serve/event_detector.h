@@ -36,8 +36,7 @@ class EventDetector {
   std::unique_ptr<sigma::Matcher> take_matcher();
   void give_back(std::unique_ptr<sigma::Matcher> matcher);
 
-  const sigma::RuleSet rules_;
-  std::shared_ptr<const sigma::RuleIndex> index_;
+  const sigma::RuleSet rules_;  // its shared index routes events to rules
   std::mutex mu_;
   std::vector<std::unique_ptr<sigma::Matcher>> idle_;  // guarded by mu_
 };

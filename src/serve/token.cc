@@ -61,8 +61,12 @@ Result<ApiToken> create(const std::string& path) {
 Result<ApiToken> ApiToken::load_or_create(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    if (errno == ENOENT) return create(path);
-    return errno_status("cannot open token file " + path);
+    if (errno != ENOENT) return errno_status("cannot open token file " + path);
+    auto created = create(path);
+    if (created.ok()) return created;
+    // Another process may have created it between our open and create: then use theirs.
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return created.status();
   }
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
