@@ -107,6 +107,11 @@ void hash_of(std::string_view hashes, std::string* out) {
 
 triage::EngineOptions detection_engine_options() {
   triage::EngineOptions o;
+  add_level_prior(o);
+  return o;
+}
+
+void add_level_prior(triage::EngineOptions& o) {
   // The rules are taken to have watched, silently, for one full baseline memory (48 h) before
   // the first alert: a never-seen signature then starts at -ln(1 - e^(-0.5 / 30.3 h)) = 4.1 nats
   // instead of near zero in a young stream.
@@ -118,7 +123,6 @@ triage::EngineOptions detection_engine_options() {
   // incident; medium (4.1) opens one and surfaces on its own; high (7.1) and critical (9.7) rank
   // above. Once the stream has history, the learned rates take over as for any sensor.
   o.severity_prior_nats = 2;
-  return o;
 }
 
 HuntOptions detection_hunt_options() {

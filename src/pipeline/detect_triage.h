@@ -19,6 +19,9 @@ namespace vigil {
 // Engine options for Sigma detections: the defaults of triage::EngineOptions plus the prior that
 // a rule's level is (see detect_triage.cc and docs/windows-triage.md). CLI --set applies on top.
 triage::EngineOptions detection_engine_options();
+// That prior alone, set in `options` (the rest left as given): for an engine whose other options
+// come from elsewhere (the service running Sigma rules).
+void add_level_prior(triage::EngineOptions& options);
 
 // Hunt options for triage: every key field an entity can come from is kept with a detection.
 HuntOptions detection_hunt_options();

@@ -1,8 +1,9 @@
 // EventDetector: Vigil's own sensor inside the service. Runs a Sigma RuleSet over each raw event
-// a sender posts (profile `events`), and turns every rule that fires into an alert record of the
-// `vigil` profile (time, rule, level, ATT&CK tags, the event's entities, the event itself), so
-// raw events and third-party alerts meet in one triage engine. The RuleSet is immutable and
-// shared; matchers are pooled per calling thread. detect() is thread-safe.
+// a sender posts (profile `events`) and stores every rule that fires as an alert record of the
+// `vigil` profile: the triage Alert that `vigil triage -r` makes of the same detection
+// (pipeline/detect_triage.h: normalised entities, severity from level, ATT&CK from tags), plus
+// the rule's level and the event itself. The RuleSet is immutable and shared; matchers and
+// converters are pooled per calling thread. detect() is thread-safe.
 #pragma once
 
 #include <memory>
@@ -14,6 +15,7 @@
 #include "core/status.h"
 #include "detect/matcher.h"
 #include "detect/ruleset.h"
+#include "pipeline/detect_triage.h"
 #include "serve/record_batch.h"
 
 namespace vigil::serve {
@@ -22,23 +24,33 @@ class EventDetector {
  public:
   // The profile detection alerts are stored under, and the field map that reads them back.
   static constexpr const char* kProfile = "vigil";
-  static const char* field_map();
+  static const std::string& field_map();
 
   explicit EventDetector(sigma::RuleSet rules);
   EventDetector(const EventDetector&) = delete;
   EventDetector& operator=(const EventDetector&) = delete;
 
-  // Appends one alert record per rule that fires on `event` (none is not an error).
+  // Appends one alert record per rule that fires on `event` (none is not an error). An event
+  // without a readable time is taken as happening now.
   Status detect(const Event& event, RecordBatch& batch);
   size_t rule_count() const { return rules_.rules().size(); }
 
  private:
-  std::unique_ptr<sigma::Matcher> take_matcher();
-  void give_back(std::unique_ptr<sigma::Matcher> matcher);
+  // What one thread needs: a matcher, and a converter (it caches per-rule facts and holds the
+  // normalised entity text of the alert it made last).
+  struct Worker {
+    explicit Worker(const sigma::RuleSet& rules) : matcher(rules), alerts(rules) {}
+    sigma::Matcher matcher;
+    DetectionAlerts alerts;
+    std::vector<uint32_t> hits;
+    std::string event_json, record;
+  };
+  std::unique_ptr<Worker> take_worker();
+  void give_back(std::unique_ptr<Worker> worker);
 
   const sigma::RuleSet rules_;  // its shared index routes events to rules
   std::mutex mu_;
-  std::vector<std::unique_ptr<sigma::Matcher>> idle_;  // guarded by mu_
+  std::vector<std::unique_ptr<Worker>> idle_;  // guarded by mu_
 };
 
 }  // namespace vigil::serve

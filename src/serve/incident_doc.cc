@@ -4,20 +4,11 @@
 
 #include "core/text.h"
 #include "core/time.h"
+#include "serve/alert_json.h"
 #include "serve/json_writer.h"
-#include "triage/tactic.h"
 
 namespace vigil::serve {
 namespace {
-
-void write_tactics(JsonWriter& w, triage::TacticSet set) {
-  w.begin_array();
-  for (int t = 0; t < triage::kTacticCount; ++t) {
-    auto tactic = static_cast<triage::Tactic>(t);
-    if (triage::has_tactic(set, tactic)) w.value(triage::tactic_name(tactic));
-  }
-  w.end_array();
-}
 
 // The fields the queue and the page share.
 void write_common(JsonWriter& w, const triage::Incident& inc, const std::vector<std::string>& hosts) {

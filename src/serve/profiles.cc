@@ -1,9 +1,8 @@
 #include "serve/profiles.h"
 
-#include "core/time.h"
 #include "read/json_record.h"
+#include "serve/alert_json.h"
 #include "serve/json_writer.h"
-#include "triage/tactic.h"
 
 namespace vigil::serve {
 namespace {
@@ -114,21 +113,7 @@ std::string ProfileCatalog::describe(const StoredAlert& stored) {
   std::string out;
   JsonWriter w(out);
   w.begin_object();
-  w.field("time", format_time_us(alert.time_us));
-  w.field("sensor", alert.sensor).field("rule", alert.rule_id).field("title", alert.title);
-  if (!alert.category.empty()) w.field("category", alert.category);
-  if (alert.severity >= 0) w.field("severity", alert.severity);
-  w.key("tactics").begin_array();
-  for (int t = 0; t < triage::kTacticCount; ++t) {
-    auto tactic = static_cast<triage::Tactic>(t);
-    if (triage::has_tactic(alert.tactics, tactic)) w.value(triage::tactic_name(tactic));
-  }
-  w.end_array();
-  w.key("techniques").begin_array();
-  for (auto technique : alert.techniques) {
-    if (!technique.empty()) w.value(technique);
-  }
-  w.end_array();
+  write_alert_fields(w, alert);
   w.key("entities").begin_object();
   for (int k = 0; k < triage::kEntityKinds; ++k) {
     auto kind = static_cast<triage::EntityKind>(k);

@@ -5,7 +5,8 @@
 #include <filesystem>
 
 #include "detect/ruleset.h"
-#include "read/evtx/evtx_file.h"
+#include "pipeline/detect_triage.h"
+#include "read/evtx/evtx_hook.h"
 #include "serve/event_detector.h"
 #include "serve/folder_watch.h"
 #include "serve/host_port.h"
@@ -15,31 +16,6 @@
 #include "serve/token.h"
 
 namespace vigil::serve {
-namespace {
-
-// EVTX in the watched folder: mapped in place when plain, decoded from memory when compressed.
-Status decode_evtx(const std::string& path, ByteSource& bytes, EventSink& sink, ReadStats& stats) {
-  if (bytes.compression() == Compression::kNone) {
-    auto file = evtx::EvtxFile::open(path);
-    if (!file.ok()) return file.status();
-    stats.bytes += file->size();
-    return file->read_all(sink);
-  }
-  std::string data;
-  char buffer[1 << 16];
-  for (;;) {
-    auto n = bytes.read(buffer, sizeof buffer);
-    if (!n.ok()) return n.status();
-    if (*n == 0) break;
-    data.append(buffer, *n);
-  }
-  stats.bytes += data.size();
-  auto file = evtx::EvtxFile::from_memory(path, reinterpret_cast<const uint8_t*>(data.data()), data.size());
-  if (!file.ok()) return file.status();
-  return file->read_all(sink);
-}
-
-}  // namespace
 
 struct Service::Parts {
   MetricsRegistry metrics;
@@ -94,6 +70,9 @@ Status Service::start() {
   if (!triage_store.ok()) return triage_store.status();
 
   TriageHostOptions triage_options = options_.triage;
+  // Sigma detections carry a calibrated level: the engine reads it as `vigil triage -r` does, so
+  // the same events triage alike here and there (it applies to every alert the engine takes).
+  if (!options_.rule_paths.empty()) add_level_prior(triage_options.engine);
   p.triage = std::make_unique<TriageHost>(std::move(triage_store).value(), p.profiles, triage_options, p.metrics,
                                           [&p] { return p.committer ? p.committer->last_seq() : 0; });
   say("rebuilding incidents from " + db_path + " ...");
@@ -155,7 +134,7 @@ Status Service::start() {
     watch.profile = options_.watch_profile;
     watch.poll = options_.watch_poll;
     watch.report = [say](const std::string& message) { say("watch: " + message); };
-    watch.evtx = decode_evtx;
+    watch.evtx = evtx::read_evtx;
     p.watcher = std::make_unique<FolderWatcher>(watch, p.profiles, *p.committer, std::move(watch_store).value(),
                                                 p.metrics);
     VIGIL_RETURN_IF_ERROR(p.watcher->start());

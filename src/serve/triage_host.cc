@@ -20,12 +20,9 @@
 // engine is always given exactly the live rows (plus the state's confirmations).
 #include "serve/triage_host.h"
 
-#include <simdjson.h>
-
 #include <algorithm>
 
 #include "serve/incident_doc.h"
-#include "serve/json_writer.h"
 
 namespace vigil::serve {
 namespace {
@@ -35,29 +32,13 @@ int64_t now_us() {
   return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-// A suppression spec as stored: {"sensor": ..., "rule": ..., "host": ...}.
+// A suppression spec as stored: {"sensor": ..., "rule": ..., "host": ...} (triage::key_json).
 Result<triage::KeyRef> parse_spec(const std::string& spec) {
-  simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  if (parser.parse(spec).get(root) || !root.is_object()) {
-    return Invalid("suppression spec must be a JSON object");
-  }
-  triage::KeyRef key;
-  std::string_view text;
-  if (!root["sensor"].get_string().get(text)) key.sensor = std::string(text);
-  if (!root["rule"].get_string().get(text)) key.rule = std::string(text);
-  if (!root["host"].get_string().get(text)) key.host = std::string(text);
-  if (key.sensor.empty() || key.rule.empty() || key.host.empty()) {
+  auto key = triage::parse_key_json(spec);
+  if (!key.ok() || key->sensor.empty() || key->host.empty()) {
     return Invalid("suppression spec needs sensor, rule and host (one alert type on one host)");
   }
   return key;
-}
-
-std::string spec_json(const triage::KeyRef& key) {
-  std::string out;
-  JsonWriter w(out);
-  w.begin_object().field("sensor", key.sensor).field("rule", key.rule).field("host", key.host).end_object();
-  return out;
 }
 
 }  // namespace
@@ -299,19 +280,11 @@ Result<int64_t> TriageHost::retire(int64_t cutoff_us) {
       later.push_back(std::move(c));
     }
   }
-  std::string confirmed_json;
-  JsonWriter w(confirmed_json);
-  w.begin_array();
-  for (const auto& k : confirmed) {
-    w.begin_object().field("sensor", k.sensor).field("rule", k.rule).field("host", k.host).end_object();
-  }
-  w.end_array();
-
   Transaction tx(store_.db());
   VIGIL_RETURN_IF_ERROR(tx.begin());
   VIGIL_RETURN_IF_ERROR(store_.put_blob("baseline", scratch.save_baseline()));
   VIGIL_RETURN_IF_ERROR(store_.put_blob("baseline_seq", std::to_string(through)));
-  VIGIL_RETURN_IF_ERROR(store_.put_blob("baseline_confirmed", confirmed_json));
+  VIGIL_RETURN_IF_ERROR(store_.put_blob("baseline_confirmed", triage::keys_json(confirmed)));
   auto erase = store_.db().prepare("DELETE FROM alerts WHERE seq <= ?1");
   if (!erase.ok()) return erase.status();
   erase->bind(1, through);
@@ -326,35 +299,21 @@ Result<int64_t> TriageHost::retire(int64_t cutoff_us) {
 
 // --- analyst actions ---
 
-Status TriageHost::apply_effective_state() {
+void TriageHost::apply_effective_state() {
   // The engine takes a whole TriageState: exactly the live suppression rows, and the
-  // confirmations of true-positive verdicts (from before the checkpoint and since), in the state
-  // file's JSON layout.
-  std::string state;
-  JsonWriter w(state);
-  w.begin_object().field("version", 1);
-  w.key("verdicts").begin_array().end_array();
-  w.key("suppressions").begin_array();
+  // confirmations of true-positive verdicts (from before the checkpoint and since).
+  std::vector<triage::Suppression> live;
   for (const auto& row : suppressions_) {
     if (row.deleted_us) continue;
     auto key = parse_spec(row.spec);
-    if (!key.ok()) continue;
-    w.begin_object().field("sensor", key->sensor).field("rule", key->rule).field("host", key->host);
-    w.field("reason", row.reason).end_object();
+    if (key.ok()) live.push_back({std::move(*key), {}, row.reason});
   }
-  w.end_array();
-  w.key("confirmed").begin_array();
-  auto confirm = [&w](const triage::KeyRef& k) {
-    w.begin_object().field("sensor", k.sensor).field("rule", k.rule).field("host", k.host).end_object();
-  };
-  for (const auto& k : checkpoint_confirmed_) confirm(k);
-  for (const auto& k : verdict_state_.confirmed()) confirm(k);
-  w.end_array();
-  w.end_object();
-  auto effective = triage::TriageState::from_json(state);
-  if (!effective.ok()) return effective.status();
-  engine_->apply_state(*effective);
-  return Status::Ok();
+  std::vector<triage::KeyRef> confirmed = checkpoint_confirmed_;
+  confirmed.insert(confirmed.end(), verdict_state_.confirmed().begin(), verdict_state_.confirmed().end());
+  triage::TriageState effective;
+  effective.set_suppressions(std::move(live));
+  effective.set_confirmed(std::move(confirmed));
+  engine_->apply_state(effective);
 }
 
 Result<VerdictOutcome> TriageHost::apply_verdict(const VerdictRow& row,
@@ -374,7 +333,7 @@ Result<VerdictOutcome> TriageHost::apply_verdict(const VerdictRow& row,
   const auto& all = verdict_state_.suppressions();
   std::vector<SuppressionRow> made;
   for (size_t i = before; i < all.size(); ++i) {
-    made.push_back({0, spec_json(all[i].key), row.reason, row.id, row.at_seq, row.created_us, {}, {}});
+    made.push_back({0, triage::key_json(all[i].key), row.reason, row.id, row.at_seq, row.created_us, {}, {}});
   }
   VerdictOutcome outcome;
   outcome.verdict_id = row.id;
@@ -403,7 +362,7 @@ Result<VerdictOutcome> TriageHost::apply_verdict(const VerdictRow& row,
   }
   for (auto& m : made) suppressions_.push_back(m);
   if (!made.empty()) outcome.suppression = made.front();
-  VIGIL_RETURN_IF_ERROR(apply_effective_state());
+  apply_effective_state();
   return outcome;
 }
 
@@ -430,7 +389,7 @@ Result<SuppressionRow> TriageHost::add_suppression(const std::string& spec, cons
   auto key = parse_spec(spec);
   if (!key.ok()) return key.status();
   return on_engine_thread<SuppressionRow>([this, key = *key, reason]() -> Result<SuppressionRow> {
-    SuppressionRow row{0, spec_json(key), reason, 0, 0, now_us(), {}, {}};
+    SuppressionRow row{0, triage::key_json(key), reason, 0, 0, now_us(), {}, {}};
     {
       std::lock_guard lock(mu_);
       row.at_seq = processed_seq_;
@@ -439,7 +398,7 @@ Result<SuppressionRow> TriageHost::add_suppression(const std::string& spec, cons
     if (!id.ok()) return id.status();
     row.id = *id;
     suppressions_.push_back(row);
-    VIGIL_RETURN_IF_ERROR(apply_effective_state());
+    apply_effective_state();
     VIGIL_RETURN_IF_ERROR(publish());
     return row;
   });
@@ -461,7 +420,7 @@ Result<bool> TriageHost::remove_suppression(int64_t id) {
         row.deleted_us = stamp;
       }
     }
-    VIGIL_RETURN_IF_ERROR(apply_effective_state());
+    apply_effective_state();
     VIGIL_RETURN_IF_ERROR(publish());
     return true;
   });
@@ -489,9 +448,9 @@ Status TriageHost::replay() {
     VIGIL_RETURN_IF_ERROR(engine_->load_baseline(**baseline).with_context("stored baseline"));
     checkpoint_seq_ = std::stoll(**baseline_seq);
     if (baseline_confirmed->has_value()) {
-      auto keys = triage::TriageState::from_json("{\"confirmed\":" + **baseline_confirmed + "}");
+      auto keys = triage::parse_keys_json(**baseline_confirmed);
       if (!keys.ok()) return keys.status().with_context("stored confirmations");
-      checkpoint_confirmed_ = keys->confirmed();
+      checkpoint_confirmed_ = std::move(*keys);
     }
   }
 
@@ -525,10 +484,8 @@ Status TriageHost::replay() {
   std::stable_sort(actions.begin(), actions.end(), [](const Action& a, const Action& b) {
     return a.at_seq != b.at_seq ? a.at_seq < b.at_seq : a.created_us < b.created_us;
   });
-  Status initial = apply_effective_state();
-  if (!initial.ok()) return initial;
+  apply_effective_state();
   size_t next = 0;
-  Status failure;
   auto apply_until = [&](int64_t seq) {
     for (; next < actions.size() && actions[next].at_seq < seq; ++next) {
       const Action& a = actions[next];
@@ -540,7 +497,7 @@ Status TriageHost::replay() {
         created.deleted_at_seq.reset();
         created.deleted_us.reset();
         suppressions_.push_back(created);
-        failure = apply_effective_state();
+        apply_effective_state();
       } else {
         for (auto& r : suppressions_) {
           if (r.id == (*rows)[a.index].id) {
@@ -548,7 +505,7 @@ Status TriageHost::replay() {
             r.deleted_us = (*rows)[a.index].deleted_us;
           }
         }
-        failure = apply_effective_state();
+        apply_effective_state();
       }
     }
   };
@@ -561,7 +518,6 @@ Status TriageHost::replay() {
   });
   VIGIL_RETURN_IF_ERROR(scan);
   apply_until(INT64_MAX);
-  VIGIL_RETURN_IF_ERROR(failure);
   // Retention may have deleted the newest alerts' predecessors or all of them: the engine is
   // as far as anything ever committed.
   auto committed = store_.max_seq();

@@ -84,7 +84,7 @@ class TriageHost : public TriageControl {
   // Verdict logic, engine thread only. Live (`stored_rows` null) it writes the verdict and the
   // suppressions it makes; replaying, it takes their ids from the stored rows instead.
   Result<VerdictOutcome> apply_verdict(const VerdictRow& row, const std::vector<SuppressionRow>* stored_rows);
-  Status apply_effective_state();
+  void apply_effective_state();
   Status replay();
   void enforce_retention();
 

@@ -62,19 +62,62 @@ int64_t get_time(simdjson::dom::element e, const char* key) {
   return parse_time_us(v).value_or(0);
 }
 
-Result<std::vector<KeyRef>> get_keys(simdjson::dom::element e, const char* key) {
+KeyRef get_key(simdjson::dom::element e) {
+  return {get_string(e, "sensor"), get_string(e, "rule"), get_string(e, "host")};
+}
+
+Result<std::vector<KeyRef>> keys_of(simdjson::dom::array arr, std::string_view what) {
   std::vector<KeyRef> out;
-  simdjson::dom::array arr;
-  if (e[key].get_array().get(arr) != simdjson::SUCCESS) return out;
   for (simdjson::dom::element k : arr) {
-    KeyRef ref{get_string(k, "sensor"), get_string(k, "rule"), get_string(k, "host")};
-    if (ref.rule.empty()) return Corrupt(std::string("an entry of \"") + key + "\" has no rule");
+    KeyRef ref = get_key(k);
+    if (ref.rule.empty()) return Corrupt("an entry of " + std::string(what) + " has no rule");
     out.push_back(std::move(ref));
   }
   return out;
 }
 
+Result<std::vector<KeyRef>> get_keys(simdjson::dom::element e, const char* key) {
+  simdjson::dom::array arr;
+  if (e[key].get_array().get(arr) != simdjson::SUCCESS) return std::vector<KeyRef>{};
+  return keys_of(arr, std::string("\"") + key + "\"");
+}
+
 }  // namespace
+
+std::string key_json(const KeyRef& key) {
+  std::string out;
+  put_key(out, key);
+  return out;
+}
+
+std::string keys_json(const std::vector<KeyRef>& keys) {
+  std::string out;
+  put_keys(out, keys);
+  return out;
+}
+
+Result<KeyRef> parse_key_json(std::string_view json) {
+  simdjson::dom::parser parser;
+  simdjson::padded_string padded(json);
+  simdjson::dom::element root;
+  if (parser.parse(padded).get(root) != simdjson::SUCCESS || !root.is_object()) {
+    return Corrupt("an alert type must be a JSON object");
+  }
+  KeyRef key = get_key(root);
+  if (key.rule.empty()) return Corrupt("an alert type has no rule");
+  return key;
+}
+
+Result<std::vector<KeyRef>> parse_keys_json(std::string_view json) {
+  simdjson::dom::parser parser;
+  simdjson::padded_string padded(json);
+  simdjson::dom::element root;
+  simdjson::dom::array arr;
+  if (parser.parse(padded).get(root) != simdjson::SUCCESS || root.get_array().get(arr) != simdjson::SUCCESS) {
+    return Corrupt("a list of alert types must be a JSON array");
+  }
+  return keys_of(arr, "a list of alert types");
+}
 
 const char* verdict_name(Verdict v) {
   return v == Verdict::kTruePositive ? "true_positive" : "false_positive";
@@ -175,7 +218,7 @@ Result<TriageState> TriageState::from_json(std::string_view text) {
   if (root["suppressions"].get_array().get(arr) == simdjson::SUCCESS) {
     for (simdjson::dom::element v : arr) {
       Suppression s;
-      s.key = {get_string(v, "sensor"), get_string(v, "rule"), get_string(v, "host")};
+      s.key = get_key(v);
       if (s.key.rule.empty()) return Corrupt("a suppression has no rule");
       s.incident = get_string(v, "incident");
       s.reason = get_string(v, "reason");
@@ -268,6 +311,12 @@ Status TriageState::add_verdict(const std::string& incident, Verdict verdict, st
   verdicts_.push_back(std::move(r));
   return Status::Ok();
 }
+
+void TriageState::set_suppressions(std::vector<Suppression> suppressions) {
+  suppressions_ = std::move(suppressions);
+}
+
+void TriageState::set_confirmed(std::vector<KeyRef> confirmed) { confirmed_ = std::move(confirmed); }
 
 void TriageState::record_incidents(const Snapshot& snapshot) {
   catalog_.clear();
