@@ -3,7 +3,7 @@
 // stores and the alerts the API describes. Pure functions over a caller's JsonWriter.
 #pragma once
 
-#include "serve/json_writer.h"
+#include "core/json_writer.h"
 #include "triage/alert.h"
 #include "triage/tactic.h"
 

@@ -2,11 +2,11 @@
 // incidents), verdicts and suppressions (through the live engine, which stores them).
 #include <simdjson.h>
 
+#include "core/json_writer.h"
 #include "core/text.h"
 #include "core/time.h"
 #include "serve/api_server.h"
 #include "serve/api_util.h"
-#include "serve/json_writer.h"
 
 namespace vigil::serve {
 namespace {

@@ -3,9 +3,9 @@
 // accepted records are committed, so "accepted: N" means N records are durable.
 #include <chrono>
 
+#include "core/json_writer.h"
 #include "serve/api_server.h"
 #include "serve/api_util.h"
-#include "serve/json_writer.h"
 
 namespace vigil::serve {
 

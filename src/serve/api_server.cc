@@ -2,9 +2,9 @@
 
 #include <cstdio>
 
+#include "core/json_writer.h"
 #include "serve/api_util.h"
 #include "serve/assets.h"
-#include "serve/json_writer.h"
 
 namespace vigil::serve {
 namespace {

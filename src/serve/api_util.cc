@@ -1,8 +1,8 @@
 #include "serve/api_util.h"
 
+#include "core/json_writer.h"
 #include "core/text.h"
 #include "core/time.h"
-#include "serve/json_writer.h"
 
 namespace vigil::serve::api {
 

@@ -3,8 +3,8 @@
 #include <chrono>
 
 #include "core/fields.h"
+#include "core/json_writer.h"
 #include "serve/alert_json.h"
-#include "serve/json_writer.h"
 #include "triage/alert.h"
 
 namespace vigil::serve {

@@ -2,10 +2,10 @@
 
 #include <xxhash.h>
 
+#include "core/json_writer.h"
 #include "core/text.h"
 #include "core/time.h"
 #include "serve/alert_json.h"
-#include "serve/json_writer.h"
 
 namespace vigil::serve {
 namespace {

@@ -1,8 +1,8 @@
 #include "serve/profiles.h"
 
+#include "core/json_writer.h"
 #include "read/json_record.h"
 #include "serve/alert_json.h"
-#include "serve/json_writer.h"
 
 namespace vigil::serve {
 namespace {

@@ -1,4 +1,4 @@
-#include "serve/json_writer.h"
+#include "core/json_writer.h"
 
 #include <cmath>
 
@@ -6,11 +6,11 @@
 
 #include "core/event.h"
 
-namespace vigil::serve {
+namespace vigil {
 
 void JsonWriter::separate() {
-  if (after_key_) {
-    after_key_ = false;
+  if (skip_separator_) {
+    skip_separator_ = false;
     return;
   }
   if (!first_.empty()) {
@@ -56,7 +56,7 @@ JsonWriter& JsonWriter::key(std::string_view name) {
   out_ += '"';
   json_escape(name, out_);
   out_ += "\":";
-  after_key_ = true;
+  skip_separator_ = true;
   return *this;
 }
 
@@ -102,10 +102,17 @@ JsonWriter& JsonWriter::null() {
   return *this;
 }
 
+JsonWriter& JsonWriter::line_break() {
+  separate();
+  out_ += '\n';
+  skip_separator_ = true;
+  return *this;
+}
+
 JsonWriter& JsonWriter::raw(std::string_view json) {
   separate();
   out_ += json;
   return *this;
 }
 
-}  // namespace vigil::serve
+}  // namespace vigil

@@ -1,5 +1,5 @@
 // JsonWriter: appends compact JSON to a caller's string, inserting commas and quoting keys, so
-// API handlers and the incident publisher write documents without string juggling.
+// every stage (state and baseline files, detections, API documents) writes JSON one way.
 // Borrows the output string; one writer per string; not thread-safe.
 #pragma once
 
@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace vigil::serve {
+namespace vigil {
 
 class JsonWriter {
  public:
@@ -33,6 +33,9 @@ class JsonWriter {
   JsonWriter& null();
   // Inserts an already-serialized JSON value as it is.
   JsonWriter& raw(std::string_view json);
+  // Puts the next element or member on a new line (after its comma, if any): for files people
+  // read too, one entry a line.
+  JsonWriter& line_break();
 
   template <typename T>
   JsonWriter& field(std::string_view name, const T& v) {
@@ -45,7 +48,7 @@ class JsonWriter {
 
   std::string& out_;
   std::vector<bool> first_;  // per open container: no element written yet
-  bool after_key_ = false;
+  bool skip_separator_ = false;  // a key or a line break was just written
 };
 
-}  // namespace vigil::serve
+}  // namespace vigil
