@@ -90,6 +90,16 @@ JsonWriter& JsonWriter::value(double number) {
   return *this;
 }
 
+JsonWriter& JsonWriter::fixed(double number, int decimals) {
+  separate();
+  if (std::isfinite(number)) {
+    fmt::format_to(std::back_inserter(out_), "{:.{}f}", number, decimals);
+  } else {
+    out_ += "null";
+  }
+  return *this;
+}
+
 JsonWriter& JsonWriter::value(bool flag) {
   separate();
   out_ += flag ? "true" : "false";

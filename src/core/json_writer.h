@@ -29,6 +29,8 @@ class JsonWriter {
   JsonWriter& value(int number) { return value(static_cast<int64_t>(number)); }
   JsonWriter& value(uint64_t number);
   JsonWriter& value(double number);  // non-finite numbers become null
+  // A number with exactly `decimals` digits after the point, for reports (non-finite: null).
+  JsonWriter& fixed(double number, int decimals);
   JsonWriter& value(bool flag);
   JsonWriter& null();
   // Inserts an already-serialized JSON value as it is.

@@ -23,6 +23,13 @@ TEST(JsonWriter, WritesCompactJson) {
                  R"("b":true,"n":null,"a":[1,"x",{},[]],"raw":{"k":[1,2]}})");
 }
 
+TEST(JsonWriter, FixedDecimals) {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_array().fixed(2, 2).fixed(67.7649, 2).fixed(-0.5, 1).fixed(std::nan(""), 2).end_array();
+  EXPECT_EQ(out, "[2.00,67.76,-0.5,null]");
+}
+
 TEST(JsonWriter, DoublesRoundTrip) {
   for (double v : {0.1, 1.0 / 3.0, 1e-300, 6.02214076e23, -0.0, 42.0}) {
     std::string out;
