@@ -112,18 +112,16 @@ void write_incident(Writer& w, const Incident& inc) {
     if (any) w.close(']');
   }
   w.close('}');
-  w.key("tactics");
-  w.open('[');
-  for (int t = 0; t < kTacticCount; ++t) {
-    if (!has_tactic(inc.tactics, static_cast<Tactic>(t))) continue;
-    w.open('{');
-    w.key("id");
-    w.str(tactic_id(static_cast<Tactic>(t)));
-    w.key("name");
-    w.str(tactic_name(static_cast<Tactic>(t)));
-    w.close('}');
+  // ATT&CK tactic ids ("TA0006") in kill-chain order, and their names in the same order.
+  for (bool names : {false, true}) {
+    w.key(names ? "tactic_names" : "tactics");
+    w.open('[');
+    for (int t = 0; t < kTacticCount; ++t) {
+      if (!has_tactic(inc.tactics, static_cast<Tactic>(t))) continue;
+      w.str(names ? tactic_name(static_cast<Tactic>(t)) : tactic_id(static_cast<Tactic>(t)));
+    }
+    w.close(']');
   }
-  w.close(']');
   w.key("techniques");
   w.open('[');
   for (const std::string& t : inc.techniques) w.str(t);
