@@ -141,6 +141,33 @@ def sigma_seeds(shared, out, rng):
     return n, conds
 
 
+def alert_seeds(shared, out):
+    n = 0
+    tdir = os.path.join(ROOT, "src/triage/testdata")
+    for name, mode in (("wazuh_alerts.json", 1), ("suricata_eve.json", 2)):
+        p = os.path.join(tdir, name)
+        if os.path.exists(p):
+            body = open(p, "rb").read()
+            for m in (mode, 3):
+                put(out, "alert_fuzz", bytes([m]) + head_lines(body, 16384))
+                n += 1
+    for p in files_under(os.path.join(shared, "data/ait-ads"), (".csv.gz",)):
+        with gzip.open(p, "rb") as f:
+            body = f.read(1 << 20)
+        lines = body.split(b"\n")
+        header = lines[0] + b"\n"
+        rng = random.Random(len(body))
+        for k in range(8):  # the header plus a random stretch of alerts
+            start = rng.randrange(1, max(2, len(lines) - 200))
+            put(out, "alert_fuzz", bytes([0]) + header + b"\n".join(lines[start:start + 60]) + b"\n")
+            n += 1
+    put(out, "alert_fuzz", bytes([4]) + b"ts,msg,host.name,src,dst,user,sev,tactic\n"
+        b"1700000000,Port scan,web1,10.0.0.5,10.0.0.9,root,7,discovery\n")
+    put(out, "alert_fuzz", bytes([5]) + b'{"version":1,"signatures":[],"types":[]}')
+    put(out, "alert_fuzz", bytes([6]) + b'{"verdicts":[],"suppressions":[]}')
+    return n + 3
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--shared", default=os.path.join(ROOT, "..", "shared"))
@@ -152,6 +179,7 @@ def main():
     chunks = evtx_seeds(args.shared, args.out, rng)
     reads = read_seeds(args.shared, args.out, rng)
     rules, conds = sigma_seeds(args.shared, args.out, rng)
+    alert_seeds(args.shared, args.out)
     for t in sorted(os.listdir(args.out)):
         print(f"{t}: {len(os.listdir(os.path.join(args.out, t)))} seeds")
 

@@ -11,6 +11,7 @@ case "$target" in
   read_fuzz) max_len=16385 ;;
   sigma_rule_fuzz) max_len=16384 ;;
   condition_fuzz) max_len=2048 ;;
+  alert_fuzz) max_len=16384 ;;
   *) max_len=65536 ;;
 esac
 mkdir -p "$here/artifacts/$target" "$here/corpus/$target"

@@ -67,6 +67,23 @@ TEST(RuleLimits, AliasBombIsRefusedNotExpanded) {
   EXPECT_TRUE(small.refused.empty()) << small.refused[0].reason;
 }
 
+TEST(RuleLimits, StrayCommaDoesNotHangTheYamlParser) {
+  // yaml-cpp 0.7's LoadAll never returns on a document that starts with ',' (and grows memory).
+  for (const char* text : {",", ", x", "title: a\n---\n,\n", ",rule: |\n  title: x\n"}) {
+    LoadReport report;
+    RuleSet set = RuleSet::from_yaml(text, options(), &report, "comma.yml");
+    ASSERT_EQ(report.refused.size(), 1u) << text;
+    EXPECT_EQ(report.refused[0].category, "yaml");
+    EXPECT_NE(report.refused[0].reason.find("','"), std::string::npos) << report.refused[0].reason;
+    EXPECT_TRUE(set.rules().empty());
+  }
+  // Commas where YAML allows them are untouched.
+  LoadReport ok;
+  RuleSet set = RuleSet::from_yaml(std::string(kGoodRule) + "tags: [a, b]\n", options(), &ok, "ok.yml");
+  EXPECT_EQ(set.rules().size(), 1u);
+  EXPECT_TRUE(ok.refused.empty());
+}
+
 TEST(RuleLimits, CyclicAliasIsRefused) {
   // yaml-cpp builds a cycle for a self-referring anchor; merging a global document over it would
   // recurse until the stack ran out.

@@ -9,6 +9,7 @@
 // to rules by id or name, so they are resolved after every file has been read.
 #include "detect/ruleset.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -19,6 +20,7 @@
 #include <sstream>
 
 #include "core/text.h"
+#include "detect/regex.h"
 #include "detect/rule_index.h"
 
 #ifndef VIGIL_DEFAULT_CONFIG_DIR
@@ -85,6 +87,49 @@ std::string check_size(const YAML::Node& n, size_t depth, size_t max_nodes, size
   return {};
 }
 
+// yaml-cpp 0.7 (Debian 12) loops forever in LoadAll, growing memory, when a document starts
+// with a token no node can begin with (a lone ','): each pass reads an empty document without
+// consuming the token. This check walks the stream once with a handler that only watches where
+// documents start, and stops at the first document that starts where the previous one did.
+class StreamProgress : public YAML::EventHandler {
+ public:
+  struct Stuck {};
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    if (started_ && mark.pos == last_) throw Stuck{};
+    started_ = true;
+    last_ = mark.pos;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+ private:
+  bool started_ = false;
+  int last_ = 0;
+};
+
+// False when LoadAll would not terminate on `text`. Syntax errors are left to LoadAll to report.
+bool yaml_stream_terminates(std::string_view text) {
+  std::istringstream in{std::string(text)};
+  YAML::Parser parser(in);
+  StreamProgress progress;
+  try {
+    while (parser.HandleNextDocument(progress)) {
+    }
+  } catch (const StreamProgress::Stuck&) {
+    return false;
+  } catch (const std::exception&) {
+  }
+  return true;
+}
+
 bool read_file(const std::string& path, std::string* out) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return false;
@@ -108,10 +153,39 @@ void RuleSet::intern(Detection& d) {
     if (added) field_names_.push_back(name);
     return it->second;
   };
+  // The literal a value test needs: its rarest literal piece, or for a regex its rarest needed
+  // atom without the letters i, k, s (which RE2's case folding can match with a non-ASCII
+  // letter the scan would not count).
+  auto literal_of = [this](std::string_view lit) -> uint32_t {
+    std::string low = to_lower(lit);
+    auto [it, added] = literal_ids_.try_emplace(low, static_cast<uint32_t>(literals_.size()));
+    if (added) literals_.push_back(std::move(low));
+    return it->second;
+  };
   d.for_each_test([&](FieldTest& t) {
     if (!t.field.empty()) t.field_id = id_of(t.field);
     for (ValueTest& v : t.values) {
       if (v.kind == ValueTest::kFieldRef) v.ref_id = id_of(v.ref_field);
+      std::string best;
+      int best_score = kMinLiteralScore - 1;
+      auto consider = [&](std::string_view lit) {
+        int score = literal_score(lit);
+        if (score > best_score) {
+          best.assign(lit);
+          best_score = score;
+        }
+      };
+      if (v.kind == ValueTest::kPattern) {
+        for (std::string_view lit : v.pattern.literals()) consider(lit);
+      } else if (v.kind == ValueTest::kRegex && v.regex) {
+        RegexAtoms atoms;
+        if (regex_atoms(*v.regex, &atoms)) {
+          for (const std::string& a : atoms.needed) {
+            if (a.find_first_of("iks") == std::string::npos) consider(a);
+          }
+        }
+      }
+      if (!best.empty()) v.literal = literal_of(best);
     }
   });
 }
@@ -185,6 +259,13 @@ class RuleSet::Loader {
     ++report_->files;
     if (text.size() > opt_.max_file_bytes) {
       report_->refused.push_back({origin, file_too_large(text.size()), "limit", "", ""});
+      return;
+    }
+    if (!yaml_stream_terminates(text)) {
+      report_->refused.push_back({origin,
+                                  "YAML: a document starts with a token that begins no node (e.g. a "
+                                  "lone ','); the YAML parser cannot get past it",
+                                  "yaml", "", ""});
       return;
     }
     std::vector<YAML::Node> docs;

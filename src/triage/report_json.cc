@@ -42,13 +42,15 @@ void write_incident(JsonWriter& w, const Incident& inc) {
     if (any) w.end_array();
   }
   w.end_object();
-  w.key("tactics").begin_array();
-  for (int t = 0; t < kTacticCount; ++t) {
-    if (!has_tactic(inc.tactics, static_cast<Tactic>(t))) continue;
-    w.begin_object().field("id", tactic_id(static_cast<Tactic>(t))).field("name", tactic_name(static_cast<Tactic>(t)));
-    w.end_object();
+  // ATT&CK tactic ids ("TA0006") in kill-chain order, and their names in the same order.
+  for (bool names : {false, true}) {
+    w.key(names ? "tactic_names" : "tactics").begin_array();
+    for (int t = 0; t < kTacticCount; ++t) {
+      if (!has_tactic(inc.tactics, static_cast<Tactic>(t))) continue;
+      w.value(names ? tactic_name(static_cast<Tactic>(t)) : tactic_id(static_cast<Tactic>(t)));
+    }
+    w.end_array();
   }
-  w.end_array();
   w.key("techniques").begin_array();
   for (const std::string& t : inc.techniques) w.value(t);
   w.end_array();
