@@ -22,7 +22,8 @@ const std::string& EventDetector::field_map() {
   return map;
 }
 
-EventDetector::EventDetector(sigma::RuleSet rules) : rules_(std::move(rules)) {}
+EventDetector::EventDetector(sigma::RuleSet rules)
+    : rules_(std::move(rules)), max_key_fields_(detection_hunt_options().max_key_fields) {}
 
 std::unique_ptr<EventDetector::Worker> EventDetector::take_worker() {
   {
@@ -54,7 +55,7 @@ Status EventDetector::detect(const Event& event, RecordBatch& batch) {
     for (uint32_t hit : w.hits) {
       const sigma::Rule& rule = rules_.rules()[hit];
       // The same detection, and the same alert of it, as `vigil triage -r` makes.
-      Detection d = make_detection(event, rule, hit, time, RecordRef{}, detection_hunt_options().max_key_fields);
+      Detection d = make_detection(event, rule, hit, time, RecordRef{}, max_key_fields_);
       if (!d.has_time) d.time_us = now;
       triage::Alert alert = w.alerts.convert(d, 0);
       w.record.clear();

@@ -49,6 +49,7 @@ class EventDetector {
   void give_back(std::unique_ptr<Worker> worker);
 
   const sigma::RuleSet rules_;  // its shared index routes events to rules
+  const size_t max_key_fields_;  // as `vigil triage -r` keeps them
   std::mutex mu_;
   std::vector<std::unique_ptr<Worker>> idle_;  // guarded by mu_
 };

@@ -52,20 +52,6 @@ std::vector<uint8_t> two_records() {
   return b.file();
 }
 
-std::string gzip(const std::vector<uint8_t>& in) {
-  z_stream z{};
-  deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&z, in.size()) + 64, '\0');
-  z.next_in = const_cast<Bytef*>(in.data());
-  z.avail_in = static_cast<uInt>(in.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
-
 class EvtxHookTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -75,9 +61,17 @@ class EvtxHookTest : public ::testing::Test {
     std::filesystem::create_directories(dir_);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::string write(const std::string& name, std::string_view bytes) {
+  std::string write(const std::string& name, const std::vector<uint8_t>& bytes) {
     std::string path = (dir_ / name).string();
-    std::ofstream(path, std::ios::binary) << bytes;
+    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
+                                                static_cast<std::streamsize>(bytes.size()));
+    return path;
+  }
+  std::string write_gzip(const std::string& name, const std::vector<uint8_t>& bytes) {
+    std::string path = (dir_ / name).string();
+    gzFile f = gzopen(path.c_str(), "wb");
+    EXPECT_EQ(gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size())), static_cast<int>(bytes.size()));
+    gzclose(f);
     return path;
   }
   std::filesystem::path dir_;
@@ -85,8 +79,8 @@ class EvtxHookTest : public ::testing::Test {
 
 TEST_F(EvtxHookTest, PlainCompressedAndStreamedDecodeAlike) {
   std::vector<uint8_t> file = two_records();
-  std::string plain = write("log.evtx", std::string(file.begin(), file.end()));
-  std::string packed = write("log.evtx.gz", gzip(file));
+  std::string plain = write("log.evtx", file);
+  std::string packed = write_gzip("log.evtx.gz", file);
   ReadOptions options;
   options.evtx = read_evtx;
 
@@ -114,8 +108,8 @@ TEST_F(EvtxHookTest, ABrokenHeaderFailsTheInput) {
   Collect sink;
   ReadOptions options;
   options.evtx = read_evtx;
-  Status plain = read_path(write("short.evtx", std::string(file.begin(), file.end())), sink, options);
-  Status packed = read_path(write("short.evtx.gz", gzip(file)), sink, options);
+  Status plain = read_path(write("short.evtx", file), sink, options);
+  Status packed = read_path(write_gzip("short.evtx.gz", file), sink, options);
   EXPECT_EQ(plain.code(), Code::kCorrupt) << plain.message();
   EXPECT_EQ(packed.code(), Code::kCorrupt) << packed.message();
   EXPECT_TRUE(sink.json.empty());
