@@ -5,6 +5,8 @@
 // is the rule (id, title, level -> severity, tags -> tactics and techniques); the host is the
 // event's Computer; the other entities come from the key fields the hunt keeps with each
 // detection (every field of hunt's key-field list, since detection_hunt_options asks for all).
+// The service builds its detections of posted events with the same make_detection and turns
+// them into alerts here too, so `vigil serve --rules` and `vigil triage -r` agree.
 //
 // Entities are normalised so that the same thing is spelled once: Windows names and paths are
 // case-insensitive (lower-cased), an account is the same with or without its domain

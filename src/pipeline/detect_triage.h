@@ -23,7 +23,8 @@ triage::EngineOptions detection_engine_options();
 // come from elsewhere (the service running Sigma rules).
 void add_level_prior(triage::EngineOptions& options);
 
-// Hunt options for triage: every key field an entity can come from is kept with a detection.
+// Hunt options for triage: the whole of hunt's key-field list (and the rule's `fields:`) is kept
+// with a detection, since entities are read from it (see make_detection in pipeline/hunt.h).
 HuntOptions detection_hunt_options();
 
 class DetectionAlerts {
