@@ -5,7 +5,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 target="$1"; seconds="$2"; build="${3:-$here/../build-fuzz}"
-case "$target" in
+case "$target" in  # MAX_LEN in the environment overrides
   evtx_file_fuzz) max_len=135168 ;;
   evtx_chunk_fuzz) max_len=65536 ;;
   read_fuzz) max_len=16385 ;;
@@ -14,6 +14,7 @@ case "$target" in
   alert_fuzz) max_len=16384 ;;
   *) max_len=65536 ;;
 esac
+max_len="${MAX_LEN:-$max_len}"
 mkdir -p "$here/artifacts/$target" "$here/corpus/$target"
 exec nice -n 19 "$build/fuzz/$target" "$here/corpus/$target" \
   -max_total_time="$seconds" -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 \

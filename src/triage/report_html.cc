@@ -79,9 +79,14 @@ std::string timeline(const Snapshot& snap) {
              fmt("%.1f", inc.score) + ")</title></rect>";
     }
   }
-  // Time axis: day boundaries.
-  int64_t day = 86400LL * 1000000;
-  for (int64_t t = (snap.first_us / day + 1) * day; t < snap.last_us; t += day) {
+  // Time axis: day boundaries, or every k days so that at most 60 lines are drawn (alert times
+  // come from outside: a span of centuries must not cost a line per day).
+  const int64_t day = 86400LL * 1000000;
+  const uint64_t days = (static_cast<uint64_t>(snap.last_us) - static_cast<uint64_t>(snap.first_us)) /
+                        static_cast<uint64_t>(day);
+  const int64_t step = day * static_cast<int64_t>(days / 60 + 1);
+  for (int64_t t = (snap.first_us / day + 1) * day; t < snap.last_us && t <= INT64_MAX - step;
+       t += step) {
     svg += "<line x1='" + fmt("%.1f", x(t)) + "' x2='" + fmt("%.1f", x(t)) + "' y1='" + fmt("%.0f", kTop) +
            "' y2='" + fmt("%.0f", kH - 14) + "' stroke='#ddd'/>";
     svg += "<text x='" + fmt("%.1f", x(t) + 2) + "' y='" + fmt("%.0f", kH - 3) +
