@@ -97,16 +97,19 @@ def logon(host, t, user, logon_type, src_ip, auth="Kerberos"):
         "ElevatedToken": "%%1842"})
 
 
-EXPLORER = "C:\\Windows\\explorer.exe"
+EXPLORER = ("C:\\Windows\\explorer.exe", "C:\\Windows\\Explorer.EXE")
+SERVICES = ("C:\\Windows\\System32\\services.exe", "C:\\Windows\\system32\\services.exe")
+SVCHOST = ("C:\\Windows\\System32\\svchost.exe", "C:\\Windows\\system32\\svchost.exe -k netsvcs -p")
+# (image, command line, parent)
 BENIGN = [
-    ("C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe", "\"chrome.exe\" --type=renderer"),
-    ("C:\\Program Files\\Microsoft Office\\root\\Office16\\OUTLOOK.EXE", "\"OUTLOOK.EXE\""),
-    ("C:\\Program Files\\Microsoft Office\\root\\Office16\\WINWORD.EXE", "\"WINWORD.EXE\" /n"),
-    ("C:\\Windows\\System32\\notepad.exe", "notepad.exe C:\\Users\\Public\\notes.txt"),
-    ("C:\\Windows\\System32\\svchost.exe", "C:\\Windows\\system32\\svchost.exe -k netsvcs -p"),
-    ("C:\\Windows\\System32\\taskhostw.exe", "taskhostw.exe"),
-    ("C:\\Program Files\\Microsoft VS Code\\Code.exe", "\"Code.exe\" C:\\src\\app"),
-    ("C:\\Windows\\System32\\ipconfig.exe", "ipconfig /all"),
+    ("C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe", "\"chrome.exe\" --type=renderer", EXPLORER),
+    ("C:\\Program Files\\Microsoft Office\\root\\Office16\\OUTLOOK.EXE", "\"OUTLOOK.EXE\"", EXPLORER),
+    ("C:\\Program Files\\Microsoft Office\\root\\Office16\\WINWORD.EXE", "\"WINWORD.EXE\" /n", EXPLORER),
+    ("C:\\Windows\\System32\\notepad.exe", "notepad.exe C:\\Users\\Public\\notes.txt", EXPLORER),
+    (SVCHOST[0], SVCHOST[1], SERVICES),
+    ("C:\\Windows\\System32\\taskhostw.exe", "taskhostw.exe", SVCHOST),
+    ("C:\\Program Files\\Microsoft VS Code\\Code.exe", "\"Code.exe\" C:\\src\\app", EXPLORER),
+    ("C:\\Windows\\System32\\ipconfig.exe", "ipconfig /all", EXPLORER),
 ]
 
 
@@ -118,8 +121,8 @@ def background():
             logon(host, base + dt.timedelta(minutes=rng.randint(0, 40)), user, 2, "127.0.0.1")
             for _ in range(260):
                 t = base + dt.timedelta(seconds=rng.randint(0, 10 * 3600))
-                image, cmd = rng.choice(BENIGN)
-                proc(host, t, image, cmd, EXPLORER, "C:\\Windows\\Explorer.EXE", user)
+                image, cmd, parent = rng.choice(BENIGN)
+                proc(host, t, image, cmd, parent[0], parent[1], user)
             for _ in range(120):
                 t = base + dt.timedelta(seconds=rng.randint(0, 10 * 3600))
                 net(host, t, BENIGN[0][0], user, "142.250.%d.%d" % (rng.randint(0, 255), rng.randint(1, 254)), 443)

@@ -16,14 +16,15 @@ struct Alias {
   std::string_view sigma;
   std::string_view evtx;
   std::array<std::string_view, 3> ecs;
-  std::array<std::string_view, 4> flat;
+  // Flat: NXLog / Winlogbeat-on-Logstash spellings, then Winlogbeat 6 (event_id, log_name...).
+  std::array<std::string_view, 5> flat;
 };
 
 constexpr Alias kAliases[] = {
     {"EventID", "Event.System.EventID", {"winlog.event_id", "event.code", ""},
      {"EventID", "EventId", "event_id", "EventCode"}},
     {"Channel", "Event.System.Channel", {"winlog.channel", "event.provider", ""},
-     {"Channel", "channel", "LogName", ""}},
+     {"Channel", "channel", "LogName", "log_name"}},
     {"Computer", "Event.System.Computer", {"winlog.computer_name", "host.name", "host.hostname"},
      {"Computer", "Hostname", "ComputerName", "computer_name"}},
     {"ComputerName", "Event.System.Computer", {"winlog.computer_name", "host.name", ""},
@@ -31,11 +32,11 @@ constexpr Alias kAliases[] = {
     {"Hostname", "Event.System.Computer", {"host.name", "winlog.computer_name", ""},
      {"Hostname", "Computer", "ComputerName", ""}},
     {"Provider_Name", "Event.System.Provider.@Name", {"winlog.provider_name", "", ""},
-     {"Provider_Name", "SourceName", "ProviderName", "Provider"}},
+     {"Provider_Name", "SourceName", "ProviderName", "Provider", "source_name"}},
     {"Provider_Guid", "Event.System.Provider.@Guid", {"winlog.provider_guid", "", ""},
-     {"Provider_Guid", "ProviderGuid", "", ""}},
+     {"Provider_Guid", "ProviderGuid", "provider_guid", ""}},
     {"EventRecordID", "Event.System.EventRecordID", {"winlog.record_id", "", ""},
-     {"EventRecordID", "RecordNumber", "record_id", ""}},
+     {"EventRecordID", "RecordNumber", "record_id", "record_number"}},
     {"Level", "Event.System.Level", {"winlog.level", "log.level", ""}, {"Level", "", "", ""}},
     {"Task", "Event.System.Task", {"winlog.task", "", ""}, {"Task", "", "", ""}},
     {"Opcode", "Event.System.Opcode", {"winlog.opcode", "", ""}, {"Opcode", "", "", ""}},
@@ -52,6 +53,22 @@ constexpr uint64_t alias_lengths() {
   uint64_t bits = 0;
   for (const Alias& a : kAliases) bits |= uint64_t{1} << a.sigma.size();
   return bits;
+}
+
+// Fields that only some flat layouts carry under their own name. NXLog renders the unnamed
+// <Data> strings of classic events (Windows PowerShell 400/600/800, many Application events)
+// into `Message` only, so Sigma's `Data` is looked up there when the event has no `Data`.
+struct Fallback {
+  std::string_view sigma;
+  std::string_view flat;
+};
+constexpr Fallback kFlatFallbacks[] = {{"Data", "Message"}};
+
+const Fallback* find_fallback(std::string_view name) {
+  for (const Fallback& f : kFlatFallbacks) {
+    if (iequals(f.sigma, name)) return &f;
+  }
+  return nullptr;
 }
 
 const Alias* find_alias(std::string_view name) {
@@ -103,6 +120,9 @@ void FieldResolver::end_keys(std::string_view name, Layout layout, std::vector<s
   };
   out->push_back(name);
   out->push_back(last_step(name));
+  if (layout == Layout::kFlat) {
+    if (const Fallback* f = find_fallback(name)) out->push_back(f->flat);
+  }
   const Alias* a = find_alias(name);
   if (!a) return;
   switch (layout) {
@@ -171,6 +191,10 @@ void FieldResolver::detect(const Event& ev) {
     return;
   }
   ev.layout_ = static_cast<int>(Layout::kFlat);
+  // Winlogbeat 6 (before ECS) keeps the event's own fields in `event_data` / `user_data` beside
+  // flat system fields; NXLog puts everything at the root.
+  add(root.get("event_data"));
+  add(root.get("user_data"));
   add(root);
 }
 
@@ -221,7 +245,11 @@ Value FieldResolver::resolve(const Event& ev, std::string_view name) {
       if (folded == 0 && iequals(key, name)) folded = c;
     }
   }
-  return folded ? unwrap(Value(&ev, folded)) : Value();
+  if (folded) return unwrap(Value(&ev, folded));
+  if (lay == Layout::kFlat) {
+    if (const Fallback* f = find_fallback(name)) return root.get(f->flat);
+  }
+  return {};
 }
 
 void FieldResolver::resolve_many(const Event& ev, std::span<const std::string_view> names, Value* out) {
@@ -236,7 +264,8 @@ void FieldResolver::resolve_many(const Event& ev, std::span<const std::string_vi
   layout(ev);
   for (uint32_t i = 0; i < names.size(); ++i) {
     std::string_view n = names[i];
-    if (i >= kMaxNames || n.size() > kMaxLen || find_alias(n) || n.find('.') != std::string_view::npos) {
+    if (i >= kMaxNames || n.size() > kMaxLen || find_alias(n) || find_fallback(n) ||
+        n.find('.') != std::string_view::npos) {
       out[i] = resolve(ev, n);
       continue;
     }

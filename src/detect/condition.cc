@@ -52,6 +52,18 @@ class ConditionParser {
     return true;
   }
 
+  // Nodes plus child links of the whole condition: `1 of them` over thousands of identifiers,
+  // written thousands of times, would otherwise build a tree quadratic in the rule's size.
+  static constexpr size_t kMaxSize = 1u << 16;
+  bool too_large() const { return c_->nodes_.size() + c_->kids_.size() > kMaxSize; }
+  // Identifier comparisons (each name lookup and each `of` scans the identifiers): bounds the
+  // parse at tokens x identifiers even when each token adds little to the tree.
+  static constexpr size_t kMaxWork = 1u << 22;
+  bool over_budget() {
+    work_ += ids_.size();
+    return work_ > kMaxWork;
+  }
+
   uint32_t add(Condition::Op op, uint32_t arg, const std::vector<uint32_t>& kids) {
     Condition::Node n{op, arg, static_cast<uint32_t>(c_->kids_.size()), static_cast<uint32_t>(kids.size())};
     c_->kids_.insert(c_->kids_.end(), kids.begin(), kids.end());
@@ -117,6 +129,7 @@ class ConditionParser {
   }
 
   bool parse_not(uint32_t* out, std::string* error) {
+    if (too_large()) return fail("condition expands to more than 65536 nodes", error);
     // Bounded nesting keeps parsing (and evaluation) recursion off the stack's edge.
     if (++depth_ > kMaxDepth) return fail("condition nests deeper than 64 levels", error);
     struct Leave {
@@ -144,6 +157,7 @@ class ConditionParser {
       return true;
     }
     if (t == ")") return fail("unexpected ')'", error);
+    if (over_budget()) return fail("condition too long for its " + std::to_string(ids_.size()) + " identifiers", error);
     if (iequals(t, "and") || iequals(t, "or") || iequals(t, "of")) {
       return fail("unexpected '" + std::string(t) + "'", error);
     }
@@ -186,7 +200,9 @@ class ConditionParser {
   }
 
   uint32_t ref(uint32_t i) {
-    if (std::find(c_->referenced_.begin(), c_->referenced_.end(), i) == c_->referenced_.end()) {
+    if (seen_.empty()) seen_.resize(ids_.size(), false);
+    if (!seen_[i]) {
+      seen_[i] = true;
       c_->referenced_.push_back(i);
     }
     return add(Condition::kRef, i, {});
@@ -195,6 +211,8 @@ class ConditionParser {
   Condition* c_;
   const std::vector<std::string>& ids_;
   static constexpr int kMaxDepth = 64;
+  std::vector<bool> seen_;  // identifiers already in referenced_
+  size_t work_ = 0;
   std::vector<std::string_view> toks_;
   size_t pos_ = 0;
   int depth_ = 0;
@@ -212,10 +230,14 @@ bool Condition::parse(const std::vector<std::string>& texts, const std::vector<s
   for (const std::string& t : texts) {
     uint32_t r;
     if (!p.parse(t, &r, error)) {
-      *error = "condition '" + t + "': " + *error;
+      *error = "condition '" + (t.size() > 200 ? t.substr(0, 200) + "..." : t) + "': " + *error;
       return false;
     }
     roots.push_back(r);
+  }
+  if (p.too_large()) {
+    *error = "condition expands to more than 65536 nodes";
+    return false;
   }
   out->root_ = roots.size() == 1 ? roots[0] : p.add(kOr, 0, roots);
   return true;

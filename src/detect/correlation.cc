@@ -12,11 +12,14 @@
 // temporal_ordered keeps, for each position, the latest chain start that reaches it in order, so
 // a hit at position i extends the chain ending at i-1 if that chain started within the timespan.
 // A correlation's detection is fed on to correlations that refer to it, with its group values as
-// fields. Memory is the open windows only: expired groups are swept every few thousand hits.
+// fields. Memory is the open windows only: expired groups are swept every few thousand hits, and
+// both a window's entries and a correlation's groups are capped. Each window keeps running
+// aggregates (value -> count, sum) updated as entries enter and leave, so a hit costs O(1) and a
+// hostile flood into one group stays linear; value_percentile groups a closing window by value in
+// one pass.
 #include "detect/correlation.h"
 
 #include <algorithm>
-#include <unordered_set>
 
 #include "core/text.h"
 
@@ -33,8 +36,11 @@ bool is_temporal(CorrelationType t) {
 
 }  // namespace
 
-CorrelationEngine::CorrelationEngine(const RuleSet& rules, size_t max_events_per_window)
-    : rules_(rules), max_events_(std::max<size_t>(1, max_events_per_window)) {
+CorrelationEngine::CorrelationEngine(const RuleSet& rules, size_t max_events_per_window,
+                                     size_t max_groups)
+    : rules_(rules),
+      max_events_(std::max<size_t>(1, max_events_per_window)),
+      max_groups_(std::max<size_t>(1, max_groups)) {
   const auto& corrs = rules.correlations();
   states_.resize(corrs.size());
   correlation_only_.assign(rules.rules().size(), false);
@@ -128,6 +134,12 @@ void CorrelationEngine::feed(uint32_t corr, uint32_t pos, int64_t t, const std::
     key_values.push_back(std::move(v));
   }
   State& st = states_[corr];
+  // Full: the hit is dropped (the periodic sweep in add() frees expired groups; sweeping here
+  // could erase groups that a caller up the chain of correlations still holds).
+  if (st.groups.size() >= max_groups_ && !st.groups.count(key)) {
+    ++groups_refused_;
+    return;
+  }
   auto [git, inserted] = st.groups.try_emplace(key);
   Group& g = git->second;
   if (inserted) {
@@ -182,9 +194,9 @@ void CorrelationEngine::feed(uint32_t corr, uint32_t pos, int64_t t, const std::
     close(corr, g, out, depth);
   }
   if (g.open_us < 0) g.open_us = t;
-  g.entries.push_back(std::move(e));
+  push_entry(g, std::move(e));
   if (g.entries.size() > max_events_) {
-    g.entries.erase(g.entries.begin());
+    pop_entry(g);
     ++g.dropped;
   }
   if (st.monotone) {
@@ -198,31 +210,46 @@ double CorrelationEngine::measure(uint32_t corr, const Group& g) const {
   switch (c.type) {
     case CorrelationType::kEventCount:
       return static_cast<double>(g.entries.size() + g.dropped);
-    case CorrelationType::kValueCount: {
-      std::unordered_set<std::string_view> distinct;
-      for (const Entry& e : g.entries) distinct.insert(e.value);
-      return static_cast<double>(distinct.size());
-    }
+    case CorrelationType::kValueCount:
+      return static_cast<double>(g.distinct.size());
     case CorrelationType::kValueSum:
-    case CorrelationType::kValueAvg: {
-      double sum = 0;
-      for (const Entry& e : g.entries) sum += e.number;
-      if (c.type == CorrelationType::kValueSum) return sum;
-      return g.entries.empty() ? 0 : sum / static_cast<double>(g.entries.size());
-    }
+      return g.sum;
+    case CorrelationType::kValueAvg:
+      return g.entries.empty() ? 0 : g.sum / static_cast<double>(g.entries.size());
     default:
       return 0;
   }
 }
 
+void CorrelationEngine::push_entry(Group& g, Entry e) {
+  ++g.distinct[e.value];
+  g.sum += e.number;
+  g.entries.push_back(std::move(e));
+}
+
+void CorrelationEngine::pop_entry(Group& g) {
+  const Entry& e = g.entries.front();
+  auto it = g.distinct.find(e.value);
+  if (it != g.distinct.end() && --it->second == 0) g.distinct.erase(it);
+  g.sum -= e.number;
+  g.entries.pop_front();
+  if (g.entries.empty()) g.sum = 0;  // no rounding drift carried into the next window
+}
+
+void CorrelationEngine::clear_entries(Group& g) {
+  g.entries.clear();
+  g.distinct.clear();
+  g.sum = 0;
+}
+
 void CorrelationEngine::evict(uint32_t corr, Group& g, int64_t now) {
   const int64_t span = rules_.correlations()[corr].timespan_us;
-  size_t drop = 0;
-  while (drop < g.entries.size() && g.entries[drop].t < now - span) ++drop;
-  if (drop > 0) {
-    g.entries.erase(g.entries.begin(), g.entries.begin() + static_cast<std::ptrdiff_t>(drop));
-    g.dropped = 0;
+  bool dropped = false;
+  while (!g.entries.empty() && g.entries.front().t < now - span) {
+    pop_entry(g);
+    dropped = true;
   }
+  if (dropped) g.dropped = 0;
   if (g.entries.empty()) g.open_us = -1;
   else g.open_us = g.entries.front().t;
 }
@@ -259,7 +286,7 @@ void CorrelationEngine::emit(uint32_t corr, Group& g, double value, std::vector<
     for (const Entry& e : g.entries) {
       if (d.events.size() < kMaxRefs) d.events.push_back(e.ref);
     }
-    g.entries.clear();
+    clear_entries(g);
     g.dropped = 0;
     g.open_us = -1;
   }
@@ -288,24 +315,24 @@ void CorrelationEngine::close(uint32_t corr, Group& g, std::vector<CorrelationDe
   if (c.type == CorrelationType::kValuePercentile) {
     // Each distinct value's share (percent) of the window's events; one detection per value whose
     // share meets the condition (e.g. lte 1: rare values).
-    std::vector<std::pair<std::string, size_t>> counts;
-    for (const Entry& e : g.entries) {
-      auto f = std::find_if(counts.begin(), counts.end(), [&](const auto& p) { return p.first == e.value; });
-      if (f == counts.end()) counts.emplace_back(e.value, 1);
-      else f->second++;
+    // Entries grouped by value in one pass, values in order of first appearance.
+    std::unordered_map<std::string_view, size_t> slot;
+    std::vector<std::vector<size_t>> members;
+    for (size_t i = 0; i < g.entries.size(); ++i) {
+      auto [it, added] = slot.try_emplace(g.entries[i].value, members.size());
+      if (added) members.emplace_back();
+      members[it->second].push_back(i);
     }
     const double total = static_cast<double>(g.entries.size());
-    std::vector<Entry> all = std::move(g.entries);
-    for (const auto& [value, n] : counts) {
-      double share = 100.0 * static_cast<double>(n) / total;
+    std::deque<Entry> all = std::move(g.entries);
+    for (const auto& indices : members) {
+      double share = 100.0 * static_cast<double>(indices.size()) / total;
       if (!c.condition_holds(share)) continue;
       g.entries.clear();
-      for (const Entry& e : all) {
-        if (e.value == value) g.entries.push_back(e);
-      }
+      for (size_t i : indices) g.entries.push_back(all[i]);
       emit(corr, g, share, out, depth);
     }
-    g.entries.clear();
+    clear_entries(g);
     g.open_us = -1;
     return;
   }
@@ -313,7 +340,7 @@ void CorrelationEngine::close(uint32_t corr, Group& g, std::vector<CorrelationDe
   if (c.condition_holds(v)) {
     emit(corr, g, v, out, depth);
   } else {
-    g.entries.clear();
+    clear_entries(g);
     g.dropped = 0;
     g.open_us = -1;
   }

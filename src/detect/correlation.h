@@ -2,10 +2,12 @@
 // order, and emits correlation detections that name their group and contributing events.
 // One engine per stream (not thread-safe); it reads the RuleSet, which must outlive it. Memory is
 // bounded by the open windows: a group's state is dropped when its window expires, and each
-// window keeps at most `max_events_per_window` entries (the oldest are dropped first).
+// window keeps at most `max_events_per_window` entries (the oldest are dropped first), and each
+// correlation at most `max_groups` groups.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -32,7 +34,10 @@ class CorrelationEngine {
   // Reads a field of the hit's event by name; returns false when absent.
   using FieldFn = std::function<bool(std::string_view field, std::string* value)>;
 
-  explicit CorrelationEngine(const RuleSet& rules, size_t max_events_per_window = 10000);
+  // `max_groups` bounds the open groups of each correlation (distinct group-by values within a
+  // window); a hit that would open one more is dropped and counted in groups_refused().
+  explicit CorrelationEngine(const RuleSet& rules, size_t max_events_per_window = 10000,
+                             size_t max_groups = 100000);
 
   // One detection-rule hit: rule index, event time, the caller's event reference, and how to
   // read the event's fields (for group-by and value fields). Appends any detections to `out`.
@@ -47,6 +52,8 @@ class CorrelationEngine {
   // True when the rule is used by a correlation and none asks to `generate` it on its own.
   bool correlation_only(uint32_t rule) const;
   size_t open_windows() const;
+  // Hits dropped because their correlation already had max_groups open groups.
+  uint64_t groups_refused() const { return groups_refused_; }
   bool empty() const { return by_rule_.empty(); }
 
  private:
@@ -65,7 +72,10 @@ class CorrelationEngine {
   struct Group {
     std::vector<std::string> key;
     int64_t open_us = -1;
-    std::vector<Entry> entries;  // time-ordered
+    std::deque<Entry> entries;  // time-ordered
+    // Running aggregates of `entries` (kept by push/pop, so a hit costs O(1), not O(window)).
+    std::unordered_map<std::string, uint32_t> distinct;  // value -> occurrences
+    double sum = 0;
     std::vector<Seen> seen;
     size_t dropped = 0;
   };
@@ -84,10 +94,15 @@ class CorrelationEngine {
   void close(uint32_t corr, Group& g, std::vector<CorrelationDetection>* out, int depth);
   double measure(uint32_t corr, const Group& g) const;
   void evict(uint32_t corr, Group& g, int64_t now);
+  static void push_entry(Group& g, Entry e);
+  static void pop_entry(Group& g);
+  static void clear_entries(Group& g);
   void sweep(int64_t now, std::vector<CorrelationDetection>* out);
 
   const RuleSet& rules_;
   size_t max_events_;
+  size_t max_groups_;
+  uint64_t groups_refused_ = 0;
   std::vector<State> states_;                                   // per correlation
   std::unordered_map<uint32_t, std::vector<Use>> by_rule_;      // detection rule -> uses
   std::unordered_map<uint32_t, std::vector<Use>> by_corr_;      // correlation -> uses by others

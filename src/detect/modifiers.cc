@@ -70,6 +70,9 @@ uint32_t next_code_point(std::string_view s, size_t* i) {
   return cp;
 }
 
+// Every combination of several placeholders in one value is a product; past this it is refused.
+constexpr size_t kMaxExpansions = 4096;
+
 // Expands %name% placeholders of one raw value into every combination of their values.
 bool expand_placeholders(const std::string& raw, const Placeholders* ph,
                          std::vector<std::string>* out, Refusal* why) {
@@ -98,6 +101,11 @@ bool expand_placeholders(const std::string& raw, const Placeholders* ph,
         if (it->second.empty()) {
           return refuse(why, "placeholder",
                         "placeholder %" + std::string(name) + "% has no values");
+        }
+        if (acc.size() * it->second.size() > kMaxExpansions) {
+          return refuse(why, "limit",
+                        "placeholders expand one value into more than " +
+                            std::to_string(kMaxExpansions) + " values");
         }
         std::vector<std::string> next;
         for (const auto& a : acc) {

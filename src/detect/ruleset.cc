@@ -9,6 +9,7 @@
 // to rules by id or name, so they are resolved after every file has been read.
 #include "detect/ruleset.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -59,6 +60,74 @@ YAML::Node merge(const YAML::Node& base, const YAML::Node& overlay) {
     }
   }
   return out;
+}
+
+// Counts the nodes of `n` as a walk sees them (an alias is walked again wherever it is used)
+// and checks the depth; stops as soon as either limit is crossed, so a cyclic or exponentially
+// aliased document costs at most `max_nodes` steps. Returns an empty string when within limits.
+std::string check_size(const YAML::Node& n, size_t depth, size_t max_nodes, size_t max_depth,
+                       size_t* nodes) {
+  if (++*nodes > max_nodes) {
+    return "document expands to more than " + std::to_string(max_nodes) +
+           " YAML nodes (aliases?)";
+  }
+  if (depth > max_depth) return "document nests deeper than " + std::to_string(max_depth) + " levels";
+  if (n.IsMap()) {
+    for (const auto& kv : n) {
+      std::string why = check_size(kv.first, depth + 1, max_nodes, max_depth, nodes);
+      if (why.empty()) why = check_size(kv.second, depth + 1, max_nodes, max_depth, nodes);
+      if (!why.empty()) return why;
+    }
+  } else if (n.IsSequence()) {
+    for (const auto& item : n) {
+      std::string why = check_size(item, depth + 1, max_nodes, max_depth, nodes);
+      if (!why.empty()) return why;
+    }
+  }
+  return {};
+}
+
+// yaml-cpp 0.7 (Debian 12) loops forever in LoadAll, growing memory, when a document starts
+// with a token no node can begin with (a lone ','): each pass reads an empty document without
+// consuming the token. This check walks the stream once with a handler that only watches where
+// documents start, and stops at the first document that starts where the previous one did.
+class StreamProgress : public YAML::EventHandler {
+ public:
+  struct Stuck {};
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    if (started_ && mark.pos == last_) throw Stuck{};
+    started_ = true;
+    last_ = mark.pos;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+ private:
+  bool started_ = false;
+  int last_ = 0;
+};
+
+// False when LoadAll would not terminate on `text`. Syntax errors are left to LoadAll to report.
+bool yaml_stream_terminates(std::string_view text) {
+  std::istringstream in{std::string(text)};
+  YAML::Parser parser(in);
+  StreamProgress progress;
+  try {
+    while (parser.HandleNextDocument(progress)) {
+    }
+  } catch (const StreamProgress::Stuck&) {
+    return false;
+  } catch (const std::exception&) {
+  }
+  return true;
 }
 
 bool read_file(const std::string& path, std::string* out) {
@@ -173,6 +242,12 @@ class RuleSet::Loader {
   }
 
   void add_file(const std::string& path) {
+    std::error_code ec;
+    auto size = std::filesystem::file_size(path, ec);
+    if (!ec && size > opt_.max_file_bytes) {
+      report_->refused.push_back({path, file_too_large(size), "limit", "", ""});
+      return;
+    }
     std::string text;
     if (!read_file(path, &text)) {
       report_->refused.push_back({path, "cannot read the file", "io", "", ""});
@@ -181,11 +256,22 @@ class RuleSet::Loader {
     add_text(text, path);
   }
 
-  void add_text(const std::string& text, const std::string& origin) {
+  void add_text(std::string_view text, const std::string& origin) {
     ++report_->files;
+    if (text.size() > opt_.max_file_bytes) {
+      report_->refused.push_back({origin, file_too_large(text.size()), "limit", "", ""});
+      return;
+    }
+    if (!yaml_stream_terminates(text)) {
+      report_->refused.push_back({origin,
+                                  "YAML: a document starts with a token that begins no node (e.g. a "
+                                  "lone ','); the YAML parser cannot get past it",
+                                  "yaml", "", ""});
+      return;
+    }
     std::vector<YAML::Node> docs;
     try {
-      docs = YAML::LoadAll(text);
+      docs = YAML::LoadAll(std::string(text));
     } catch (const std::exception& e) {
       report_->refused.push_back({origin, std::string("YAML: ") + e.what(), "yaml", "", ""});
       return;
@@ -197,6 +283,13 @@ class RuleSet::Loader {
         if (!doc || doc.IsNull()) continue;
         if (!doc.IsMap()) {
           report_->refused.push_back({origin, "document is not a map", "schema", "", ""});
+          continue;
+        }
+        size_t nodes = 0;
+        std::string too_big =
+            check_size(doc, 1, opt_.max_document_nodes, opt_.max_document_depth, &nodes);
+        if (!too_big.empty()) {
+          report_->refused.push_back({origin, too_big, "limit", "", ""});
           continue;
         }
         std::string action = scalar(doc["action"]);
@@ -254,11 +347,21 @@ class RuleSet::Loader {
     }
   }
 
+  std::string file_too_large(size_t size) const {
+    return std::to_string(size) + " bytes, over the " + std::to_string(opt_.max_file_bytes) +
+           "-byte limit for a rules file (LoadOptions::max_file_bytes)";
+  }
+
   void refuse(const std::string& path, const YAML::Node& doc, std::string category, std::string reason) {
     report_->refused.push_back({path, std::move(reason), std::move(category), scalar(doc["id"]), scalar(doc["title"])});
   }
 
   void add_document(const YAML::Node& doc, const std::string& path, size_t index) {
+    if (set_->rules_.size() + set_->correlations_.size() >= opt_.max_rules &&
+        !doc["filter"]) {
+      return refuse(path, doc, "limit",
+                    "more than " + std::to_string(opt_.max_rules) + " rules (LoadOptions::max_rules)");
+    }
     if (doc["correlation"]) {
       CorrelationRule c;
       Refusal why;
@@ -447,7 +550,7 @@ RuleSet RuleSet::from_yaml(std::string_view text, const LoadOptions& options, Lo
   LoadReport local;
   LoadReport* rep = report ? report : &local;
   Loader loader(options, rep, &set);
-  loader.add_text(std::string(text), origin);
+  loader.add_text(text, origin);
   for (const auto& p : options.filter_paths) loader.add_filter_path(p);
   loader.finish();
   return set;

@@ -36,13 +36,23 @@ struct LoadOptions {
   // A folder where compiled literal databases of the prefilter are kept between runs (created
   // if missing); empty = none, every run compiles its own. See RuleIndex.
   std::string literal_cache_dir;
+
+  // Limits against hostile rule files (refusals in category "limit"; docs/robustness.md).
+  // A rules file (or in-memory text) larger than this is refused unread.
+  size_t max_file_bytes = 16u << 20;
+  // Detection and correlation rules kept; documents past this are refused.
+  size_t max_rules = 100000;
+  // YAML nodes of one document counted with aliases expanded, and its nesting depth: aliases
+  // can make a small file a huge (or cyclic) tree. SigmaHQ's largest rule has about 4500 nodes.
+  size_t max_document_nodes = 200000;
+  size_t max_document_depth = 64;
 };
 
 struct RuleProblem {
   std::string path;
   std::string reason;
   std::string category;  // yaml, schema, structure, modifier, value, regex, condition,
-                         // placeholder, duplicate, filter, correlation, config
+                         // placeholder, duplicate, filter, correlation, config, limit
   std::string id;        // when the rule got that far
   std::string title;
 };

@@ -28,6 +28,7 @@
 #include "pipeline/ordered_pool.h"
 #include "read/discover.h"
 #include "read/evtx/evtx_file.h"
+#include "read/evtx/evtx_hook.h"
 #include "read/read_path.h"
 
 namespace vigil {
@@ -175,6 +176,50 @@ void key_fields(const Event& ev, const sigma::Rule& rule, size_t max, const Valu
   }
 }
 
+// What every detection of one event reports alike (computer, channel, event id, record id, the
+// key fields), looked up once, on the first detection.
+class EventFacts {
+ public:
+  EventFacts(const Event& ev, const RecordRef& ref) : ev_(ev), ref_(ref) {}
+
+  Detection make(const sigma::Rule& rule, uint32_t rule_index, std::optional<int64_t> time_us,
+                 size_t max_key_fields) {
+    if (!loaded_) load();
+    Detection d;
+    d.rule = rule_index;
+    d.has_time = time_us.has_value();
+    d.time_us = time_us.value_or(0);
+    d.record_index = ref_.index;
+    d.record_id = record_id_;
+    d.computer = computer_;
+    d.channel = channel_;
+    d.event_id = event_id_;
+    key_fields(ev_, rule, max_key_fields, known_, &d.fields);
+    return d;
+  }
+
+ private:
+  void load() {
+    if (Value v = ev_.field("Computer")) computer_ = value_text(v);
+    if (Value v = ev_.field("Channel")) channel_ = value_text(v);
+    if (Value v = ev_.field("EventID")) event_id_ = value_text(v);
+    record_id_ = ref_.record_id;
+    if (record_id_ == 0) {
+      int64_t id;
+      if (Value v = ev_.field("EventRecordID"); v && v.as_int(&id) && id > 0) record_id_ = id;
+    }
+    FieldResolver::resolve_many(ev_, kKeyFields, known_);
+    loaded_ = true;
+  }
+
+  const Event& ev_;
+  const RecordRef& ref_;
+  bool loaded_ = false;
+  std::string computer_, channel_, event_id_;
+  uint64_t record_id_ = 0;
+  Value known_[std::size(kKeyFields)];
+};
+
 // Per worker thread: the matcher, a scratch event for the EVTX decoder, hit buffers.
 struct Worker {
   std::unique_ptr<sigma::Matcher> matcher;
@@ -202,11 +247,7 @@ class UnitSink : public EventSink {
     w_.matcher->match(ev, &w_.hits);
     if (w_.hits.empty()) return true;
     if (!time_known) t = event_time_us(ev);
-    // What every detection of this event reports alike, looked up once.
-    bool common_known = false;
-    std::string computer, channel, event_id;
-    uint64_t record_id = ref.record_id;
-    Value known[std::size(kKeyFields)];
+    EventFacts facts(ev, ref);
     for (uint32_t r : w_.hits) {
       const sigma::Rule& rule = rules_.rules()[r];
       if (sel_.correlated[r]) {
@@ -218,28 +259,8 @@ class UnitSink : public EventSink {
         out_.corr_hits.push_back(std::move(h));
       }
       if (!sel_.report[r]) continue;
-      Detection d;
-      d.rule = r;
-      d.has_time = t.has_value();
-      d.time_us = t.value_or(0);
+      Detection d = facts.make(rule, r, t, opt_.max_key_fields);
       d.input = input_;
-      d.record_index = ref.index;
-      if (!common_known) {
-        if (Value v = ev.field("Computer")) computer = value_text(v);
-        if (Value v = ev.field("Channel")) channel = value_text(v);
-        if (Value v = ev.field("EventID")) event_id = value_text(v);
-        if (record_id == 0) {
-          int64_t id;
-          if (Value v = ev.field("EventRecordID"); v && v.as_int(&id) && id > 0) record_id = id;
-        }
-        FieldResolver::resolve_many(ev, kKeyFields, known);
-        common_known = true;
-      }
-      d.record_id = record_id;
-      d.computer = computer;
-      d.channel = channel;
-      d.event_id = event_id;
-      key_fields(ev, rule, opt_.max_key_fields, known, &d.fields);
       out_.detections.push_back(std::move(d));
     }
     return true;
@@ -256,25 +277,13 @@ class UnitSink : public EventSink {
   UnitOutput& out_;
 };
 
-// Compressed EVTX (e.g. .evtx.gz) is inflated in memory and decoded from there.
-Status decode_evtx_stream(const std::string& path, ByteSource& bytes, EventSink& sink,
-                          ReadStats& stats) {
-  std::string data;
-  char buf[1 << 16];
-  for (;;) {
-    auto n = bytes.read(buf, sizeof buf);
-    if (!n.ok()) return n.status();
-    if (*n == 0) break;
-    data.append(buf, *n);
-  }
-  stats.bytes += data.size();
-  auto file = evtx::EvtxFile::from_memory(path, reinterpret_cast<const uint8_t*>(data.data()),
-                                          data.size());
-  if (!file.ok()) return file.status();
-  return file->read_all(sink);
-}
-
 }  // namespace
+
+Detection make_detection(const Event& ev, const sigma::Rule& rule, uint32_t rule_index,
+                         std::optional<int64_t> time_us, const RecordRef& ref, size_t max_key_fields) {
+  EventFacts facts(ev, ref);
+  return facts.make(rule, rule_index, time_us, max_key_fields);
+}
 
 Result<HuntStats> run_hunt(const sigma::RuleSet& rules, const std::vector<std::string>& paths,
                            const HuntOptions& opt, HuntListener& listener) {
@@ -345,7 +354,7 @@ Result<HuntStats> run_hunt(const sigma::RuleSet& rules, const std::vector<std::s
   auto index = rules.index();
   for (auto& w : workers) w.matcher = std::make_unique<sigma::Matcher>(rules, index);
   ReadOptions ropts;
-  ropts.evtx = decode_evtx_stream;
+  ropts.evtx = evtx::read_evtx;  // compressed EVTX: plain files are split into chunk units above
 
   std::vector<CorrHit> corr_hits;
   uint64_t bytes_done = 0;

@@ -31,8 +31,6 @@
 namespace vigil {
 namespace {
 
-constexpr size_t kNpos = static_cast<size_t>(-1);
-
 bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 // A string-aware bracket counter over one top-level value that starts with '{' or '['.
@@ -322,22 +320,31 @@ class JsonReader {
     uint64_t start_offset = w_.offset();
     if (first != '{' && first != '[') {
       // A scalar array element: framed to its end so the record is reported as a non-object.
+      bool in_string = first == '"';
+      bool escaped = false;
+      pos = 1;
       while (true) {
         std::string_view v = w_.view();
-        bool in_string = first == '"';
-        bool escaped = false;
-        for (pos = 1; pos < v.size(); ++pos) {
+        bool ended = false;
+        for (; pos < v.size() && !ended; ++pos) {
           char c = v[pos];
-          if (in_string) {
-            if (escaped) escaped = false;
-            else if (c == '\\') escaped = true;
-            else if (c == '"') { ++pos; break; }
-            else if (c == '\n') break;
-          } else if (c == ',' || c == ']' || c == '}' || is_blank(c)) {
-            break;
+          if (!in_string) {
+            ended = c == ',' || c == ']' || c == '}' || is_blank(c);
+          } else if (escaped) {
+            escaped = false;
+          } else if (c == '\\') {
+            escaped = true;
+          } else if (c == '"') {
+            in_string = false;
+          } else if (c == '\n') {
+            ended = true;
           }
         }
-        if (pos < v.size() || w_.at_end() || v.size() > opts_.max_record_bytes) break;
+        if (ended) {
+          --pos;  // the byte that ended the value is not part of it
+          break;
+        }
+        if (w_.at_end() || v.size() > opts_.max_record_bytes) break;
         w_.fill();
       }
       bool go_on = deliver(w_.data(), pos, line);

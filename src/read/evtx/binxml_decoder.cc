@@ -17,7 +17,10 @@
 // is repeated once per item, done when the element closes (expand_arrays).
 //
 // Bounds: every read is through a bounded Cursor; nesting depth, open elements and parts per record
-// are capped (format.h), so a hostile record can cost at most a bounded amount of work.
+// are capped (format.h), and so is the text a record expands to (names, literal text and values,
+// counted as they are placed: one value substituted thousands of times would otherwise render
+// hundreds of megabytes from one chunk), so a hostile record costs at most a bounded amount of
+// work and memory.
 #include "read/evtx/binxml_decoder.h"
 
 #include "read/evtx/format.h"
@@ -39,6 +42,8 @@ uint32_t value_length(uint8_t type, const uint8_t* data, uint32_t size) {
   }
   return size;
 }
+
+constexpr const char* kTextLimitMessage = "record expands to more than 8 MiB of text";
 
 Status at_offset(const ChunkContext& ctx, const uint8_t* p, std::string what) {
   return Corrupt(what + " at chunk offset " + std::to_string(ctx.offset_of(p)));
@@ -62,6 +67,7 @@ Status BinXmlDecoder::decode(const uint8_t* begin, const uint8_t* end, RecordTre
   tree_ = &tree;
   tree.clear();
   record_has_arrays_ = false;
+  text_bytes_ = 0;
   values_.clear();
   stack_.clear();
   raw_ops_.clear();
@@ -235,6 +241,10 @@ Status BinXmlDecoder::instantiate(const std::vector<Op>& ops, uint32_t op_begin,
           st = LimitError("elements nested too deeply");
           break;
         }
+        if (!charge(op.text.size() + 1)) {
+          st = LimitError(kTextLimitMessage);
+          break;
+        }
         uint32_t e = static_cast<uint32_t>(t.elems.size());
         Elem elem;
         elem.name = op.text;
@@ -248,6 +258,10 @@ Status BinXmlDecoder::instantiate(const std::vector<Op>& ops, uint32_t op_begin,
         continue;
       }
       case OpKind::kAttr: {
+        if (!charge(op.text.size() + 1)) {
+          st = LimitError(kTextLimitMessage);
+          break;
+        }
         uint32_t a = static_cast<uint32_t>(t.attrs.size());
         Attr at;
         at.name = op.text;
@@ -316,6 +330,10 @@ Status BinXmlDecoder::instantiate(const std::vector<Op>& ops, uint32_t op_begin,
       }
     }
     if (part == 0) continue;
+    if (!charge(t.parts[part].len)) {
+      st = LimitError(kTextLimitMessage);
+      break;
+    }
     if (attr) {
       append_attr_value(attr, part);
     } else {
@@ -380,6 +398,7 @@ Status BinXmlDecoder::expand_arrays(uint32_t elem, uint32_t parent, uint32_t slo
         copy.next = 0;
         t.parts.push_back(copy);
       }
+      text_bytes_ += t.parts[np].len;
       if (*out_last) {
         t.parts[*out_last].next = np;
       } else {
@@ -393,6 +412,7 @@ Status BinXmlDecoder::expand_arrays(uint32_t elem, uint32_t parent, uint32_t slo
   uint32_t after = slot_part;
   for (size_t k = 0; k < items.size(); ++k) {
     if (t.parts.size() >= kMaxRecordParts) return LimitError("array expansion too large");
+    if (!charge(t.elems[elem].name.size() + 1)) return LimitError(kTextLimitMessage);
     uint32_t c = static_cast<uint32_t>(t.elems.size());
     Elem copy;
     copy.name = t.elems[elem].name;
@@ -416,6 +436,7 @@ Status BinXmlDecoder::expand_arrays(uint32_t elem, uint32_t parent, uint32_t slo
     }
     uint32_t f, l;
     copy_list(t.elems[elem].first_child, items[k], &f, &l);
+    if (text_bytes_ > kMaxRecordTextBytes) return LimitError(kTextLimitMessage);
     t.elems[c].first_child = f;
     t.elems[c].last_child = l;
 

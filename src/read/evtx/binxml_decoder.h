@@ -51,6 +51,11 @@ class BinXmlDecoder {
   Status instantiate(const std::vector<Op>& ops, uint32_t op_begin, uint32_t op_end,
                      uint32_t values_base, uint32_t values_count, int depth, uint32_t parent);
 
+  // Counts `bytes` of names and text against kMaxRecordTextBytes; false once over.
+  bool charge(size_t bytes) {
+    text_bytes_ += bytes;
+    return text_bytes_ <= kMaxRecordTextBytes;
+  }
   uint32_t new_part(PartKind kind);
   void append_child(uint32_t elem, uint32_t part);
   void append_attr_value(uint32_t attr, uint32_t part);
@@ -67,6 +72,7 @@ class BinXmlDecoder {
   uint32_t generation_ = 0;
   std::vector<ValueRef> values_;  // substitution values of the instances being expanded
   std::vector<uint32_t> stack_;   // open elements
+  size_t text_bytes_ = 0;         // names and text of the record so far (charge())
 };
 
 }  // namespace vigil::evtx

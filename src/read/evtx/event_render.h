@@ -39,7 +39,13 @@ class EventRenderer {
   const RecordTree* tree_ = nullptr;
   Event* ev_ = nullptr;
   std::string scratch_;
+  void link_same_names(size_t begin, size_t end);
+
   std::vector<std::string_view> data_names_;  // Data names of the data containers being rendered
+  std::vector<uint32_t> data_elems_;          // their elements, parallel to data_names_
+  std::vector<uint32_t> data_next_;           // next Data of the same name (index), or none
+  std::vector<uint8_t> data_first_;           // 1 = the first Data of its name
+  std::vector<uint32_t> order_;               // scratch of link_same_names
 };
 
 }  // namespace vigil::evtx

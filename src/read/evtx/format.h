@@ -98,7 +98,10 @@ inline constexpr size_t kTemplateHeaderSize = 24;
 // Hard limits that keep hostile input bounded (depth, fan-out, output size).
 inline constexpr int kMaxNestingDepth = 32;          // nested BinXML values inside one record
 inline constexpr size_t kMaxElementDepth = 256;      // open elements at once
-inline constexpr size_t kMaxRecordParts = 1u << 20;  // IR parts per record (array expansion)
+inline constexpr size_t kMaxRecordParts = 1u << 18;  // IR parts per record (array expansion)
+// Bytes of names, text and values one record may expand to (a template can substitute one value
+// thousands of times; real records hold well under one chunk, 64 KiB, of text).
+inline constexpr size_t kMaxRecordTextBytes = 8u << 20;
 
 inline uint16_t load_u16(const uint8_t* p) {
   uint16_t v;

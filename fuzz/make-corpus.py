@@ -1,0 +1,188 @@
+#!/usr/bin/env python3
+"""Builds the fuzz seed corpora under fuzz/corpus/<target>/ (git-ignored) from ../shared/data and
+the project's own test files. Seeds are cut small (libFuzzer mutates small inputs faster): EVTX
+files keep their header and first chunks, JSON/CSV their first lines. Nothing here is committed.
+
+usage: fuzz/make-corpus.py [--shared DIR] [--out DIR]
+"""
+import argparse
+import gzip
+import hashlib
+import os
+import random
+import re
+import sys
+import zlib
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+CHUNK = 65536
+HEADER = 4096
+
+
+def put(out, target, data):
+    d = os.path.join(out, target)
+    os.makedirs(d, exist_ok=True)
+    name = hashlib.sha1(data).hexdigest()
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+def files_under(top, suffixes):
+    found = []
+    for base, dirs, names in os.walk(top):
+        dirs.sort()
+        for n in sorted(names):
+            if n.endswith(suffixes):
+                found.append(os.path.join(base, n))
+    return found
+
+
+def head_lines(data, limit):
+    cut = data[:limit]
+    nl = cut.rfind(b"\n")
+    return cut[: nl + 1] if nl > 0 else cut
+
+
+def evtx_seeds(shared, out, rng):
+    paths = files_under(os.path.join(shared, "data"), (".evtx",))
+    rng.shuffle(paths)
+    chunks = 0
+    for p in paths[:80]:
+        data = open(p, "rb").read()
+        if len(data) < HEADER + 512:
+            continue
+        # Whole-file target: header plus at most two chunks, chunk count fixed to match.
+        n = min(2, (len(data) - HEADER + CHUNK - 1) // CHUNK)
+        cut = bytearray(data[: HEADER + n * CHUNK])
+        cut[42:44] = n.to_bytes(2, "little")
+        cut[124:128] = (zlib.crc32(bytes(cut[:120])) & 0xFFFFFFFF).to_bytes(4, "little")
+        put(out, "evtx_file_fuzz", bytes(cut))
+        # Chunk target: up to three chunks of each file, as they are.
+        slots = (len(data) - HEADER) // CHUNK
+        for c in sorted(set([0, slots // 2, max(0, slots - 1)]))[:3]:
+            chunk = data[HEADER + c * CHUNK : HEADER + (c + 1) * CHUNK]
+            if chunk.startswith(b"ElfChnk\0"):
+                put(out, "evtx_chunk_fuzz", chunk)
+                # And its first records only: small inputs mutate faster.
+                put(out, "evtx_chunk_fuzz", chunk[:6144])
+                chunks += 2
+    return chunks
+
+
+def read_seeds(shared, out, rng):
+    n = 0
+    # The readers' own declarative cases (JSON and CSV), in every format mode.
+    for p in files_under(os.path.join(ROOT, "src/read/testdata"), (".json", ".jsonl", ".csv", ".tsv")):
+        body = open(p, "rb").read()[:16384]
+        mode = 1 if p.endswith((".csv", ".tsv")) else 0
+        for m in (mode, 2, mode | 4, mode | 32):
+            put(out, "read_fuzz", bytes([m]) + body)
+            n += 1
+    # Real logs: Mordor JSON lines and the Sigma regression exports, first lines only.
+    logs = files_under(os.path.join(shared, "data/mordor"), (".json.gz",))
+    rng.shuffle(logs)
+    for p in logs[:25]:
+        with gzip.open(p, "rb") as f:
+            body = head_lines(f.read(65536), 8192)
+        put(out, "read_fuzz", bytes([0]) + body)
+        put(out, "read_fuzz", bytes([2]) + gzip.compress(body))
+        n += 2
+    for p in files_under(os.path.join(shared, "data/sigma-regression"), (".json",))[:20]:
+        put(out, "read_fuzz", bytes([2]) + head_lines(open(p, "rb").read(), 8192))
+        n += 1
+    # Alert CSVs (AIT-ADS).
+    for p in files_under(os.path.join(shared, "data/ait-ads"), (".csv.gz",)):
+        with gzip.open(p, "rb") as f:
+            body = head_lines(f.read(65536), 4096)
+        put(out, "read_fuzz", bytes([1]) + body)
+        put(out, "read_fuzz", bytes([1 | 16]) + body)
+        n += 2
+    return n
+
+
+def sigma_seeds(shared, out, rng):
+    rules = files_under(os.path.join(shared, "data/sigma"), (".yml", ".yaml"))
+    rng.shuffle(rules)
+    n = 0
+    conditions = set()
+    for p in rules[:1200]:
+        body = open(p, "rb").read()
+        if len(body) > 8192:
+            continue
+        put(out, "sigma_rule_fuzz", body)
+        n += 1
+    for p in rules:
+        for m in re.finditer(rb"^\s*condition:\s*(.+)$", open(p, "rb").read(), re.M):
+            conditions.add(m.group(1).strip().strip(b"'\""))
+    # The project's own cases and correlation files (rules embedded in YAML test cases).
+    for p in files_under(os.path.join(ROOT, "src/detect/testdata"), (".yml", ".yaml")):
+        put(out, "sigma_rule_fuzz", open(p, "rb").read())
+        n += 1
+    # Conditions rewritten onto the condition target's fixed identifiers.
+    names = [b"selection", b"selection_img", b"selection_cli", b"filter_main", b"filter_optional",
+             b"keywords", b"sel1", b"sel2", b"_hidden", b"a"]
+    ident = re.compile(rb"[A-Za-z_][A-Za-z0-9_*]*")
+    keep = {b"and", b"or", b"not", b"of", b"all", b"any", b"them"}
+    conds = 0
+    for c in sorted(conditions):
+        mapping = {}
+
+        def sub(m):
+            w = m.group(0)
+            if w.lower() in keep:
+                return w
+            if w.endswith(b"*"):
+                return w
+            return mapping.setdefault(w, names[len(mapping) % len(names)])
+
+        put(out, "condition_fuzz", ident.sub(sub, c))
+        conds += 1
+    return n, conds
+
+
+def alert_seeds(shared, out):
+    n = 0
+    tdir = os.path.join(ROOT, "src/triage/testdata")
+    for name, mode in (("wazuh_alerts.json", 1), ("suricata_eve.json", 2)):
+        p = os.path.join(tdir, name)
+        if os.path.exists(p):
+            body = open(p, "rb").read()
+            for m in (mode, 3):
+                put(out, "alert_fuzz", bytes([m]) + head_lines(body, 16384))
+                n += 1
+    for p in files_under(os.path.join(shared, "data/ait-ads"), (".csv.gz",)):
+        with gzip.open(p, "rb") as f:
+            body = f.read(1 << 20)
+        lines = body.split(b"\n")
+        header = lines[0] + b"\n"
+        rng = random.Random(len(body))
+        for k in range(8):  # the header plus a random stretch of alerts
+            start = rng.randrange(1, max(2, len(lines) - 200))
+            put(out, "alert_fuzz", bytes([0]) + header + b"\n".join(lines[start:start + 60]) + b"\n")
+            n += 1
+    put(out, "alert_fuzz", bytes([4]) + b"ts,msg,host.name,src,dst,user,sev,tactic\n"
+        b"1700000000,Port scan,web1,10.0.0.5,10.0.0.9,root,7,discovery\n")
+    put(out, "alert_fuzz", bytes([5]) + b'{"version":1,"signatures":[],"types":[]}')
+    put(out, "alert_fuzz", bytes([6]) + b'{"verdicts":[],"suppressions":[]}')
+    return n + 3
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--shared", default=os.path.join(ROOT, "..", "shared"))
+    ap.add_argument("--out", default=os.path.join(HERE, "corpus"))
+    args = ap.parse_args()
+    if not os.path.isdir(os.path.join(args.shared, "data")):
+        sys.exit("needs ../shared/data")
+    rng = random.Random(8)
+    chunks = evtx_seeds(args.shared, args.out, rng)
+    reads = read_seeds(args.shared, args.out, rng)
+    rules, conds = sigma_seeds(args.shared, args.out, rng)
+    alert_seeds(args.shared, args.out)
+    for t in sorted(os.listdir(args.out)):
+        print(f"{t}: {len(os.listdir(os.path.join(args.out, t)))} seeds")
+
+
+if __name__ == "__main__":
+    main()

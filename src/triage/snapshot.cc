@@ -1,0 +1,233 @@
+// Snapshot: turns the engine's live state into scored, titled, narrated incidents.
+//
+// Scoring happens here, not while feeding: an incident's score depends on everything it has
+// absorbed so far, and a snapshot is cheap next to the stream (one pass over incidents and
+// routine groups). Correlated incidents are scored and thresholded; routine groups carry the
+// baseline's description of their habit as the reason they were closed.
+#include <algorithm>
+#include <cstdio>
+
+#include "triage/engine.h"
+#include "triage/engine_internal.h"
+#include "triage/narrative.h"
+
+namespace vigil::triage {
+
+namespace {
+
+std::string hex_id(const char* prefix, uint64_t h) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%s-%08x", prefix, static_cast<uint32_t>(h));
+  return buf;
+}
+
+void fill_entities(const Interner& strings, const EntityTracker& seen, Incident& out) {
+  for (int k = 0; k < kEntityKinds; ++k) {
+    for (uint32_t v : seen.values[k]) {
+      out.entities.emplace_back(static_cast<EntityKind>(k), std::string(strings.str(v)));
+    }
+  }
+}
+
+}  // namespace
+
+Snapshot Engine::snapshot(bool with_alerts, bool with_routine) const {
+  const Impl& m = *impl_;
+  Snapshot snap;
+  snap.alerts = alerts_;
+  snap.first_us = m.first_us;
+  snap.last_us = m.now_us;
+  snap.volume.start_us = m.first_us;
+  snap.volume.bucket_us = m.bucket_us;
+  snap.volume.counts = m.volume;
+  const ScoreOptions& so = opts_.score;
+
+  auto group_of = [&](uint32_t key, uint64_t count, int64_t first, int64_t last) {
+    const KeyStats& ks = m.baseline.key(key);
+    const SignatureInfo& sig = m.signatures[ks.signature];
+    AlertGroup g;
+    g.sensor = m.strings.str(sig.sensor);
+    g.rule = m.strings.str(sig.rule);
+    g.title = m.strings.str(sig.title);
+    g.host = m.strings.str(ks.entity);
+    g.count = count;
+    g.first_us = first;
+    g.last_us = last;
+    g.tactics = sig.tactics;
+    return g;
+  };
+
+  std::vector<Incident> correlated;
+  for (uint32_t i = 0; i < m.incidents.size(); ++i) {
+    const IncidentState& st = m.incidents[i];
+    if (st.parent != i || st.keys.empty()) continue;
+    Incident inc;
+    inc.id = hex_id("INC", st.seed_hash);
+    inc.first_us = st.first_us;
+    inc.last_us = st.last_us;
+    inc.tactics = st.tactics;
+    inc.alert_count = st.alert_count;
+    inc.merges = st.merges;
+    fill_entities(m.strings, st.seen, inc);
+    // Hosts by the evidence they carry, so titles and narratives name the heart of it first.
+    std::vector<std::pair<std::string, double>> host_weight;
+    for (const KeyEntry& e : st.keys) {
+      std::string host(m.strings.str(m.baseline.key(e.key).entity));
+      auto hw = std::find_if(host_weight.begin(), host_weight.end(),
+                             [&](const auto& p) { return p.first == host; });
+      if (hw == host_weight.end()) {
+        host_weight.emplace_back(host, e.surprise);
+      } else {
+        hw->second += e.surprise;
+      }
+    }
+    auto weight_of = [&](const std::string& host) {
+      for (const auto& [h, w] : host_weight) {
+        if (h == host) return w;
+      }
+      return 0.0;
+    };
+    std::stable_sort(inc.entities.begin(), inc.entities.end(), [&](const auto& a, const auto& b) {
+      if (a.first != b.first) return a.first < b.first;
+      if (a.first != EntityKind::kHost) return false;
+      return weight_of(a.second) > weight_of(b.second);
+    });
+    ScoreInput in;
+    std::vector<uint32_t> sensors;
+    // Evidence per signature (its most surprising host) and the hosts that carried evidence.
+    std::vector<std::pair<uint32_t, double>> by_signature;
+    std::vector<uint32_t> evidence_hosts;
+    for (const KeyEntry& e : st.keys) {
+      AlertGroup g = group_of(e.key, e.count, e.first_us, e.last_us);
+      g.surprise = e.surprise;
+      g.novelty = e.novelty == Novelty::kNone ? "" : novelty_name(e.novelty);
+      if (e.periodic && g.novelty == "rare return") g.novelty = "";
+      if (e.suppressed) g.novelty = "suppressed";
+      inc.groups.push_back(std::move(g));
+      if (e.suppressed) continue;
+      const KeyStats& ks = m.baseline.key(e.key);
+      auto it = std::find_if(by_signature.begin(), by_signature.end(),
+                             [&](const auto& p) { return p.first == ks.signature; });
+      if (!so.novelty_per_signature) {
+        in.surprises.push_back(e.surprise);
+      } else if (it == by_signature.end()) {
+        by_signature.emplace_back(ks.signature, e.surprise);
+      } else {
+        it->second = std::max<double>(it->second, e.surprise);
+      }
+      if (e.surprise >= so.spread_min_surprise &&
+          std::find(evidence_hosts.begin(), evidence_hosts.end(), ks.entity) == evidence_hosts.end()) {
+        evidence_hosts.push_back(ks.entity);
+      }
+      const SignatureInfo& sig = m.signatures[ks.signature];
+      if (e.surprise >= so.spread_min_surprise &&
+          std::find(sensors.begin(), sensors.end(), sig.sensor) == sensors.end()) {
+        sensors.push_back(sig.sensor);
+      }
+      for (uint32_t tech : sig.techniques) {
+        if (tech == 0) continue;
+        std::string name(m.strings.str(tech));
+        if (std::find(inc.techniques.begin(), inc.techniques.end(), name) == inc.techniques.end()) {
+          inc.techniques.push_back(name);
+        }
+      }
+    }
+    std::sort(inc.groups.begin(), inc.groups.end(), [](const AlertGroup& a, const AlertGroup& b) {
+      if (a.surprise != b.surprise) return a.surprise > b.surprise;
+      return a.count > b.count;
+    });
+    for (const auto& [signature, surprise] : by_signature) in.surprises.push_back(surprise);
+    in.hosts = static_cast<int>(evidence_hosts.size());
+    in.sensors = static_cast<int>(sensors.size());
+    in.tactics = st.tactics;
+    in.max_burst_ratio = st.max_burst;
+    in.max_severity = st.max_severity;
+    in.confirmed = st.confirmed;
+    inc.score = score_incident(in, so, &inc.factors);
+    inc.title = incident_title(inc);
+    char buf[160];
+    if (inc.score >= so.surface_threshold) {
+      inc.status = IncidentStatus::kSurfaced;
+      std::snprintf(buf, sizeof buf, "score %.1f reaches the surfacing threshold %.1f", inc.score,
+                    so.surface_threshold);
+    } else {
+      inc.status = IncidentStatus::kAutoClosed;
+      std::snprintf(buf, sizeof buf,
+                    "score %.1f is below the surfacing threshold %.1f: too little evidence "
+                    "beyond the baseline to need an analyst",
+                    inc.score, so.surface_threshold);
+    }
+    inc.reason = buf;
+    if (with_alerts) {
+      inc.alerts = st.records;
+      std::sort(inc.alerts.begin(), inc.alerts.end());
+    }
+    correlated.push_back(std::move(inc));
+  }
+  std::stable_sort(correlated.begin(), correlated.end(), [](const Incident& a, const Incident& b) {
+    if ((a.status == IncidentStatus::kSurfaced) != (b.status == IncidentStatus::kSurfaced)) {
+      return a.status == IncidentStatus::kSurfaced;
+    }
+    return a.score > b.score;
+  });
+  size_t rank = 0;
+  for (Incident& inc : correlated) {
+    if (inc.status == IncidentStatus::kSurfaced) {
+      ++snap.surfaced;
+      snap.surfaced_alerts += inc.alert_count;
+      inc.narrative = write_narrative(inc, ++rank, so.surface_threshold);
+    } else {
+      ++snap.auto_closed;
+    }
+  }
+  snap.incidents = std::move(correlated);
+
+  std::vector<Incident> routine;
+  for (const RoutineGroup& rg : m.groups) {
+    if (rg.count == 0) continue;  // every alert moved into an incident
+    if (rg.suppressed) {
+      ++snap.suppressed;
+    } else {
+      ++snap.auto_closed;
+    }
+    if (!with_routine) continue;
+    const KeyStats& ks = m.baseline.key(rg.key);
+    const SignatureInfo& sig = m.signatures[ks.signature];
+    Incident inc;
+    inc.is_routine_group = true;
+    inc.status = rg.suppressed ? IncidentStatus::kSuppressed : IncidentStatus::kAutoClosed;
+    inc.id = hex_id(rg.suppressed ? "SUP" : "RTN",
+                    stable_hash(m.strings.str(sig.sensor), m.strings.str(sig.rule),
+                                m.strings.str(ks.entity), 0));
+    inc.first_us = rg.first_us;
+    inc.last_us = rg.last_us;
+    inc.tactics = sig.tactics;
+    inc.alert_count = rg.count;
+    inc.groups.push_back(group_of(rg.key, rg.count, rg.first_us, rg.last_us));
+    fill_entities(m.strings, rg.seen, inc);
+    inc.title = incident_title(inc);
+    if (rg.suppressed) {
+      inc.reason = "matched an analyst's suppression of this alert type on this host";
+    } else {
+      inc.reason = "routine: " + m.baseline.describe_habit(rg.key);
+      if (rg.weak_signals > 0) {
+        inc.reason += "; mildly unusual " + std::to_string(rg.weak_signals) +
+                      (rg.weak_signals == 1 ? " time" : " times") +
+                      " but never alongside other anomalous activity";
+      }
+    }
+    if (with_alerts) {
+      inc.alerts = rg.records;
+      std::sort(inc.alerts.begin(), inc.alerts.end());
+    }
+    routine.push_back(std::move(inc));
+  }
+  std::stable_sort(routine.begin(), routine.end(), [](const Incident& a, const Incident& b) {
+    if (a.status != b.status) return a.status < b.status;
+    return a.alert_count > b.alert_count;
+  });
+  for (Incident& inc : routine) snap.incidents.push_back(std::move(inc));
+  return snap;
+}
+
+}  // namespace vigil::triage
