@@ -1,6 +1,8 @@
 #include "core/fields.h"
 
+#include <algorithm>
 #include <array>
+#include <iterator>
 
 #include "core/text.h"
 #include "core/time.h"
@@ -46,6 +48,13 @@ constexpr Alias kAliases[] = {
      {"UserID", "", "", ""}},
 };
 
+// Lengths of the alias names, as bits: most field names fail this test and skip the loop.
+constexpr uint64_t alias_lengths() {
+  uint64_t bits = 0;
+  for (const Alias& a : kAliases) bits |= uint64_t{1} << a.sigma.size();
+  return bits;
+}
+
 // Fields that only some flat layouts carry under their own name. NXLog renders the unnamed
 // <Data> strings of classic events (Windows PowerShell 400/600/800, many Application events)
 // into `Message` only, so Sigma's `Data` is looked up there when the event has no `Data`.
@@ -55,7 +64,15 @@ struct Fallback {
 };
 constexpr Fallback kFlatFallbacks[] = {{"Data", "Message"}};
 
+const Fallback* find_fallback(std::string_view name) {
+  for (const Fallback& f : kFlatFallbacks) {
+    if (iequals(f.sigma, name)) return &f;
+  }
+  return nullptr;
+}
+
 const Alias* find_alias(std::string_view name) {
+  if (name.size() >= 64 || !((alias_lengths() >> name.size()) & 1)) return nullptr;
   for (const Alias& a : kAliases) {
     if (iequals(a.sigma, name)) return &a;
   }
@@ -94,7 +111,7 @@ Value FieldResolver::unwrap(Value v) {
   return v;
 }
 
-void FieldResolver::end_keys(std::string_view name, std::vector<std::string_view>* out) {
+void FieldResolver::end_keys(std::string_view name, Layout layout, std::vector<std::string_view>* out) {
   auto last_step = [](std::string_view path) {
     size_t dot = path.rfind('.');
     std::string_view seg = dot == std::string_view::npos ? path : path.substr(dot + 1);
@@ -103,18 +120,28 @@ void FieldResolver::end_keys(std::string_view name, std::vector<std::string_view
   };
   out->push_back(name);
   out->push_back(last_step(name));
-  out->push_back("#text");
-  if (const Alias* a = find_alias(name)) {
-    out->push_back(last_step(a->evtx));
-    for (std::string_view p : a->ecs) {
-      if (!p.empty()) {
-        out->push_back(p);
-        out->push_back(last_step(p));
+  if (layout == Layout::kFlat) {
+    if (const Fallback* f = find_fallback(name)) out->push_back(f->flat);
+  }
+  const Alias* a = find_alias(name);
+  if (!a) return;
+  switch (layout) {
+    case Layout::kEvtxDump:
+      out->push_back(last_step(a->evtx));
+      break;
+    case Layout::kEcs:
+      for (std::string_view p : a->ecs) {
+        if (!p.empty()) {
+          out->push_back(p);  // also tried as one literal key
+          out->push_back(last_step(p));
+        }
       }
-    }
-    for (std::string_view p : a->flat) {
-      if (!p.empty()) out->push_back(p);
-    }
+      break;
+    case Layout::kFlat:
+      for (std::string_view p : a->flat) {
+        if (!p.empty()) out->push_back(p);
+      }
+      break;
   }
 }
 
@@ -205,20 +232,63 @@ Value FieldResolver::resolve(const Event& ev, std::string_view name) {
     if (Value v = walk(root, name)) return unwrap(v);
     if (Value v = lookup_key(root, name)) return unwrap(v);
   }
+  // One pass over the sections for both rules: the first exact key wins at once (none can come
+  // before it); otherwise the first case-insensitive one.
+  uint32_t folded = 0;
   for (uint32_t i = 0; i < ev.section_count_; ++i) {
-    Value sec(&ev, ev.sections_[i]);
-    if (Value v = sec.get(name)) return unwrap(v);
-  }
-  for (uint32_t i = 0; i < ev.section_count_; ++i) {
-    Value sec(&ev, ev.sections_[i]);
-    if (Value v = sec.get_icase(name)) return unwrap(v);
-  }
-  if (lay == Layout::kFlat) {
-    for (const Fallback& f : kFlatFallbacks) {
-      if (iequals(f.sigma, name)) return root.get(f.flat);
+    const uint32_t sec = ev.sections_[i];
+    if (ev.node(sec).count == 0) continue;
+    for (uint32_t c = sec + 1; c != 0; c = ev.node(c).next) {
+      std::string_view key = ev.node(c).key;
+      if (key.size() != name.size()) continue;
+      if (key == name) return unwrap(Value(&ev, c));
+      if (folded == 0 && iequals(key, name)) folded = c;
     }
   }
+  if (folded) return unwrap(Value(&ev, folded));
+  if (lay == Layout::kFlat) {
+    if (const Fallback* f = find_fallback(name)) return root.get(f->flat);
+  }
   return {};
+}
+
+void FieldResolver::resolve_many(const Event& ev, std::span<const std::string_view> names, Value* out) {
+  // Plain names, chained by length: a section child is compared only with names of its length.
+  constexpr size_t kMaxLen = 64, kMaxNames = 64;
+  constexpr uint32_t kNone = UINT32_MAX;
+  uint32_t by_len[kMaxLen + 1];
+  std::fill(std::begin(by_len), std::end(by_len), kNone);
+  uint32_t next[kMaxNames];
+  Value exact[kMaxNames], icase[kMaxNames];
+  bool any_plain = false;
+  layout(ev);
+  for (uint32_t i = 0; i < names.size(); ++i) {
+    std::string_view n = names[i];
+    if (i >= kMaxNames || n.size() > kMaxLen || find_alias(n) || find_fallback(n) ||
+        n.find('.') != std::string_view::npos) {
+      out[i] = resolve(ev, n);
+      continue;
+    }
+    next[i] = by_len[n.size()];
+    by_len[n.size()] = i;
+    any_plain = true;
+  }
+  if (!any_plain) return;
+  for (uint32_t s = 0; s < ev.section_count_; ++s) {
+    const uint32_t sec = ev.sections_[s];
+    if (ev.node(sec).count == 0) continue;
+    for (uint32_t c = sec + 1; c != 0; c = ev.node(c).next) {
+      std::string_view key = ev.node(c).key;
+      if (key.size() > kMaxLen) continue;
+      for (uint32_t i = by_len[key.size()]; i != kNone; i = next[i]) {
+        if (!exact[i] && key == names[i]) exact[i] = Value(&ev, c);
+        if (!icase[i] && iequals(key, names[i])) icase[i] = Value(&ev, c);
+      }
+    }
+  }
+  for (uint32_t len = 0; len <= kMaxLen; ++len) {
+    for (uint32_t i = by_len[len]; i != kNone; i = next[i]) out[i] = unwrap(exact[i] ? exact[i] : icase[i]);
+  }
 }
 
 std::optional<int64_t> event_time_us(const Event& ev) {

@@ -21,6 +21,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -33,15 +34,20 @@ enum class Layout { kEvtxDump = 0, kEcs = 1, kFlat = 2 };
 class FieldResolver {
  public:
   static Value resolve(const Event& ev, std::string_view name);
+  // Resolves each names[i] into out[i] exactly as resolve() would, in one pass over the data
+  // sections for the plain names (no alias, no dot): cheaper than a call per name when there
+  // are many. `out` must hold names.size() values.
+  static void resolve_many(const Event& ev, std::span<const std::string_view> names, Value* out);
   static Layout layout(const Event& ev);
   // Walks a dotted path from `from` (`a.b.c`); invalid Value when a step is missing.
   static Value walk(Value from, std::string_view dotted);
   // Replaces an evtx_dump {"#attributes":..., "#text": v} object by v.
   static Value unwrap(Value v);
-  // Every node key (compared ASCII case-insensitively) a resolution of `name` can end on: the
-  // name, its last dotted segment, the last step of each alias path, and "#text". For prefilters
-  // that must know which nodes a field may read. Appends to `out`.
-  static void end_keys(std::string_view name, std::vector<std::string_view>* out);
+  // Every node key (compared ASCII case-insensitively) a resolution of `name` in an event of
+  // `layout` can end on before unwrap(): the name, its last dotted segment, the last step of each
+  // of the layout's alias paths. (unwrap() then moves to the `#text` child of such a node.) For
+  // prefilters that must know which nodes a field may read. Appends to `out`.
+  static void end_keys(std::string_view name, Layout layout, std::vector<std::string_view>* out);
 
  private:
   static void detect(const Event& ev);

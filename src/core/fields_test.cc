@@ -94,6 +94,58 @@ TEST(Fields, FlatLayout) {
   EXPECT_EQ(ev.field("winlog.event_id").str(), "13");
 }
 
+// resolve_many gives what resolve gives, name by name: aliases, dotted paths, exact before
+// case-insensitive, section order, #text unwrapping, absent names.
+TEST(Fields, ResolveManyAgreesWithResolve) {
+  Event ev;
+  ev.begin_object("Event");
+  ev.begin_object("System");
+  ev.add_int("EventID", 1);
+  ev.add_string("Channel", "Security");
+  ev.add_string("image", "system-lower");
+  ev.end_container();
+  ev.begin_object("EventData");
+  ev.add_string("IMAGE", "upper");
+  ev.add_string("Image", "exact");
+  ev.begin_object("Data");
+  ev.add_string("#text", "wrapped");
+  ev.end_container();
+  ev.add_string("user", "lower-user");
+  ev.end_container();
+  ev.end_container();
+  const std::string_view names[] = {"Image", "image", "IMAGE", "iMaGe", "Data", "User", "Channel",
+                                    "EventID", "Event.EventData.Image", "Missing", "", "user"};
+  Value many[std::size(names)];
+  FieldResolver::resolve_many(ev, names, many);
+  for (size_t i = 0; i < std::size(names); ++i) {
+    Value one = FieldResolver::resolve(ev, names[i]);
+    EXPECT_EQ(one.valid(), many[i].valid()) << names[i];
+    if (one.valid() && many[i].valid()) {
+      EXPECT_EQ(one.index(), many[i].index()) << names[i];
+    }
+  }
+  EXPECT_EQ(many[0].str(), "exact");
+  EXPECT_EQ(many[2].str(), "upper");
+  EXPECT_EQ(many[4].str(), "wrapped");
+
+  // A flat event: aliases by their flat names, Data falling back to Message.
+  Event flat;
+  flat.add_string("Hostname", "host1");
+  flat.add_string("Message", "rendered");
+  flat.add_string("image", "lower");
+  const std::string_view flat_names[] = {"Computer", "Data", "data", "Image", "Message", "Missing"};
+  Value flat_many[std::size(flat_names)];
+  FieldResolver::resolve_many(flat, flat_names, flat_many);
+  for (size_t i = 0; i < std::size(flat_names); ++i) {
+    Value one = FieldResolver::resolve(flat, flat_names[i]);
+    EXPECT_EQ(one.valid(), flat_many[i].valid()) << flat_names[i];
+    if (one.valid() && flat_many[i].valid()) {
+      EXPECT_EQ(one.index(), flat_many[i].index()) << flat_names[i];
+    }
+  }
+  EXPECT_EQ(flat_many[1].str(), "rendered");
+}
+
 // NXLog (the Mordor data sets): system fields under their NXLog names, event data at the root,
 // classic PowerShell details only in the rendered Message.
 TEST(Fields, NxlogLayout) {

@@ -64,7 +64,9 @@ TEST(MatcherAllocations, SteadyStateAllocatesNothing) {
       matcher.match(*ev, &hits);
       fired += hits.size();
     }
-    if (pass == 1) EXPECT_EQ(g_allocations.load() - before, 0u) << "allocations in the second pass";
+    if (pass == 1) {
+      EXPECT_EQ(g_allocations.load() - before, 0u) << "allocations in the second pass";
+    }
   }
   EXPECT_GT(fired, 0u);
 }

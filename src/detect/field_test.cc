@@ -86,7 +86,7 @@ bool time_part(std::string_view text, TimePart part, double* out) {
   return false;
 }
 
-bool parse_ip(std::string_view text, bool* v6, uint8_t out[16]) {
+bool parse_address(std::string_view text, bool* v6, uint8_t out[16]) {
   text = trim(text);
   char buf[64];
   if (text.empty() || text.size() >= sizeof buf) return false;
@@ -188,7 +188,8 @@ std::string_view EvalContext::lowered(Value v) {
     std::string_view t = v.text(scratch);
     f.offset = static_cast<uint32_t>(folded_text.size());
     f.size = static_cast<uint32_t>(t.size());
-    for (char c : t) folded_text.push_back(ascii_lower(c));
+    folded_text.append(t);
+    fold_ascii(folded_text.data() + f.offset, f.size);
     f.epoch = epoch;
   }
   return std::string_view(folded_text).substr(f.offset, f.size);
@@ -203,10 +204,16 @@ Value EvalContext::field(std::string_view name) const {
   return event->field(name);
 }
 
+bool parse_ip(std::string_view text, bool* v6, uint8_t out[16]) { return parse_address(text, v6, out); }
+
 bool Cidr::contains(std::string_view ip) const {
   bool is_v6;
   uint8_t bytes[16];
-  if (!parse_ip(ip, &is_v6, bytes) || is_v6 != v6) return false;
+  return parse_ip(ip, &is_v6, bytes) && contains(is_v6, bytes);
+}
+
+bool Cidr::contains(bool is_v6, const uint8_t bytes[16]) const {
+  if (is_v6 != v6) return false;
   int full = prefix / 8;
   if (std::memcmp(bytes, addr, static_cast<size_t>(full)) != 0) return false;
   int bits = prefix % 8;
@@ -219,7 +226,7 @@ bool parse_cidr(std::string_view text, Cidr* out) {
   text = trim(text);
   size_t slash = text.find('/');
   std::string_view addr = text.substr(0, slash);
-  if (!parse_ip(addr, &out->v6, out->addr)) return false;
+  if (!parse_address(addr, &out->v6, out->addr)) return false;
   const int max = out->v6 ? 128 : 32;
   if (slash == std::string_view::npos) {
     out->prefix = max;
@@ -288,7 +295,15 @@ bool FieldTest::matches(EvalContext& ctx) const {
     // run the patterns straight over it.
     std::string_view low;
     bool have_low = false;
+    int ip_state = 0;  // the text as an address, parsed once for all CIDR values: 1 ok, -1 not one
+    bool ip_v6 = false;
+    uint8_t ip[16];
     for (const ValueTest& t : values) {
+      if (t.kind == ValueTest::kCidr) {
+        if (ip_state == 0) ip_state = parse_ip(v.str(), &ip_v6, ip) ? 1 : -1;
+        if (ip_state > 0 && t.cidr.contains(ip_v6, ip)) return true;
+        continue;
+      }
       if (t.kind != ValueTest::kPattern) {
         if (value_matches(t, v, ctx)) return true;
         continue;

@@ -47,7 +47,8 @@ struct EvalContext {
   uint64_t epoch = 1;
 
   // Set by a matcher that scanned the event for literals (prefilter.h): literal i occurs in the
-  // event's values iff literal_stamps[i] == literal_stamp. A value test whose literal does not
+  // event's values iff literal_stamps[i] == literal_stamp (UINT32_MAX: not scanned for, so maybe).
+  // A value test whose literal does not
   // occur cannot match, and is skipped — unless its field may be a container (field id f with
   // field_stamps[f] == literal_stamp), matched through JSON text the scan did not see. Null = no
   // scan: every test runs.
@@ -89,7 +90,11 @@ struct Cidr {
   uint8_t addr[16] = {};
   int prefix = 0;
   bool contains(std::string_view ip) const;
+  // The same for an address already parsed (parse_ip).
+  bool contains(bool ip_v6, const uint8_t ip[16]) const;
 };
+// Parses an IPv4 or IPv6 address (surrounding spaces and an IPv6 zone are ignored).
+bool parse_ip(std::string_view text, bool* v6, uint8_t out[16]);
 // Parses "10.0.0.0/8", "fe80::/10" or a bare address (full-length prefix).
 bool parse_cidr(std::string_view text, Cidr* out);
 
@@ -114,7 +119,9 @@ struct ValueTest {
 };
 
 inline bool EvalContext::absent(const ValueTest& t) const {
-  return literal_stamps && t.literal != kNoLiteral && literal_stamps[t.literal] != literal_stamp;
+  if (!literal_stamps || t.literal == kNoLiteral) return false;
+  const uint32_t s = literal_stamps[t.literal];
+  return s != literal_stamp && s != UINT32_MAX;  // UINT32_MAX: never scanned for
 }
 
 struct FieldTest {

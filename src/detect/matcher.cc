@@ -19,6 +19,7 @@
 // allocation.
 #include "detect/matcher.h"
 
+#include "core/fields.h"
 #include "core/text.h"
 
 namespace vigil::sigma {
@@ -26,7 +27,7 @@ namespace vigil::sigma {
 Matcher::Matcher(const RuleSet& rules, std::shared_ptr<const RuleIndex> index)
     : rules_(rules),
       index_(index ? std::move(index) : rules.index()),
-      scan_(index_->requirements(), index_->database_count(), rules.field_count()) {
+      scan_(index_->requirements(), index_->database_count(), rules.field_count(), index_->unscanned()) {
   channel_.reserve(256);
   ctx_.memo.resize(rules.field_count());
   group_stamp_.assign(rules.rules().size(), 0);
@@ -110,8 +111,10 @@ void Matcher::match(const Event& event, std::vector<uint32_t>* hits) {
   const int64_t* event_id = event.field("EventID").as_int(&eid) ? &eid : nullptr;
   const RuleIndex::Route& route = route_of(event, event_id);
 
-  const bool scanned = last_db_ && scan_.scan(event, *last_db_, route.database,
-                                              route.scan_all ? nullptr : &route.scan_keys);
+  const Layout layout = FieldResolver::layout(event);
+  const bool scanned =
+      last_db_ && scan_.scan(event, layout, *last_db_, route.database,
+                             route.scan_all ? nullptr : &route.scan_keys[static_cast<int>(layout)]);
   stats_.scans += scanned;
   // What the scan saw lets value tests skip on their literal's absence.
   if (scanned) {

@@ -36,6 +36,10 @@ std::string describe(const SigmaString& s);
 int literal_score(std::string_view literal);
 inline constexpr int kMinLiteralScore = 3;
 
+// Lower-cases ASCII letters in place (other bytes unchanged), as Vigil compares text; eight bytes
+// at a time.
+void fold_ascii(char* text, size_t size);
+
 // The dash characters windash makes interchangeable: - / and the en, em and horizontal-bar dashes.
 extern const std::string_view kDashes[5];
 

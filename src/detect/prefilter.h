@@ -1,7 +1,7 @@
-// Prefilter: vectorscan databases of requirement literals (caseless, each reported at most once
-// per scan) and the per-event scan that tells which literals occur in an event's values.
-// A LiteralDatabase is immutable and shared by all threads; a LiteralScan (scratch space, the
-// event's text, hit stamps) belongs to one thread.
+// Prefilter: vectorscan databases of requirement literals, and the per-event scan that tells
+// which literals occur (ASCII case-insensitively) in an event's values. A LiteralDatabase is
+// immutable and shared by all threads; a LiteralScan (scratch space, the event's text, hit
+// stamps) belongs to one thread.
 #pragma once
 
 #include <algorithm>
@@ -24,15 +24,20 @@ namespace vigil::sigma {
 
 class LiteralDatabase {
  public:
-  // Compiles literals[ids[k]] (lower-cased) into one caseless multi-literal database; a match of
-  // literal ids[k] is reported as its position k. Fails only if vectorscan refuses.
+  // Compiles literals[ids[k]] (lower-cased) into one multi-literal database for lower-cased
+  // text; a match of literal ids[k] is reported as its position k. With a `cache_dir`, a
+  // database compiled before for the same literals (and the same vectorscan) is loaded from it
+  // instead, and a new one is saved there; cache trouble only means compiling. Fails only if
+  // vectorscan refuses.
   static Result<std::shared_ptr<const LiteralDatabase>> build(const std::vector<std::string>& literals,
-                                                              const std::vector<uint32_t>& ids);
+                                                              const std::vector<uint32_t>& ids,
+                                                              const std::string& cache_dir = {});
   ~LiteralDatabase();
   LiteralDatabase(const LiteralDatabase&) = delete;
   LiteralDatabase& operator=(const LiteralDatabase&) = delete;
 
   hs_database* db() const { return db_; }
+  bool from_cache() const { return from_cache_; }
   // Position -> literal id.
   const std::vector<uint32_t>& ids() const { return ids_; }
   size_t bytes() const;
@@ -41,13 +46,17 @@ class LiteralDatabase {
   LiteralDatabase() = default;
   hs_database* db_ = nullptr;
   std::vector<uint32_t> ids_;
+  bool from_cache_ = false;
 };
 
 class LiteralScan {
  public:
   // `databases`: how many distinct databases (numbered 0..n-1) this scan may be given.
-  // `fields`: the RuleSet's field_count().
-  LiteralScan(const Requirements& req, size_t databases, size_t fields);
+  // `fields`: the RuleSet's field_count(); `unscanned`: per literal, 1 = no database holds it,
+  // so it always counts as seen (RuleIndex::unscanned).
+  LiteralScan(const Requirements& req, size_t databases, size_t fields,
+              const std::vector<uint8_t>& unscanned);
+  static constexpr uint32_t kAlways = UINT32_MAX;  // the stamp of an unscanned literal
   ~LiteralScan();
   LiteralScan(const LiteralScan&) = delete;
   LiteralScan& operator=(const LiteralScan&) = delete;
@@ -57,9 +66,13 @@ class LiteralScan {
   // as strings, numbers in decimal, booleans as true/false; notes the containers whose keys make
   // field classes unsafe; and scans the text with database number `slot`. Returns false if
   // vectorscan failed (the caller must then assume every literal).
-  bool scan(const Event& ev, const LiteralDatabase& db, uint32_t slot, const KeySet* keys);
-  bool seen(uint32_t literal) const { return literal_stamp_[literal] == stamp_; }
-  // The same as arrays, valid until the next scan: seen(i) iff stamps()[i] == stamp(); the
+  // `keys` and the unsafe container keys are those of the event's layout.
+  bool scan(const Event& ev, Layout layout, const LiteralDatabase& db, uint32_t slot, const KeySet* keys);
+  bool seen(uint32_t literal) const {
+    return literal_stamp_[literal] == stamp_ || literal_stamp_[literal] == kAlways;
+  }
+  // The same as arrays, valid until the next scan: seen(i) iff stamps()[i] is stamp() or
+  // kAlways; the
   // RuleSet field id f is unsafe (one of its classes is) iff field_stamps()[f] == stamp().
   const uint32_t* stamps() const { return literal_stamp_.data(); }
   const uint32_t* field_stamps() const { return field_stamp_.data(); }
@@ -72,10 +85,23 @@ class LiteralScan {
   size_t text_bytes() const { return used_; }
 
  private:
+  // How a node is reached by field resolution: through its key, or, for an evtx_dump `#text`
+  // (FieldResolver::unwrap), also through its parent's key. Array elements inherit their
+  // array's. `also` is 0 when there is no second key.
+  struct Reach {
+    uint64_t key = 0, also = 0;
+    bool in(const KeySet& set) const { return set.contains(key) || (also != 0 && set.contains(also)); }
+  };
   static int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
                       void* self);
   void gather(const Event& ev, const KeySet* keys);
   void note_container(uint64_t key_hash);
+  void note_container(const Reach& reach) {
+    note_container(reach.key);
+    if (reach.also != 0) note_container(reach.also);
+  }
+  static bool has_text(const Event& ev, size_t object);  // a direct child keyed #text
+  Layout layout_ = Layout::kFlat;
   void append(std::string_view text) {
     if (used_ + text.size() + 1 > text_.size()) text_.resize(std::max(text_.size() * 2, used_ + text.size() + 1));
     std::memcpy(text_.data() + used_, text.data(), text.size());
@@ -89,6 +115,7 @@ class LiteralScan {
   std::vector<uint8_t> ready_;  // per database: scratch_ is large enough for it
   uint32_t stamp_ = 0;
   std::vector<uint32_t> literal_stamp_, class_stamp_, field_stamp_;
+  std::vector<uint8_t> unscanned_;
   std::vector<uint32_t> seen_, unsafe_;
   std::vector<char> text_;  // the event's scalar values, one per line, in [0, used_)
   size_t used_ = 0;
@@ -96,7 +123,7 @@ class LiteralScan {
   struct Frame {
     uint32_t remaining;
     bool array;
-    std::string_view key;
+    Reach reach;
   };
   std::vector<Frame> stack_;
 };

@@ -73,6 +73,7 @@ class RequirementBuilder {
     }
     // The rule set's literals keep their ids (ValueTest::literal); regex atoms join them.
     for (const std::string& lit : rules_.literals()) literal_of(lit);
+    r_->worth_scanning_.assign(r_->literals_.size(), 0);
     r_->nodes_.push_back({Node::kTrue, 0, 0});   // node 0: TRUE
     r_->nodes_.push_back({Node::kFalse, 0, 0});  // node 1: FALSE
     for (const Rule& rule : rules) {
@@ -90,7 +91,9 @@ class RequirementBuilder {
           for (const auto& branch : sel.branches) {
             for (const FieldTest& t : branch) {
               for (const ValueTest& v : t.values) {
-                if (v.literal != kNoLiteral) lits.push_back(v.literal);
+                if (v.literal == kNoLiteral) continue;
+                lits.push_back(v.literal);
+                if (v.kind == ValueTest::kRegex) r_->worth_scanning_[v.literal] = 1;
               }
               if (t.field.empty()) {
                 rule_keywords_ = true;
@@ -156,9 +159,23 @@ class RequirementBuilder {
     }
     if (kept.empty()) return unit;
     if (kept.size() == 1) return kept[0];
+    // An AND is decided by its first false child: try the small ones (a literal, a short list)
+    // first.
+    if (op == Node::kAnd) {
+      std::stable_sort(kept.begin(), kept.end(), [&](uint32_t a, uint32_t b) { return size_of(a) < size_of(b); });
+    }
     Node n{op, static_cast<uint32_t>(r_->args_.size()), static_cast<uint32_t>(kept.size())};
     r_->args_.insert(r_->args_.end(), kept.begin(), kept.end());
     return add(n);
+  }
+
+  // Leaves under a node (what evaluating it may cost).
+  size_t size_of(uint32_t n) const {
+    const Node& node = r_->nodes_[n];
+    if (node.op != Node::kAnd && node.op != Node::kOr) return 1;
+    size_t total = 0;
+    for (uint32_t k = 0; k < node.b; ++k) total += size_of(r_->args_[node.a + k]);
+    return total;
   }
 
   uint32_t of_detection(const Detection& d) {
@@ -291,26 +308,29 @@ class RequirementBuilder {
   }
 
   void wire_unsafe_keys() {
-    for (uint32_t cls = 0; cls < r_->class_names_.size(); ++cls) {
-      const std::string& name = r_->class_names_[cls];
-      std::vector<std::string_view> keys;
-      FieldResolver::end_keys(name, &keys);
-      auto renamed = renames_.find(to_lower(name));
-      if (renamed != renames_.end()) {
-        for (const std::string& to : renamed->second) FieldResolver::end_keys(to, &keys);
+    for (int layout = 0; layout < Requirements::kLayouts; ++layout) {
+      const auto lay = static_cast<Layout>(layout);
+      for (uint32_t cls = 0; cls < r_->class_names_.size(); ++cls) {
+        const std::string& name = r_->class_names_[cls];
+        std::vector<std::string_view> keys;
+        FieldResolver::end_keys(name, lay, &keys);
+        auto renamed = renames_.find(to_lower(name));
+        if (renamed != renames_.end()) {
+          for (const std::string& to : renamed->second) FieldResolver::end_keys(to, lay, &keys);
+        }
+        auto& mine = r_->class_keys_[layout].emplace_back();
+        for (std::string_view k : keys) {
+          std::string low = to_lower(k);
+          if (low == "xmlns") r_->scan_xmlns_ = true;
+          if (std::find(mine.begin(), mine.end(), low) != mine.end()) continue;
+          r_->unsafe_set_[layout].add(low);
+          auto& list = r_->unsafe_by_hash_[layout][KeySet::hash(low)];
+          if (list.empty() || list.back() != cls) list.push_back(cls);
+          mine.push_back(std::move(low));
+        }
       }
-      auto& mine = r_->class_keys_.emplace_back();
-      for (std::string_view k : keys) {
-        std::string low = to_lower(k);
-        if (low == "xmlns") r_->scan_xmlns_ = true;
-        if (std::find(mine.begin(), mine.end(), low) != mine.end()) continue;
-        r_->unsafe_set_.add(low);
-        auto& list = r_->unsafe_by_hash_[KeySet::hash(low)];
-        if (list.empty() || list.back() != cls) list.push_back(cls);
-        mine.push_back(std::move(low));
-      }
+      r_->unsafe_set_[layout].seal();
     }
-    r_->unsafe_set_.seal();
   }
 
   Requirements* r_;
@@ -381,15 +401,17 @@ bool Requirements::trigger(uint32_t rule, const int64_t* event_id, std::vector<u
   return true;
 }
 
-const std::vector<uint32_t>* Requirements::unsafe_classes(uint64_t key_hash) const {
-  auto it = unsafe_by_hash_.find(key_hash);
-  return it == unsafe_by_hash_.end() ? nullptr : &it->second;
+const std::vector<uint32_t>* Requirements::unsafe_classes(Layout layout, uint64_t key_hash) const {
+  const auto& map = unsafe_by_hash_[static_cast<int>(layout)];
+  auto it = map.find(key_hash);
+  return it == map.end() ? nullptr : &it->second;
 }
 
-void Requirements::scan_keys(uint32_t rule, KeySet* keys, bool* all) const {
+void Requirements::scan_keys(uint32_t rule, Layout layout, KeySet* keys, bool* all) const {
   if (rule_keywords_[rule]) *all = true;
+  const auto& class_keys = class_keys_[static_cast<int>(layout)];
   for (uint32_t k = rule_class_first_[rule]; k < rule_class_first_[rule + 1]; ++k) {
-    for (const std::string& key : class_keys_[rule_classes_[k]]) keys->add(key);
+    for (const std::string& key : class_keys[rule_classes_[k]]) keys->add(key);
   }
 }
 

@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/fields.h"
 #include "detect/key_set.h"
 #include "detect/ruleset.h"
 
@@ -44,17 +45,19 @@ class Requirements {
   bool trigger(uint32_t rule, const int64_t* event_id, std::vector<uint32_t>* literals,
                std::vector<uint32_t>* classes) const;
 
-  // Field classes a container node with this key makes unsafe: a field that resolves to a
-  // container is matched against the container's JSON text, which the prefilter does not scan,
-  // so its atoms must count as present. `key_hash` is KeySet::hash(key); keys are screened with
-  // unsafe_keys() first. Null when the key concerns no class (collisions may add classes).
-  const KeySet& unsafe_keys() const { return unsafe_set_; }
-  const std::vector<uint32_t>* unsafe_classes(uint64_t key_hash) const;
+  // Field classes a container node with this key makes unsafe in an event of this layout: a
+  // field that resolves to a container is matched against the container's JSON text, which the
+  // prefilter does not scan, so its atoms must count as present. `key_hash` is
+  // KeySet::hash(key); keys are screened with unsafe_keys() first. Null when the key concerns no
+  // class (hash collisions may add classes).
+  const KeySet& unsafe_keys(Layout layout) const { return unsafe_set_[static_cast<int>(layout)]; }
+  const std::vector<uint32_t>* unsafe_classes(Layout layout, uint64_t key_hash) const;
   // The RuleSet field ids (FieldTest::field_id) of a class: the spellings of one field name.
   const std::vector<uint32_t>& class_fields(uint32_t field_class) const { return class_fields_[field_class]; }
-  // Adds to `keys` every node key a field the rule reads can resolve to (FieldResolver::end_keys,
-  // renames included); sets *all when the rule has keyword searches (they read every value).
-  void scan_keys(uint32_t rule, KeySet* keys, bool* all) const;
+  // Adds to `keys` every node key a field the rule reads can resolve to in an event of this
+  // layout (FieldResolver::end_keys, renames included); sets *all when the rule has keyword
+  // searches (they read every value).
+  void scan_keys(uint32_t rule, Layout layout, KeySet* keys, bool* all) const;
   // True when some field may read a node keyed `xmlns` (otherwise a scan of every value skips
   // them, as keyword search does).
   bool scan_xmlns() const { return scan_xmlns_; }
@@ -74,6 +77,11 @@ class Requirements {
   // Appends the id of every literal the rule's requirement names or its value tests skip by
   // (ValueTest::literal): a scan for the rule must look for all of them.
   void literals_of(uint32_t rule, std::vector<uint32_t>* out) const;
+  // True for a literal that spares a regex run wherever it is absent (a regex value test's
+  // ValueTest::literal): worth scanning for even where it triggers nothing.
+  bool worth_scanning(uint32_t literal) const {
+    return literal < worth_scanning_.size() && worth_scanning_[literal] != 0;
+  }
   // Human-readable requirement of a rule (tests and debugging).
   std::string describe(uint32_t rule) const;
 
@@ -120,13 +128,15 @@ class Requirements {
   std::vector<uint32_t> rule_literals_, rule_literal_first_;  // per rule, see literals_of
   std::vector<std::string> literals_;
   std::vector<int> literal_scores_;
+  std::vector<uint8_t> worth_scanning_;  // per literal, see worth_scanning()
   std::vector<std::string> class_names_;
   std::vector<std::vector<uint32_t>> class_fields_;
-  std::vector<std::vector<std::string>> class_keys_;  // per class: its end keys
+  static constexpr int kLayouts = 3;
+  std::vector<std::vector<std::string>> class_keys_[kLayouts];  // per layout, class: end keys
   std::vector<uint32_t> rule_classes_, rule_class_first_;  // per rule: classes read
   std::vector<uint8_t> rule_keywords_;                     // per rule: has keyword searches
-  KeySet unsafe_set_;
-  std::unordered_map<uint64_t, std::vector<uint32_t>> unsafe_by_hash_;
+  KeySet unsafe_set_[kLayouts];
+  std::unordered_map<uint64_t, std::vector<uint32_t>> unsafe_by_hash_[kLayouts];
   bool scan_xmlns_ = false;
 };
 

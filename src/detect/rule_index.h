@@ -48,7 +48,7 @@ class RuleIndex {
     std::vector<uint32_t> wake_first;  // wakes groups wake[wake_first[k] .. wake_first[k + 1])
     std::vector<uint32_t> wake;
     std::vector<std::pair<uint32_t, uint32_t>> class_wakes;  // (field class, group), sorted
-    KeySet scan_keys;       // keys of the values the route's rules can read
+    KeySet scan_keys[3];    // per Layout: keys of the values the route's rules can read
     bool scan_all = false;  // a keyword search reads every value: scan_keys does not apply
   };
   // `lower_channel`: the event's Channel lower-cased, empty for a non-Windows event.
@@ -56,6 +56,9 @@ class RuleIndex {
   const Route& route(std::string_view lower_channel, const int64_t* event_id) const;
 
   const Requirements& requirements() const { return *req_; }
+  // Literals no database holds (1 = never scanned for, so they count as present): those that
+  // trigger no rule and belong to no rule tried on every event.
+  const std::vector<uint8_t>& unscanned() const { return unscanned_; }
   // The literal database of a route's triggered rules, compiled on first use (thread-safe);
   // null if vectorscan refused it (the matcher then tries every rule of the route).
   const LiteralDatabase* database(const Route& route) const;
@@ -66,8 +69,10 @@ class RuleIndex {
   Status compile_all() const;
   // Literal count of each database, and whether it is compiled yet (for statistics).
   std::vector<std::pair<size_t, bool>> database_sizes() const;
-  // Databases compiled so far, and the thread time spent compiling them.
+  // Databases made so far (compiled or loaded from the cache), how many came from the cache
+  // (LoadOptions::literal_cache_dir), and the time spent making them.
   size_t compiled_count() const { return compiled_.load(); }
+  size_t cached_count() const { return cached_.load(); }
   double compile_seconds() const { return compile_ns_.load() / 1e9; }
 
  private:
@@ -99,12 +104,15 @@ class RuleIndex {
   struct Pending {
     std::vector<uint32_t> literals;
     std::vector<std::vector<uint32_t>> triggers;
+    std::vector<uint32_t> always_literals;  // of the rules tried on every event
   };
   std::vector<Pending> pending_;
+  std::vector<uint8_t> unscanned_;
   std::unordered_map<std::string, Family, Hash, std::equal_to<>> channels_;
   Family windows_other_;  // Windows channels no rule names
   Family non_windows_;
-  mutable std::atomic<size_t> compiled_{0};
+  std::string cache_dir_;
+  mutable std::atomic<size_t> compiled_{0}, cached_{0};
   mutable std::atomic<uint64_t> compile_ns_{0};
 };
 

@@ -209,6 +209,7 @@ class RuleSet::Loader {
  public:
   Loader(const LoadOptions& options, LoadReport* report, RuleSet* set)
       : opt_(options), report_(report), set_(set) {
+    set_->literal_cache_dir_ = options.literal_cache_dir;
     std::string dir = default_config_dir();
     std::string ls_path = opt_.logsources_file.empty() ? dir + "/logsources.yml" : opt_.logsources_file;
     auto map = LogSourceMap::load_file(ls_path);

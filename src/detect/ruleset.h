@@ -33,6 +33,9 @@ struct LoadOptions {
   std::vector<std::string> filter_paths;
   // false = ignore logsource: every rule sees every event.
   bool gate_logsources = true;
+  // A folder where compiled literal databases of the prefilter are kept between runs (created
+  // if missing); empty = none, every run compiles its own. See RuleIndex.
+  std::string literal_cache_dir;
 
   // Limits against hostile rule files (refusals in category "limit"; docs/robustness.md).
   // A rules file (or in-memory text) larger than this is refused unread.
@@ -91,6 +94,8 @@ class RuleSet {
   // The matching index of these rules (detect/rule_index.h), built on first use (thread-safe)
   // and shared by every later caller.
   std::shared_ptr<const RuleIndex> index() const;
+  // LoadOptions::literal_cache_dir as loaded.
+  const std::string& literal_cache_dir() const { return literal_cache_dir_; }
 
   // The directory holding the bundled config files (logsources.yml, placeholders.yml).
   static std::string default_config_dir();
@@ -105,6 +110,7 @@ class RuleSet {
   std::unordered_map<std::string, uint32_t> literal_ids_;
   std::vector<CorrelationRule> correlations_;
   LogSourceMap logsources_;
+  std::string literal_cache_dir_;
   struct IndexSlot {
     std::once_flag once;
     std::shared_ptr<const RuleIndex> index;

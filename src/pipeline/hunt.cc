@@ -155,25 +155,70 @@ std::string value_text(Value v) {
   return std::string(t);
 }
 
-void key_fields(const Event& ev, const sigma::Rule& rule, size_t max,
+// `known[i]` is kKeyFields[i] resolved in `ev` (FieldResolver::resolve_many), once per event.
+void key_fields(const Event& ev, const sigma::Rule& rule, size_t max, const Value* known,
                 std::vector<std::pair<std::string, std::string>>* out) {
-  auto add = [&](std::string_view name) {
+  auto add = [&](std::string_view name, const Value* resolved) {
     if (out->size() >= max) return;
     for (const auto& [k, v] : *out) {
       if (iequals(k, name)) return;
     }
-    Value v = ev.field(name);
+    Value v = resolved ? *resolved : ev.field(name);
     if (!v || v.is_null() || v.is_container()) return;
     std::string text = value_text(v);
     if (text.empty() || text == "-") return;
     out->emplace_back(std::string(name), std::move(text));
   };
-  for (const auto& f : rule.fields) add(f);
-  for (std::string_view f : kKeyFields) add(f);
+  for (const auto& f : rule.fields) add(f, nullptr);
+  for (size_t i = 0; i < std::size(kKeyFields); ++i) add(kKeyFields[i], &known[i]);
   if (out->empty()) {
-    for (const auto& f : rule.detection.fields()) add(f);
+    for (const auto& f : rule.detection.fields()) add(f, nullptr);
   }
 }
+
+// What every detection of one event reports alike (computer, channel, event id, record id, the
+// key fields), looked up once, on the first detection.
+class EventFacts {
+ public:
+  EventFacts(const Event& ev, const RecordRef& ref) : ev_(ev), ref_(ref) {}
+
+  Detection make(const sigma::Rule& rule, uint32_t rule_index, std::optional<int64_t> time_us,
+                 size_t max_key_fields) {
+    if (!loaded_) load();
+    Detection d;
+    d.rule = rule_index;
+    d.has_time = time_us.has_value();
+    d.time_us = time_us.value_or(0);
+    d.record_index = ref_.index;
+    d.record_id = record_id_;
+    d.computer = computer_;
+    d.channel = channel_;
+    d.event_id = event_id_;
+    key_fields(ev_, rule, max_key_fields, known_, &d.fields);
+    return d;
+  }
+
+ private:
+  void load() {
+    if (Value v = ev_.field("Computer")) computer_ = value_text(v);
+    if (Value v = ev_.field("Channel")) channel_ = value_text(v);
+    if (Value v = ev_.field("EventID")) event_id_ = value_text(v);
+    record_id_ = ref_.record_id;
+    if (record_id_ == 0) {
+      int64_t id;
+      if (Value v = ev_.field("EventRecordID"); v && v.as_int(&id) && id > 0) record_id_ = id;
+    }
+    FieldResolver::resolve_many(ev_, kKeyFields, known_);
+    loaded_ = true;
+  }
+
+  const Event& ev_;
+  const RecordRef& ref_;
+  bool loaded_ = false;
+  std::string computer_, channel_, event_id_;
+  uint64_t record_id_ = 0;
+  Value known_[std::size(kKeyFields)];
+};
 
 // Per worker thread: the matcher, a scratch event for the EVTX decoder, hit buffers.
 struct Worker {
@@ -202,6 +247,7 @@ class UnitSink : public EventSink {
     w_.matcher->match(ev, &w_.hits);
     if (w_.hits.empty()) return true;
     if (!time_known) t = event_time_us(ev);
+    EventFacts facts(ev, ref);
     for (uint32_t r : w_.hits) {
       const sigma::Rule& rule = rules_.rules()[r];
       if (sel_.correlated[r]) {
@@ -213,7 +259,7 @@ class UnitSink : public EventSink {
         out_.corr_hits.push_back(std::move(h));
       }
       if (!sel_.report[r]) continue;
-      Detection d = make_detection(ev, rule, r, t, ref, opt_.max_key_fields);
+      Detection d = facts.make(rule, r, t, opt_.max_key_fields);
       d.input = input_;
       out_.detections.push_back(std::move(d));
     }
@@ -235,21 +281,8 @@ class UnitSink : public EventSink {
 
 Detection make_detection(const Event& ev, const sigma::Rule& rule, uint32_t rule_index,
                          std::optional<int64_t> time_us, const RecordRef& ref, size_t max_key_fields) {
-  Detection d;
-  d.rule = rule_index;
-  d.has_time = time_us.has_value();
-  d.time_us = time_us.value_or(0);
-  d.record_index = ref.index;
-  d.record_id = ref.record_id;
-  if (Value v = ev.field("Computer")) d.computer = value_text(v);
-  if (Value v = ev.field("Channel")) d.channel = value_text(v);
-  if (Value v = ev.field("EventID")) d.event_id = value_text(v);
-  if (d.record_id == 0) {
-    int64_t id;
-    if (Value v = ev.field("EventRecordID"); v && v.as_int(&id) && id > 0) d.record_id = id;
-  }
-  key_fields(ev, rule, max_key_fields, &d.fields);
-  return d;
+  EventFacts facts(ev, ref);
+  return facts.make(rule, rule_index, time_us, max_key_fields);
 }
 
 Result<HuntStats> run_hunt(const sigma::RuleSet& rules, const std::vector<std::string>& paths,
