@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "cli/command.h"
-#include "core/event.h"
+#include "core/json_writer.h"
 #include "core/text.h"
 #include "detect/ruleset.h"
 
@@ -20,17 +20,10 @@ using sigma::LoadOptions;
 using sigma::LoadReport;
 using sigma::RuleSet;
 
-std::string jstr(std::string_view s) {
-  std::string out = "\"";
-  json_escape(s, out);
-  out += '"';
-  return out;
-}
-
-std::string json_list(const std::vector<std::string>& items) {
-  std::string out = "[";
-  for (size_t i = 0; i < items.size(); ++i) out += (i ? "," : "") + jstr(items[i]);
-  return out + "]";
+void write_list(JsonWriter& w, const std::vector<std::string>& items) {
+  w.begin_array();
+  for (const std::string& item : items) w.value(item);
+  w.end_array();
 }
 
 struct Common {
@@ -60,27 +53,24 @@ int check(const Common& c) {
   std::map<std::string, size_t> by_reason;  // category -> count
   for (const auto& p : report.refused) by_reason[p.category]++;
   if (c.format == "json") {
-    std::string out = "{\"files\":" + std::to_string(report.files) + ",\"loaded\":" + std::to_string(report.loaded) +
-                      ",\"correlations\":" + std::to_string(report.correlations) +
-                      ",\"filters\":" + std::to_string(report.filters) +
-                      ",\"refused\":" + std::to_string(report.refused.size()) + ",\"by_reason\":{";
-    bool first = true;
-    for (const auto& [k, n] : by_reason) {
-      out += (first ? "" : ",") + jstr(k) + ":" + std::to_string(n);
-      first = false;
+    std::string out;
+    JsonWriter w(out);
+    w.begin_object().field("files", uint64_t{report.files}).field("loaded", uint64_t{report.loaded});
+    w.field("correlations", uint64_t{report.correlations}).field("filters", uint64_t{report.filters});
+    w.field("refused", uint64_t{report.refused.size()});
+    w.key("by_reason").begin_object();
+    for (const auto& [k, n] : by_reason) w.field(k, uint64_t{n});
+    w.end_object();
+    w.key("refused_rules").begin_array();
+    for (const auto& p : report.refused) {
+      w.begin_object().field("path", p.path).field("reason", p.reason).field("category", p.category);
+      w.field("id", p.id).field("title", p.title).end_object();
     }
-    out += "},\"refused_rules\":[";
-    for (size_t i = 0; i < report.refused.size(); ++i) {
-      const auto& p = report.refused[i];
-      out += (i ? "," : "") + std::string("{\"path\":") + jstr(p.path) + ",\"reason\":" + jstr(p.reason) +
-             ",\"category\":" + jstr(p.category) + ",\"id\":" + jstr(p.id) + ",\"title\":" + jstr(p.title) + "}";
-    }
-    out += "],\"unmapped\":[";
-    for (size_t i = 0; i < report.unmapped.size(); ++i) {
-      const auto& p = report.unmapped[i];
-      out += (i ? "," : "") + std::string("{\"path\":") + jstr(p.path) + ",\"reason\":" + jstr(p.reason) + "}";
-    }
-    out += "]}\n";
+    w.end_array();
+    w.key("unmapped").begin_array();
+    for (const auto& p : report.unmapped) w.begin_object().field("path", p.path).field("reason", p.reason).end_object();
+    w.end_array().end_object();
+    out += '\n';
     std::fputs(out.c_str(), stdout);
   } else {
     std::printf("files: %zu  loaded: %zu  correlations: %zu  filters: %zu  refused: %zu\n", report.files,
@@ -119,28 +109,31 @@ int list(const Common& c, const std::string& level, const std::string& status, c
     shown.push_back(&r);
   }
   if (c.format == "json") {
-    std::string out = "[";
-    for (size_t i = 0; i < shown.size(); ++i) {
-      const auto& r = *shown[i];
-      out += (i ? ",\n" : "\n") + std::string("{\"id\":") + jstr(r.id) + ",\"title\":" + jstr(r.title) +
-             ",\"level\":" + jstr(r.level) + ",\"status\":" + jstr(r.status) +
-             ",\"logsource\":{\"product\":" + jstr(r.logsource.product) + ",\"category\":" +
-             jstr(r.logsource.category) + ",\"service\":" + jstr(r.logsource.service) + "}" +
-             ",\"attack\":" + json_list(r.attack_tags()) + ",\"path\":" + jstr(r.path) + "}";
+    std::string out;
+    JsonWriter w(out);
+    w.begin_array();
+    for (const sigma::Rule* r : shown) {
+      w.line_break().begin_object();
+      w.field("id", r->id).field("title", r->title).field("level", r->level).field("status", r->status);
+      w.key("logsource").begin_object().field("product", r->logsource.product);
+      w.field("category", r->logsource.category).field("service", r->logsource.service).end_object();
+      write_list(w.key("attack"), r->attack_tags());
+      w.field("path", r->path).end_object();
     }
     // Correlation rules follow, with their type in place of a log source.
-    bool first = shown.empty();
     for (const auto& c : set.correlations()) {
       if (!level.empty() && !iequals(c.level, level)) continue;
       if (!status.empty() && !iequals(c.status, status)) continue;
       if (!tag.empty() || !logsource.empty()) continue;
-      out += (first ? "\n" : ",\n") + std::string("{\"id\":") + jstr(c.id) + ",\"title\":" + jstr(c.title) +
-             ",\"level\":" + jstr(c.level) + ",\"status\":" + jstr(c.status) + ",\"correlation\":" +
-             jstr(sigma::correlation_type_name(c.type)) + ",\"rules\":" + json_list(c.rule_refs) +
-             ",\"path\":" + jstr(c.path) + "}";
-      first = false;
+      w.line_break().begin_object();
+      w.field("id", c.id).field("title", c.title).field("level", c.level).field("status", c.status);
+      w.field("correlation", sigma::correlation_type_name(c.type));
+      write_list(w.key("rules"), c.rule_refs);
+      w.field("path", c.path).end_object();
     }
-    out += "\n]\n";
+    out += '\n';
+    w.end_array();
+    out += '\n';
     std::fputs(out.c_str(), stdout);
   } else {
     std::printf("%-36s  %-13s  %-12s  %-34s  %s\n", "ID", "LEVEL", "STATUS", "LOGSOURCE", "TITLE / ATT&CK");

@@ -1,7 +1,9 @@
 // `vigil triage PATH...`: read alerts (AIT CSV, Wazuh alerts.json, Suricata EVE, or a field map),
 // feed them in time order to the triage engine and print ranked, explained incidents as a table,
-// JSON or a self-contained HTML page. With --state, analyst verdicts apply and the run's
-// incidents are catalogued for `vigil verdict`. Thin wrapper over triage/.
+// JSON or a self-contained HTML page. With -r RULES the inputs are raw events (EVTX, JSON) and
+// Vigil's own Sigma detections are the alerts (pipeline/detect_triage.h). With --state, analyst
+// verdicts apply and the run's incidents are catalogued for `vigil verdict`. Thin wrapper over
+// triage/.
 #include <CLI/CLI.hpp>
 
 #include <chrono>
@@ -13,6 +15,8 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "pipeline/detect_triage.h"
+#include "pipeline/hunt_output.h"
 #include "read/discover.h"
 #include "read/read_path.h"
 #include "triage/collector.h"
@@ -44,7 +48,94 @@ struct Args {
   bool no_routine = false;
   size_t top = 25;
   bool quiet = false;
+  // Raw events: Sigma rules and hunt's rule selection.
+  std::vector<std::string> rules, filters, levels, statuses, tags;
+  std::string min_level = "informational", logsources, placeholders, detections;
+  size_t threads = 0;
 };
+
+// Raw-event inputs: issues to stderr (the first 20), detections to --detections as JSON Lines,
+// line N being alert record N-1 of the incidents.
+class RawListener : public HuntListener {
+ public:
+  RawListener(FILE* out, const sigma::RuleSet& rules, bool quiet) : quiet_(quiet) {
+    if (out) writer_ = make_detection_writer(HuntFormat::kJsonl, out, rules, &inputs_);
+  }
+  void on_start(const std::vector<std::string>& inputs, uint64_t) override {
+    inputs_ = inputs;
+    if (writer_) writer_->begin();
+  }
+  void on_detection(const Detection& d) override {
+    if (writer_) writer_->write(d);
+  }
+  void on_issue(const std::string& text) override {
+    if (++issues_ <= 20 && !quiet_) std::fprintf(stderr, "vigil triage: warning: %s\n", text.c_str());
+  }
+  void end() {
+    if (writer_) writer_->end();
+    if (issues_ > 20 && !quiet_) {
+      std::fprintf(stderr, "vigil triage: %llu read issues in all\n",
+                   static_cast<unsigned long long>(issues_));
+    }
+  }
+
+ private:
+  std::vector<std::string> inputs_;
+  std::unique_ptr<DetectionWriter> writer_;
+  bool quiet_;
+  uint64_t issues_ = 0;
+};
+
+// Hunts `a.paths` with `a.rules` and feeds the detections to `engine`; 0 or an exit code.
+int feed_raw_events(const Args& a, Engine& engine, size_t* files) {
+  HuntOptions opt = detection_hunt_options();
+  opt.threads = a.threads;
+  opt.min_level = level_rank(a.min_level);
+  if (opt.min_level < 0) {
+    std::fprintf(stderr, "vigil triage: unknown level '%s'\n", a.min_level.c_str());
+    return 2;
+  }
+  opt.levels = a.levels;
+  opt.statuses = a.statuses;
+  opt.tags = a.tags;
+  sigma::LoadOptions lopt;
+  lopt.logsources_file = a.logsources;
+  lopt.placeholders_file = a.placeholders;
+  lopt.filter_paths = a.filters;
+  sigma::LoadReport report;
+  sigma::RuleSet rules = sigma::RuleSet::load(a.rules, lopt, &report);
+  if (!report.refused.empty() && !a.quiet) {
+    std::fprintf(stderr, "vigil triage: %zu rules refused (see `vigil rules check`)\n",
+                 report.refused.size());
+  }
+  if (rules.rules().empty()) {
+    std::fprintf(stderr, "vigil triage: no rule loaded\n");
+    return 2;
+  }
+  FILE* out = nullptr;
+  if (!a.detections.empty() && !(out = std::fopen(a.detections.c_str(), "wb"))) {
+    std::fprintf(stderr, "vigil triage: cannot write %s\n", a.detections.c_str());
+    return 1;
+  }
+  RawListener listener(out, rules, a.quiet);
+  DetectionTriage feed(rules, engine, &listener);
+  auto stats = run_hunt(rules, a.paths, opt, feed);
+  listener.end();
+  if (out) std::fclose(out);
+  if (!stats.ok()) {
+    std::fprintf(stderr, "vigil triage: %s\n", stats.status().message().c_str());
+    return 1;
+  }
+  feed.finish();
+  *files = stats->files;
+  if (!a.quiet) {
+    std::fprintf(stderr, "vigil triage: %zu rules; %llu files, %llu events, %llu detections\n",
+                 report.loaded, static_cast<unsigned long long>(stats->files),
+                 static_cast<unsigned long long>(stats->events),
+                 static_cast<unsigned long long>(feed.detections()));
+  }
+  return 0;
+}
 
 // Picks the profile for one record when none was named: Wazuh objects carry "rule", Suricata
 // EVE objects "event_type", AIT CSV rows "name" and "host".
@@ -103,44 +194,8 @@ class AutoSink : public EventSink {
   std::vector<std::string> unknown_where_;
 };
 
-int run(const Args& a) {
-  EngineOptions opts;
-  for (const std::string& s : a.settings) {
-    Status st = triage::set_option(opts, s);
-    if (!st.ok()) {
-      std::fprintf(stderr, "vigil triage: --set: %s\n", st.message().c_str());
-      return 2;
-    }
-  }
-  if (a.format != "table" && a.format != "json" && a.format != "html") {
-    std::fprintf(stderr, "vigil triage: --format must be table, json or html\n");
-    return 2;
-  }
-  TriageState state;
-  if (!a.state.empty()) {
-    auto loaded = TriageState::load(a.state);
-    if (!loaded.ok()) {
-      std::fprintf(stderr, "vigil triage: %s\n", loaded.status().message().c_str());
-      return 1;
-    }
-    state = std::move(*loaded);
-  }
-
-  Engine engine(opts);
-  engine.apply_state(state);
-  if (!a.baseline.empty()) {
-    std::ifstream in(a.baseline, std::ios::binary);
-    if (in) {
-      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      Status st = engine.load_baseline(text);
-      if (!st.ok()) {
-        std::fprintf(stderr, "vigil triage: %s: %s\n", a.baseline.c_str(), st.message().c_str());
-        return 1;
-      }
-    }
-  }
-  auto start = std::chrono::steady_clock::now();
-
+// Reads alert files through their profiles and feeds the engine in time order; 0 or an exit code.
+int feed_alert_files(const Args& a, Engine& engine, size_t* files) {
   // Profiles: one named, a field map, or automatic per record.
   Result<Profile> chosen = a.map.empty() ? Profile::builtin(a.profile == "auto" ? "aitads" : a.profile)
                                          : Profile::generic(a.map);
@@ -199,6 +254,58 @@ int run(const Args& a) {
     std::fprintf(stderr, "vigil triage: %llu unreadable alert records in all\n",
                  static_cast<unsigned long long>(bad));
   }
+  *files = found.files.size();
+  return 0;
+}
+
+
+int run(const Args& a) {
+  EngineOptions opts = a.rules.empty() ? EngineOptions{} : detection_engine_options();
+  for (const std::string& s : a.settings) {
+    Status st = triage::set_option(opts, s);
+    if (!st.ok()) {
+      std::fprintf(stderr, "vigil triage: --set: %s\n", st.message().c_str());
+      return 2;
+    }
+  }
+  if (a.format != "table" && a.format != "json" && a.format != "html") {
+    std::fprintf(stderr, "vigil triage: --format must be table, json or html\n");
+    return 2;
+  }
+  if (a.rules.empty() && !a.detections.empty()) {
+    std::fprintf(stderr, "vigil triage: --detections needs -r RULES (raw event inputs)\n");
+    return 2;
+  }
+  TriageState state;
+  if (!a.state.empty()) {
+    auto loaded = TriageState::load(a.state);
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "vigil triage: %s\n", loaded.status().message().c_str());
+      return 1;
+    }
+    state = std::move(*loaded);
+  }
+
+  Engine engine(opts);
+  engine.apply_state(state);
+  if (!a.baseline.empty()) {
+    std::ifstream in(a.baseline, std::ios::binary);
+    if (in) {
+      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      Status st = engine.load_baseline(text);
+      if (!st.ok()) {
+        std::fprintf(stderr, "vigil triage: %s: %s\n", a.baseline.c_str(), st.message().c_str());
+        return 1;
+      }
+    }
+  }
+  auto start = std::chrono::steady_clock::now();
+  size_t input_files = 0;
+  if (!a.rules.empty()) {
+    if (int rc = feed_raw_events(a, engine, &input_files)) return rc;
+  } else if (int rc = feed_alert_files(a, engine, &input_files)) {
+    return rc;
+  }
 
   triage::Snapshot snap = engine.snapshot(true, true);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -207,7 +314,7 @@ int run(const Args& a) {
   ro.show_auto_closed = a.all;
   ro.with_routine = !a.no_routine;
   ro.surface_threshold = opts.score.surface_threshold;
-  ro.inputs = std::to_string(found.files.size()) + (found.files.size() == 1 ? " file" : " files");
+  ro.inputs = std::to_string(input_files) + (input_files == 1 ? " file" : " files");
   std::string text = a.format == "json"   ? triage::render_json(snap, ro)
                      : a.format == "html" ? triage::render_html(snap, ro)
                                           : triage::render_table(snap, ro);
@@ -250,7 +357,9 @@ int triage_main(int argc, char** argv) {
   CLI::App app{"Turn alerts into ranked, explained incidents"};
   app.name("vigil triage");
   Args a;
-  app.add_option("paths", a.paths, "Alert files or folders (CSV, JSON/JSONL, gzip/zstd)")->required();
+  app.add_option("paths", a.paths,
+                 "Alert files or folders (CSV, JSON/JSONL, gzip/zstd); with -r, event logs")
+      ->required();
   app.add_option("--profile", a.profile,
                  "Alert layout: aitads, wazuh, suricata, or auto (per record; default)");
   app.add_option("--map", a.map,
@@ -266,6 +375,18 @@ int triage_main(int argc, char** argv) {
   app.add_flag("--no-routine", a.no_routine, "JSON/HTML: leave out routine and suppressed groups");
   app.add_option("--top", a.top, "Table: surfaced incidents shown (default 25)");
   app.add_flag("-q,--quiet", a.quiet, "No summary line on stderr");
+  // Raw events: detection with Sigma rules, then triage (same selection flags as `vigil hunt`).
+  app.add_option("-r,--rules", a.rules, "Sigma rule files or folders: PATHs are raw events (EVTX, JSON)");
+  app.add_option("-m,--min-level", a.min_level, "With -r: lowest rule level used");
+  app.add_option("--level", a.levels, "With -r: only these rule levels (repeatable)");
+  app.add_option("--status", a.statuses, "With -r: only rules with these statuses (repeatable)");
+  app.add_option("--tags", a.tags, "With -r: only rules with one of these tags");
+  app.add_option("--filters", a.filters, "With -r: Sigma filter files or folders");
+  app.add_option("--logsources", a.logsources, "With -r: log-source mapping file");
+  app.add_option("--placeholders", a.placeholders, "With -r: placeholder values for |expand");
+  app.add_option("-t,--threads", a.threads, "With -r: detection threads (default: all cores)");
+  app.add_option("--detections", a.detections,
+                 "With -r: write the detections here as JSON Lines (line N = alert record N-1)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -14,14 +14,15 @@ struct Alias {
   std::string_view sigma;
   std::string_view evtx;
   std::array<std::string_view, 3> ecs;
-  std::array<std::string_view, 4> flat;
+  // Flat: NXLog / Winlogbeat-on-Logstash spellings, then Winlogbeat 6 (event_id, log_name...).
+  std::array<std::string_view, 5> flat;
 };
 
 constexpr Alias kAliases[] = {
     {"EventID", "Event.System.EventID", {"winlog.event_id", "event.code", ""},
      {"EventID", "EventId", "event_id", "EventCode"}},
     {"Channel", "Event.System.Channel", {"winlog.channel", "event.provider", ""},
-     {"Channel", "channel", "LogName", ""}},
+     {"Channel", "channel", "LogName", "log_name"}},
     {"Computer", "Event.System.Computer", {"winlog.computer_name", "host.name", "host.hostname"},
      {"Computer", "Hostname", "ComputerName", "computer_name"}},
     {"ComputerName", "Event.System.Computer", {"winlog.computer_name", "host.name", ""},
@@ -29,11 +30,11 @@ constexpr Alias kAliases[] = {
     {"Hostname", "Event.System.Computer", {"host.name", "winlog.computer_name", ""},
      {"Hostname", "Computer", "ComputerName", ""}},
     {"Provider_Name", "Event.System.Provider.@Name", {"winlog.provider_name", "", ""},
-     {"Provider_Name", "SourceName", "ProviderName", "Provider"}},
+     {"Provider_Name", "SourceName", "ProviderName", "Provider", "source_name"}},
     {"Provider_Guid", "Event.System.Provider.@Guid", {"winlog.provider_guid", "", ""},
-     {"Provider_Guid", "ProviderGuid", "", ""}},
+     {"Provider_Guid", "ProviderGuid", "provider_guid", ""}},
     {"EventRecordID", "Event.System.EventRecordID", {"winlog.record_id", "", ""},
-     {"EventRecordID", "RecordNumber", "record_id", ""}},
+     {"EventRecordID", "RecordNumber", "record_id", "record_number"}},
     {"Level", "Event.System.Level", {"winlog.level", "log.level", ""}, {"Level", "", "", ""}},
     {"Task", "Event.System.Task", {"winlog.task", "", ""}, {"Task", "", "", ""}},
     {"Opcode", "Event.System.Opcode", {"winlog.opcode", "", ""}, {"Opcode", "", "", ""}},
@@ -44,6 +45,15 @@ constexpr Alias kAliases[] = {
     {"Security_UserID", "Event.System.Security.@UserID", {"winlog.user.identifier", "", ""},
      {"UserID", "", "", ""}},
 };
+
+// Fields that only some flat layouts carry under their own name. NXLog renders the unnamed
+// <Data> strings of classic events (Windows PowerShell 400/600/800, many Application events)
+// into `Message` only, so Sigma's `Data` is looked up there when the event has no `Data`.
+struct Fallback {
+  std::string_view sigma;
+  std::string_view flat;
+};
+constexpr Fallback kFlatFallbacks[] = {{"Data", "Message"}};
 
 const Alias* find_alias(std::string_view name) {
   for (const Alias& a : kAliases) {
@@ -154,6 +164,10 @@ void FieldResolver::detect(const Event& ev) {
     return;
   }
   ev.layout_ = static_cast<int>(Layout::kFlat);
+  // Winlogbeat 6 (before ECS) keeps the event's own fields in `event_data` / `user_data` beside
+  // flat system fields; NXLog puts everything at the root.
+  add(root.get("event_data"));
+  add(root.get("user_data"));
   add(root);
 }
 
@@ -198,6 +212,11 @@ Value FieldResolver::resolve(const Event& ev, std::string_view name) {
   for (uint32_t i = 0; i < ev.section_count_; ++i) {
     Value sec(&ev, ev.sections_[i]);
     if (Value v = sec.get_icase(name)) return unwrap(v);
+  }
+  if (lay == Layout::kFlat) {
+    for (const Fallback& f : kFlatFallbacks) {
+      if (iequals(f.sigma, name)) return root.get(f.flat);
+    }
   }
   return {};
 }

@@ -7,13 +7,17 @@
 //  2. System names are aliases: EventID, Channel, Computer, Provider_Name, EventRecordID, Level,
 //     Task, Opcode, Keywords, Version, TimeCreated... map to Event.System.* (with #attributes),
 //     winlog.* (event_id, channel, computer_name, provider_name, record_id...) or the flat
-//     spellings (EventID, Channel, Hostname, SourceName, RecordNumber...).
+//     spellings: NXLog (EventID, Channel, Hostname, SourceName, RecordNumber...) and Winlogbeat 6
+//     (event_id, log_name, computer_name, source_name, record_number).
 //  3. A dotted name (`winlog.event_data.Image`) is first walked as a path from the root, then
 //     tried as one literal key (flattened ECS).
 //  4. Otherwise the name is looked up in the data sections, in order: evtx_dump
 //     Event.EventData, Event.UserData/<element>, Event.System; ECS winlog.event_data,
-//     winlog.user_data, winlog, root; flat: the root. Exact key first, then ASCII case-insensitive.
+//     winlog.user_data, winlog, root; flat: event_data, user_data (Winlogbeat 6), the root.
+//     Exact key first, then ASCII case-insensitive.
 //  5. An object holding `#text` resolves to its `#text` (evtx_dump's text-with-attributes form).
+//  6. Flat only, when nothing else matched: `Data` falls back to `Message` (NXLog renders the
+//     unnamed <Data> of classic events such as Windows PowerShell 400/600/800 only there).
 #pragma once
 
 #include <optional>

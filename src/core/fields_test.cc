@@ -94,5 +94,79 @@ TEST(Fields, FlatLayout) {
   EXPECT_EQ(ev.field("winlog.event_id").str(), "13");
 }
 
+// NXLog (the Mordor data sets): system fields under their NXLog names, event data at the root,
+// classic PowerShell details only in the rendered Message.
+TEST(Fields, NxlogLayout) {
+  Event ev;
+  ev.add_string("@timestamp", "2020-10-18T07:50:06.220Z");
+  ev.add_string("EventTime", "2020-10-18 03:50:06");
+  ev.add_string("host", "wec.internal.cloudapp.net");  // the collector, not the event's machine
+  ev.add_string("Hostname", "WORKSTATION5.theshire.local");
+  ev.add_string("SourceName", "PowerShell");
+  ev.add_string("Channel", "Windows PowerShell");
+  ev.add_int("EventID", 400);
+  ev.add_int("RecordNumber", 8812);
+  ev.add_string("ProcessID", "1368");  // NXLog's own: the event log service's process
+  ev.add_string("Message",
+                "Engine state is changed from None to Available.\r\n\r\nDetails:\r\n\t"
+                "NewEngineState=Available\r\n\tHostName=ConsoleHost\r\n\tHostApplication="
+                "powershell.exe -nop -w hidden\r\n");
+
+  EXPECT_EQ(FieldResolver::layout(ev), Layout::kFlat);
+  std::string s;
+  EXPECT_EQ(ev.field("EventID").text(s), "400");
+  EXPECT_EQ(ev.field("Computer").str(), "WORKSTATION5.theshire.local");
+  EXPECT_EQ(ev.field("Provider_Name").str(), "PowerShell");
+  EXPECT_EQ(ev.field("EventRecordID").text(s), "8812");
+  EXPECT_NE(ev.field("Data").str().find("HostApplication=powershell.exe -nop"), std::string::npos);
+  auto t = event_time_us(ev);
+  ASSERT_TRUE(t);
+  EXPECT_EQ(format_time_us(*t), "2020-10-18T07:50:06.220000Z");
+}
+
+// An event that has its own Data keeps it; Message is only the fallback.
+TEST(Fields, FlatDataPrefersOwnField) {
+  Event ev;
+  ev.add_string("Channel", "Application");
+  ev.add_string("Data", "own");
+  ev.add_string("Message", "rendered");
+  EXPECT_EQ(ev.field("Data").str(), "own");
+}
+
+// Winlogbeat 6 (Mordor 2019 captures): lower-case system fields, event data nested in event_data.
+TEST(Fields, Winlogbeat6Layout) {
+  Event ev;
+  ev.add_string("@timestamp", "2019-05-18T20:36:46.254Z");
+  ev.begin_object("host");
+  ev.add_string("name", "WECserver");
+  ev.end_container();
+  ev.add_string("log_name", "Microsoft-Windows-Sysmon/Operational");
+  ev.add_string("source_name", "Microsoft-Windows-Sysmon");
+  ev.add_string("computer_name", "HFDC01.shire.com");
+  ev.add_string("record_number", "5402080");
+  ev.add_int("event_id", 3);
+  ev.begin_object("user");
+  ev.add_string("name", "SYSTEM");
+  ev.end_container();
+  ev.begin_object("event_data");
+  ev.add_string("Image", "C:\\Windows\\System32\\svchost.exe");
+  ev.add_string("User", "NT AUTHORITY\\NETWORK SERVICE");
+  ev.add_string("DestinationPort", "5985");
+  ev.end_container();
+
+  EXPECT_EQ(FieldResolver::layout(ev), Layout::kFlat);
+  std::string s;
+  EXPECT_EQ(ev.field("EventID").text(s), "3");
+  EXPECT_EQ(ev.field("Channel").str(), "Microsoft-Windows-Sysmon/Operational");
+  EXPECT_EQ(ev.field("Provider_Name").str(), "Microsoft-Windows-Sysmon");
+  EXPECT_EQ(ev.field("Computer").str(), "HFDC01.shire.com");
+  EXPECT_EQ(ev.field("EventRecordID").str(), "5402080");
+  EXPECT_EQ(ev.field("Image").str(), "C:\\Windows\\System32\\svchost.exe");
+  // event_data wins over the root's `user` object for Sigma's User.
+  EXPECT_EQ(ev.field("User").str(), "NT AUTHORITY\\NETWORK SERVICE");
+  EXPECT_EQ(ev.field("DestinationPort").str(), "5985");
+  EXPECT_TRUE(event_time_us(ev));
+}
+
 }  // namespace
 }  // namespace vigil

@@ -71,4 +71,26 @@ bool parse_double(std::string_view s, double* out) {
   return r.ec == std::errc() && r.ptr == s.data() + s.size();
 }
 
+void xml_escape(std::string_view s, bool quotes, std::string& out) {
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"':
+        if (quotes) {
+          out += "&quot;";
+          break;
+        }
+        [[fallthrough]];
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+          out += "\xef\xbf\xbd";  // U+FFFD
+        } else {
+          out += c;
+        }
+    }
+  }
+}
+
 }  // namespace vigil

@@ -36,4 +36,9 @@ size_t ifind(std::string_view hay, std::string_view needle);
 bool parse_int(std::string_view s, int64_t* out);
 bool parse_double(std::string_view s, double* out);
 
+// Appends `s` escaped for XML or HTML text: & < > always, " when `quotes` (attribute values),
+// and C0 controls other than tab, LF and CR (which XML 1.0 cannot carry, not even as character
+// references) as U+FFFD.
+void xml_escape(std::string_view s, bool quotes, std::string& out);
+
 }  // namespace vigil

@@ -8,7 +8,9 @@
 //  - values are OR-ed, or AND-ed with |all; |neq needs the field present and equal to none;
 //  - |exists checks presence only (a null value is present);
 //  - a keyword test (no field) looks at every string value of the event (not the xmlns
-//    schema URL evtx_dump puts on every record).
+//    schema URL evtx_dump puts on every record);
+//  - a value whose literal the matcher's scan did not find anywhere in the event (absent()) is
+//    not tried: it cannot match.
 #include "detect/field_test.h"
 
 #include <arpa/inet.h>
@@ -149,7 +151,7 @@ bool scalar_matches(const ValueTest& t, Value v, EvalContext& ctx) {
 
 bool value_matches(const ValueTest& t, Value v, EvalContext& ctx) {
   if (t.kind == ValueTest::kNull) return !v || v.is_null();
-  if (!v) return false;
+  if (!v || ctx.absent(t)) return false;
   if (v.kind() == Kind::kArray) {
     for (Value c = v.first_child(); c; c = c.next()) {
       if (scalar_matches(t, c, ctx)) return true;
@@ -160,6 +162,7 @@ bool value_matches(const ValueTest& t, Value v, EvalContext& ctx) {
 }
 
 bool keyword_matches(const ValueTest& t, EvalContext& ctx) {
+  if (ctx.absent(t)) return false;
   const Event& ev = *ctx.event;
   const size_t n = ev.node_count();
   for (size_t i = 1; i < n; ++i) {
@@ -229,6 +232,16 @@ bool parse_cidr(std::string_view text, Cidr* out) {
 }
 
 bool FieldTest::matches(EvalContext& ctx) const {
+  // No skipping by literal for a field that may hold a container this event (see absent()).
+  struct Keep {
+    EvalContext& ctx;
+    const uint32_t* stamps;
+    ~Keep() { ctx.literal_stamps = stamps; }
+  } keep{ctx, ctx.literal_stamps};
+  if (ctx.literal_stamps && !field.empty() &&
+      (field_id == kNoField || ctx.field_stamps[field_id] == ctx.literal_stamp)) {
+    ctx.literal_stamps = nullptr;
+  }
   if (field.empty()) {
     if (all) {
       for (size_t i = 0; i < values.size();) {
@@ -280,6 +293,7 @@ bool FieldTest::matches(EvalContext& ctx) const {
         if (value_matches(t, v, ctx)) return true;
         continue;
       }
+      if (ctx.absent(t)) continue;
       if (t.pattern.cased() || !ctx.fold_once) {
         if (t.pattern.match(v.str())) return true;
         continue;

@@ -26,6 +26,10 @@ using Renames = std::vector<std::pair<std::string, std::string>>;
 
 // Field ids interned per RuleSet (FieldTest::field_id); kNoField = not interned.
 inline constexpr uint32_t kNoField = UINT32_MAX;
+// Literal ids interned per RuleSet (ValueTest::literal); kNoLiteral = none.
+inline constexpr uint32_t kNoLiteral = UINT32_MAX;
+
+struct ValueTest;
 
 // How one evaluation sees the event. Per thread; reset per event by the matcher.
 struct EvalContext {
@@ -41,6 +45,16 @@ struct EvalContext {
   };
   std::vector<Slot> memo;
   uint64_t epoch = 1;
+
+  // Set by a matcher that scanned the event for literals (prefilter.h): literal i occurs in the
+  // event's values iff literal_stamps[i] == literal_stamp. A value test whose literal does not
+  // occur cannot match, and is skipped — unless its field may be a container (field id f with
+  // field_stamps[f] == literal_stamp), matched through JSON text the scan did not see. Null = no
+  // scan: every test runs.
+  const uint32_t* literal_stamps = nullptr;
+  const uint32_t* field_stamps = nullptr;
+  uint32_t literal_stamp = 0;
+  bool absent(const ValueTest& t) const;
 
   // Lower-cased text of a value, folded once per event and node (the memo's companion: case-
   // insensitive patterns then compare bytes with memchr/memcmp speed). Valid until the next call.
@@ -94,7 +108,14 @@ struct ValueTest {
   RefMode ref_mode = RefMode::kEquals;    // kFieldRef
   bool ref_cased = false;                 // kFieldRef
   uint32_t group = 0;  // the written value this test came from (expansions share a group)
+  // A literal every text this test matches contains (lower-cased, interned by the RuleSet), for
+  // skipping the test on events without it; kNoLiteral when there is none worth scanning for.
+  uint32_t literal = kNoLiteral;
 };
+
+inline bool EvalContext::absent(const ValueTest& t) const {
+  return literal_stamps && t.literal != kNoLiteral && literal_stamps[t.literal] != literal_stamp;
+}
 
 struct FieldTest {
   enum class Exists : uint8_t { kNoCheck, kPresent, kAbsent };

@@ -26,7 +26,7 @@ namespace vigil::sigma {
 Matcher::Matcher(const RuleSet& rules, std::shared_ptr<const RuleIndex> index)
     : rules_(rules),
       index_(index ? std::move(index) : rules.index()),
-      scan_(index_->requirements(), index_->database_count()) {
+      scan_(index_->requirements(), index_->database_count(), rules.field_count()) {
   channel_.reserve(256);
   ctx_.memo.resize(rules.field_count());
   group_stamp_.assign(rules.rules().size(), 0);
@@ -62,7 +62,7 @@ const RuleIndex::Route& Matcher::route_of(const Event& event, const int64_t* eve
   last_has_id_ = event_id != nullptr;
   last_id_ = event_id ? *event_id : 0;
   last_route_ = &index_->route(channel_, event_id);
-  last_db_ = last_route_->groups.empty() ? nullptr : index_->database(*last_route_);
+  last_db_ = index_->database(*last_route_);
   return *last_route_;
 }
 
@@ -110,16 +110,23 @@ void Matcher::match(const Event& event, std::vector<uint32_t>* hits) {
   const int64_t* event_id = event.field("EventID").as_int(&eid) ? &eid : nullptr;
   const RuleIndex::Route& route = route_of(event, event_id);
 
+  const bool scanned = last_db_ && scan_.scan(event, *last_db_, route.database,
+                                              route.scan_all ? nullptr : &route.scan_keys);
+  stats_.scans += scanned;
+  // What the scan saw lets value tests skip on their literal's absence.
+  if (scanned) {
+    ctx_.literal_stamps = scan_.stamps();
+    ctx_.field_stamps = scan_.field_stamps();
+    ctx_.literal_stamp = scan_.stamp();
+  }
   for (const auto& e : route.always) run(e, hits);
   stats_.always += route.always.size();
-  if (!route.groups.empty()) {
-    ++stats_.scans;
-    if (last_db_ && scan_.scan(event, *last_db_, route.database)) {
-      wake_and_confirm(route, event_id, hits);
-    } else {
-      for (const auto& e : route.triggered) run(e, hits);  // no prefilter verdict: try them all
-    }
+  if (scanned) {
+    wake_and_confirm(route, event_id, hits);
+  } else {
+    for (const auto& e : route.triggered) run(e, hits);  // no prefilter verdict: try them all
   }
+  ctx_.literal_stamps = nullptr;
   std::sort(hits->begin(), hits->end());
   hits->erase(std::unique(hits->begin(), hits->end()), hits->end());
   stats_.hits += hits->size();

@@ -35,6 +35,23 @@ size_t utf8_len(unsigned char c) {
 
 }  // namespace
 
+int literal_score(std::string_view literal) {
+  int s = 0;
+  for (char ch : literal) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x80 || c < 0x20) {
+      s += 2;
+    } else if (std::string_view("`^|;<>~!?*&@#").find(ch) != std::string_view::npos) {
+      s += 3;
+    } else if (std::string_view("\"'()[]%$+").find(ch) != std::string_view::npos) {
+      s += 2;
+    } else {
+      s += 1;
+    }
+  }
+  return s;
+}
+
 SigmaString parse_sigma_string(std::string_view raw) {
   SigmaString out;
   for (size_t i = 0; i < raw.size(); ++i) {

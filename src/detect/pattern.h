@@ -30,6 +30,12 @@ void add_wildcards(SigmaString& s, bool leading, bool trailing);
 // Human-readable form with wildcards re-escaped (for messages and rule listings).
 std::string describe(const SigmaString& s);
 
+// How rare a literal is guessed to be in log text: one point per byte, more for bytes seldom seen
+// in logs (`^|;<>... and non-ASCII). A literal prefilter ignores literals scoring under
+// kMinLiteralScore: they would be found in nearly every event.
+int literal_score(std::string_view literal);
+inline constexpr int kMinLiteralScore = 3;
+
 // The dash characters windash makes interchangeable: - / and the en, em and horizontal-bar dashes.
 extern const std::string_view kDashes[5];
 

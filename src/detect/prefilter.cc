@@ -10,11 +10,15 @@
 // false alarm the confirmation rejects. SINGLEMATCH makes each literal report once, so the
 // callback is a stamp and a push.
 //
+// Only values some rule of the route can read are gathered: a field resolves to a node whose key
+// is one of a few names (FieldResolver::end_keys), so a value whose key none of the route's
+// fields ends on — GUIDs, timestamps, record numbers, most of the System block — is left out,
+// unless the route has keyword searches, which read everything. Keys are compared by hash
+// (KeySet); a collision only scans a value more.
+//
 // The same walk looks at container nodes: a field that resolves to an object or array is
 // matched against its JSON text, which the scan does not see, so a container whose key is one a
-// rule's field may end on marks that field class unsafe (its atoms then count as present). Keys
-// are first screened with a 256-bit filter on (length, first, last byte) so the common keys of
-// the evtx_dump layout cost one bit test.
+// rule's field may end on marks that field class unsafe (its atoms then count as present).
 #include "detect/prefilter.h"
 
 #include <hs/hs.h>
@@ -24,17 +28,6 @@
 #include "core/text.h"
 
 namespace vigil::sigma {
-namespace {
-
-unsigned key_hash(std::string_view key) {
-  if (key.empty()) return 0;
-  return (static_cast<unsigned>(key.size()) * 37u +
-          static_cast<unsigned char>(ascii_lower(key.front())) * 11u +
-          static_cast<unsigned char>(ascii_lower(key.back()))) & 255u;
-}
-
-}  // namespace
-
 Result<std::shared_ptr<const LiteralDatabase>> LiteralDatabase::build(const std::vector<std::string>& literals,
                                                                      const std::vector<uint32_t>& ids) {
   std::shared_ptr<LiteralDatabase> out(new LiteralDatabase());
@@ -71,19 +64,15 @@ size_t LiteralDatabase::bytes() const {
   return n;
 }
 
-LiteralScan::LiteralScan(const Requirements& req, size_t databases) : req_(req) {
+LiteralScan::LiteralScan(const Requirements& req, size_t databases, size_t fields) : req_(req) {
   ready_.assign(databases, 0);
   literal_stamp_.assign(req.literals().size(), 0);
   class_stamp_.assign(req.class_count(), 0);
+  field_stamp_.assign(fields, 0);
   seen_.reserve(256);
   unsafe_.reserve(16);
-  text_.reserve(1 << 16);
+  text_.resize(1 << 16);
   stack_.reserve(32);
-  lower_.reserve(256);
-  for (std::string_view k : req.unsafe_keys()) {
-    unsigned h = key_hash(k);
-    key_filter_[h >> 6] |= uint64_t{1} << (h & 63);
-  }
 }
 
 LiteralScan::~LiteralScan() {
@@ -98,23 +87,23 @@ int LiteralScan::on_match(unsigned position, unsigned long long, unsigned long l
   return 0;
 }
 
-void LiteralScan::note_container(std::string_view key) {
-  unsigned h = key_hash(key);
-  if (!(key_filter_[h >> 6] & (uint64_t{1} << (h & 63)))) return;
-  lower_.clear();
-  for (char c : key) lower_.push_back(ascii_lower(c));
-  const std::vector<uint32_t>* classes = req_.unsafe_classes(lower_);
+void LiteralScan::note_container(uint64_t key_hash) {
+  if (!req_.unsafe_keys().contains(key_hash)) return;
+  const std::vector<uint32_t>* classes = req_.unsafe_classes(key_hash);
   if (!classes) return;
   for (uint32_t c : *classes) {
     if (class_stamp_[c] != stamp_) {
       class_stamp_[c] = stamp_;
       unsafe_.push_back(c);
+      for (uint32_t f : req_.class_fields(c)) {
+        if (f < field_stamp_.size()) field_stamp_[f] = stamp_;
+      }
     }
   }
 }
 
-void LiteralScan::gather(const Event& ev) {
-  text_.clear();
+void LiteralScan::gather(const Event& ev, const KeySet* keys) {
+  used_ = 0;
   stack_.clear();
   const bool scan_xmlns = req_.scan_xmlns();
   const size_t n = ev.node_count();
@@ -124,64 +113,56 @@ void LiteralScan::gather(const Event& ev) {
     Frame& parent = stack_.back();
     if (parent.remaining > 0) --parent.remaining;
     const Node& node = ev.node(static_cast<uint32_t>(i));
+    const std::string_view key = parent.array ? parent.key : node.key;
+    if (node.kind == Kind::kObject || node.kind == Kind::kArray) {
+      note_container(KeySet::hash(key));
+      if (node.count > 0) stack_.push_back({node.count, node.kind == Kind::kArray, key});
+      continue;
+    }
+    if (node.kind == Kind::kNull || (node.kind == Kind::kString && node.str.empty())) continue;
+    if (keys ? !keys->contains(KeySet::hash(key)) : (!scan_xmlns && node.key == "xmlns")) continue;
+    char buf[24];
     switch (node.kind) {
-      case Kind::kObject:
-      case Kind::kArray: {
-        const std::string_view key = parent.array ? parent.key : node.key;
-        note_container(key);
-        if (node.count > 0) stack_.push_back({node.count, node.kind == Kind::kArray, key});
-        break;
-      }
       case Kind::kString:
-        if (node.str.empty() || (!scan_xmlns && node.key == "xmlns")) break;
-        text_.append(node.str);
-        text_.push_back('\n');
+        append(node.str);
         break;
       case Kind::kBool:
-        text_.append(node.num.b ? "true\n" : "false\n");
+        append(node.num.b ? "true" : "false");
         break;
-      case Kind::kInt: {
-        char buf[24];
-        auto r = std::to_chars(buf, buf + sizeof buf, node.num.i);
-        text_.append(buf, r.ptr);
-        text_.push_back('\n');
+      case Kind::kInt:
+        append(std::string_view(buf, std::to_chars(buf, buf + sizeof buf, node.num.i).ptr - buf));
         break;
-      }
-      case Kind::kUInt: {
-        char buf[24];
-        auto r = std::to_chars(buf, buf + sizeof buf, node.num.u);
-        text_.append(buf, r.ptr);
-        text_.push_back('\n');
+      case Kind::kUInt:
+        append(std::string_view(buf, std::to_chars(buf, buf + sizeof buf, node.num.u).ptr - buf));
         break;
-      }
       case Kind::kDouble:  // rare in logs; Value::text holds the one formatting rule
-        text_.append(Value(&ev, static_cast<uint32_t>(i)).text(number_scratch_));
-        text_.push_back('\n');
+        append(Value(&ev, static_cast<uint32_t>(i)).text(number_scratch_));
         break;
-      case Kind::kNull:
+      default:
         break;
     }
   }
 }
 
-bool LiteralScan::scan(const Event& ev, const LiteralDatabase& db, uint32_t slot) {
+bool LiteralScan::scan(const Event& ev, const LiteralDatabase& db, uint32_t slot, const KeySet* keys) {
   if (++stamp_ == 0) {  // wrapped: forget every old stamp
     std::fill(literal_stamp_.begin(), literal_stamp_.end(), 0);
     std::fill(class_stamp_.begin(), class_stamp_.end(), 0);
+    std::fill(field_stamp_.begin(), field_stamp_.end(), 0);
     stamp_ = 1;
   }
   seen_.clear();
   unsafe_.clear();
-  gather(ev);
-  if (!db.db() || text_.empty()) return true;
+  gather(ev, keys);
+  if (!db.db() || used_ == 0) return true;
   if (slot >= ready_.size()) return false;
   ids_ = db.ids().data();
   if (!ready_[slot]) {
     if (hs_alloc_scratch(db.db(), &scratch_) != HS_SUCCESS) return false;
     ready_[slot] = 1;
   }
-  return hs_scan(db.db(), text_.data(), static_cast<unsigned>(text_.size()), 0, scratch_, on_match,
-                 this) == HS_SUCCESS;
+  return hs_scan(db.db(), text_.data(), static_cast<unsigned>(used_), 0, scratch_, on_match, this) ==
+         HS_SUCCESS;
 }
 
 }  // namespace vigil::sigma

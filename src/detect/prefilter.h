@@ -4,7 +4,9 @@
 // event's text, hit stamps) belongs to one thread.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -12,6 +14,7 @@
 
 #include "core/event.h"
 #include "core/status.h"
+#include "detect/key_set.h"
 #include "detect/requirement.h"
 
 struct hs_database;
@@ -43,38 +46,52 @@ class LiteralDatabase {
 class LiteralScan {
  public:
   // `databases`: how many distinct databases (numbered 0..n-1) this scan may be given.
-  LiteralScan(const Requirements& req, size_t databases);
+  // `fields`: the RuleSet's field_count().
+  LiteralScan(const Requirements& req, size_t databases, size_t fields);
   ~LiteralScan();
   LiteralScan(const LiteralScan&) = delete;
   LiteralScan& operator=(const LiteralScan&) = delete;
 
-  // Gathers the text of every scalar value of `ev` (strings as they are, numbers in decimal,
-  // booleans as true/false; nodes keyed `xmlns` only when a field can read them), notes the
-  // containers whose keys make field classes unsafe, and scans the text with database number
-  // `slot`. Returns false if vectorscan failed (the caller must then assume every literal).
-  bool scan(const Event& ev, const LiteralDatabase& db, uint32_t slot);
+  // Gathers the text of the scalar values of `ev` that a rule may read — those whose key (an
+  // array element's: its array's) is in `keys`, or all but `xmlns` nodes when `keys` is null —
+  // as strings, numbers in decimal, booleans as true/false; notes the containers whose keys make
+  // field classes unsafe; and scans the text with database number `slot`. Returns false if
+  // vectorscan failed (the caller must then assume every literal).
+  bool scan(const Event& ev, const LiteralDatabase& db, uint32_t slot, const KeySet* keys);
   bool seen(uint32_t literal) const { return literal_stamp_[literal] == stamp_; }
+  // The same as arrays, valid until the next scan: seen(i) iff stamps()[i] == stamp(); the
+  // RuleSet field id f is unsafe (one of its classes is) iff field_stamps()[f] == stamp().
+  const uint32_t* stamps() const { return literal_stamp_.data(); }
+  const uint32_t* field_stamps() const { return field_stamp_.data(); }
+  uint32_t stamp() const { return stamp_; }
   bool unsafe(uint32_t field_class) const { return class_stamp_[field_class] == stamp_; }
   // This scan's literals (each once, as positions in the database) and unsafe classes (each
   // once), in no particular order.
   const std::vector<uint32_t>& seen_positions() const { return seen_; }
   const std::vector<uint32_t>& unsafe_classes() const { return unsafe_; }
-  size_t text_bytes() const { return text_.size(); }
+  size_t text_bytes() const { return used_; }
 
  private:
   static int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
                       void* self);
-  void gather(const Event& ev);
-  void note_container(std::string_view key);
+  void gather(const Event& ev, const KeySet* keys);
+  void note_container(uint64_t key_hash);
+  void append(std::string_view text) {
+    if (used_ + text.size() + 1 > text_.size()) text_.resize(std::max(text_.size() * 2, used_ + text.size() + 1));
+    std::memcpy(text_.data() + used_, text.data(), text.size());
+    used_ += text.size();
+    text_[used_++] = '\n';
+  }
 
   const Requirements& req_;
   const uint32_t* ids_ = nullptr;  // the database being scanned: position -> literal id
   hs_scratch* scratch_ = nullptr;
   std::vector<uint8_t> ready_;  // per database: scratch_ is large enough for it
   uint32_t stamp_ = 0;
-  std::vector<uint32_t> literal_stamp_, class_stamp_;
+  std::vector<uint32_t> literal_stamp_, class_stamp_, field_stamp_;
   std::vector<uint32_t> seen_, unsafe_;
-  std::string text_;  // the event's scalar values, one per line
+  std::vector<char> text_;  // the event's scalar values, one per line, in [0, used_)
+  size_t used_ = 0;
   std::string number_scratch_;
   struct Frame {
     uint32_t remaining;
@@ -82,8 +99,6 @@ class LiteralScan {
     std::string_view key;
   };
   std::vector<Frame> stack_;
-  std::string lower_;
-  uint64_t key_filter_[4] = {0, 0, 0, 0};  // quick reject for container keys
 };
 
 }  // namespace vigil::sigma

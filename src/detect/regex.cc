@@ -10,7 +10,10 @@
 // to RE2 as is, and RE2's own error is the refusal reason.
 #include "detect/regex.h"
 
+#include <re2/filtered_re2.h>
 #include <re2/re2.h>
+
+#include "detect/pattern.h"
 
 namespace vigil::sigma {
 namespace {
@@ -111,6 +114,45 @@ std::shared_ptr<const re2::RE2> compile_regex(std::string_view pcre, RegexFlags 
     return nullptr;
   }
   return re;
+}
+
+// FilteredRE2 keeps its AND/OR tree of atoms private; probing it recovers what matters. An atom
+// without which the tree fails is needed by every match. The tree is monotone, so if the atoms
+// too common to scan for cannot satisfy it on their own, every match holds one of the others.
+bool regex_atoms(const re2::RE2& re, RegexAtoms* out) {
+  out->needed.clear();
+  out->any.clear();
+  re2::FilteredRE2 filter(1);
+  int id = 0;
+  if (filter.Add(re.pattern(), re.options(), &id) != re2::RE2::NoError) return false;
+  std::vector<std::string> atoms;
+  filter.Compile(&atoms);
+  if (atoms.empty() || atoms.size() > 64) return false;
+  for (const std::string& a : atoms) {
+    for (char c : a) {
+      if (static_cast<unsigned char>(c) >= 0x80) return false;
+    }
+  }
+  std::vector<int> probe, passed, weak;
+  for (size_t i = 0; i < atoms.size(); ++i) probe.push_back(static_cast<int>(i));
+  filter.AllPotentials(probe, &passed);
+  if (passed.empty()) return false;  // cannot happen: the tree holds with every atom
+  for (size_t i = 0; i < atoms.size(); ++i) {
+    if (literal_score(atoms[i]) < kMinLiteralScore) {
+      weak.push_back(static_cast<int>(i));
+      continue;
+    }
+    out->any.push_back(atoms[i]);
+    probe.clear();
+    for (size_t j = 0; j < atoms.size(); ++j) {
+      if (j != i) probe.push_back(static_cast<int>(j));
+    }
+    filter.AllPotentials(probe, &passed);
+    if (passed.empty()) out->needed.push_back(atoms[i]);
+  }
+  filter.AllPotentials(weak, &passed);
+  if (!passed.empty()) out->any.clear();  // the weak atoms alone may do
+  return !out->needed.empty() || !out->any.empty();
 }
 
 }  // namespace vigil::sigma

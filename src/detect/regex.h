@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace re2 {
 class RE2;
@@ -23,5 +24,16 @@ struct RegexFlags {
 // (RE2 runs in linear time and has no backreferences)").
 std::shared_ptr<const re2::RE2> compile_regex(std::string_view pcre, RegexFlags flags,
                                               std::string* reason);
+
+// Literals a match of `re` must contain, lower-cased, for a literal prefilter (RE2's FilteredRE2
+// atoms, probed): every match contains each of `needed`, and, when `any` is not empty, at least
+// one of `any`. Atoms scoring under kMinLiteralScore (pattern.h) are left out. Returns false when
+// RE2 gives nothing usable (no atoms, or a non-ASCII one, which RE2 lower-cases with Unicode
+// rules a byte-wise ASCII-caseless search would not follow).
+struct RegexAtoms {
+  std::vector<std::string> needed;
+  std::vector<std::string> any;
+};
+bool regex_atoms(const re2::RE2& re, RegexAtoms* out);
 
 }  // namespace vigil::sigma

@@ -9,10 +9,8 @@
 // weaker than the rule (it may hold where the rule does not) but never stronger, which is all a
 // prefilter needs: a rule whose formula is false cannot fire, and is skipped.
 //
-// Regexes give their atoms through RE2's FilteredRE2, whose AND/OR tree is private; probing it
-// recovers what matters: the atoms every match needs (drop one and the tree fails) are ANDed,
-// and, the tree being monotone, if the too-common atoms alone cannot satisfy it then every
-// match holds one of the others, so their OR is needed too.
+// Regexes give their atoms through RE2's FilteredRE2 (regex_atoms): the atoms every match needs
+// are ANDed, with the OR of the set of which every match holds one.
 //
 // Atoms are field-agnostic on purpose: the scan looks at every scalar value of the event once
 // (no field resolution, no renames) and a literal seen anywhere satisfies every atom naming it.
@@ -30,15 +28,13 @@
 // present) is a candidate on every event of its routes.
 #include "detect/requirement.h"
 
-#include <re2/filtered_re2.h>
-#include <re2/re2.h>
-
 #include <algorithm>
 #include <climits>
 #include <unordered_set>
 
 #include "core/fields.h"
 #include "core/text.h"
+#include "detect/regex.h"
 
 namespace vigil::sigma {
 namespace {
@@ -58,23 +54,6 @@ bool is_decimal(std::string_view s) {
 
 }  // namespace
 
-int Requirements::score(std::string_view literal) {
-  int s = 0;
-  for (char ch : literal) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c >= 0x80 || c < 0x20) {
-      s += 2;
-    } else if (std::string_view("`^|;<>~!?*&@#").find(ch) != std::string_view::npos) {
-      s += 3;
-    } else if (std::string_view("\"'()[]%$+").find(ch) != std::string_view::npos) {
-      s += 2;
-    } else {
-      s += 1;
-    }
-  }
-  return s;
-}
-
 class RequirementBuilder {
  public:
   using Node = Requirements::Node;
@@ -92,14 +71,62 @@ class RequirementBuilder {
         }
       }
     }
+    // The rule set's literals keep their ids (ValueTest::literal); regex atoms join them.
+    for (const std::string& lit : rules_.literals()) literal_of(lit);
     r_->nodes_.push_back({Node::kTrue, 0, 0});   // node 0: TRUE
     r_->nodes_.push_back({Node::kFalse, 0, 0});  // node 1: FALSE
     for (const Rule& rule : rules) {
       std::vector<uint32_t> parts = {of_detection(rule.detection)};
       for (const auto& f : rule.filters) parts.push_back(of_detection(*f));
       r_->roots_.push_back(combine(Node::kAnd, std::move(parts)));
+      // Every literal the rule's evaluation may look up (see EvalContext::absent).
+      std::vector<uint32_t> lits;
+      r_->collect_literals(r_->roots_.back(), &lits);
+      // Every test of every selection, whatever the condition makes of it (a `not filter` gives
+      // no atom, but its tests still run): the literals it may skip by, the fields it reads
+      // (their containers must be able to stop the skipping; their values must be scanned).
+      auto add_tests = [&](const Detection& d) {
+        for (const Selection& sel : d.selections()) {
+          for (const auto& branch : sel.branches) {
+            for (const FieldTest& t : branch) {
+              for (const ValueTest& v : t.values) {
+                if (v.literal != kNoLiteral) lits.push_back(v.literal);
+              }
+              if (t.field.empty()) {
+                rule_keywords_ = true;
+                continue;
+              }
+              const uint32_t cls = class_of(t.field);
+              rule_classes_.push_back(cls);
+              auto& ids = r_->class_fields_[cls];
+              if (t.field_id != kNoField && std::find(ids.begin(), ids.end(), t.field_id) == ids.end()) {
+                ids.push_back(t.field_id);
+              }
+              // A field reference reads a second field.
+              for (const ValueTest& v : t.values) {
+                if (v.kind == ValueTest::kFieldRef) rule_classes_.push_back(class_of(v.ref_field));
+              }
+            }
+          }
+        }
+      };
+      add_tests(rule.detection);
+      for (const auto& f : rule.filters) add_tests(*f);
+      std::sort(rule_classes_.begin(), rule_classes_.end());
+      rule_classes_.erase(std::unique(rule_classes_.begin(), rule_classes_.end()), rule_classes_.end());
+      r_->rule_class_first_.push_back(static_cast<uint32_t>(r_->rule_classes_.size()));
+      r_->rule_classes_.insert(r_->rule_classes_.end(), rule_classes_.begin(), rule_classes_.end());
+      r_->rule_keywords_.push_back(rule_keywords_ ? 1 : 0);
+      rule_classes_.clear();
+      rule_keywords_ = false;
+      std::sort(lits.begin(), lits.end());
+      lits.erase(std::unique(lits.begin(), lits.end()), lits.end());
+      r_->rule_literal_first_.push_back(static_cast<uint32_t>(r_->rule_literals_.size()));
+      r_->rule_literals_.insert(r_->rule_literals_.end(), lits.begin(), lits.end());
     }
-    for (const std::string& lit : r_->literals_) r_->literal_scores_.push_back(Requirements::score(lit));
+    r_->rule_literal_first_.push_back(static_cast<uint32_t>(r_->rule_literals_.size()));
+    r_->rule_class_first_.push_back(static_cast<uint32_t>(r_->rule_classes_.size()));
+    for (const std::string& lit : r_->literals_) r_->literal_scores_.push_back(literal_score(lit));
     for (uint32_t h : hazards_) r_->literal_scores_[h] = INT_MAX / 2;  // rare by construction
     wire_unsafe_keys();
   }
@@ -166,12 +193,12 @@ class RequirementBuilder {
   }
 
   uint32_t of_test(const FieldTest& t) {
+    const uint32_t cls = t.field.empty() ? Requirements::kNoClass : class_of(t.field);
     if (t.exists != FieldTest::Exists::kNoCheck || t.negate) return kTrueNode;
     if (!t.all && !eventid_renamed_ && iequals(t.field, "EventID")) {
       uint32_t ids = event_id_leaf(t);
       if (ids != kTrueNode) return ids;
     }
-    const uint32_t cls = t.field.empty() ? Requirements::kNoClass : class_of(t.field);
     if (!t.all) {
       std::vector<uint32_t> values;
       for (const ValueTest& v : t.values) values.push_back(of_value(v, cls));
@@ -216,7 +243,7 @@ class RequirementBuilder {
     if (v.kind != ValueTest::kPattern) return kTrueNode;
     std::vector<uint32_t> lits;
     for (std::string_view lit : v.pattern.literals()) {
-      if (Requirements::score(lit) < Requirements::kMinScore) continue;
+      if (literal_score(lit) < kMinLiteralScore) continue;
       lits.push_back(add({Node::kLiteral, literal_of(lit), cls}));
     }
     return combine(Node::kAnd, std::move(lits));
@@ -237,43 +264,12 @@ class RequirementBuilder {
   }
 
   uint32_t of_regex(const re2::RE2& re, uint32_t cls) {
-    re2::FilteredRE2 filter(1);
-    int id = 0;
-    if (filter.Add(re.pattern(), re.options(), &id) != re2::RE2::NoError) return kTrueNode;
-    std::vector<std::string> atoms;
-    filter.Compile(&atoms);
-    if (atoms.empty() || atoms.size() > 64) return kTrueNode;
-    // Atoms are lower-cased by RE2; a non-ASCII one may stand for text the ASCII-caseless scan
-    // would not match, so such a regex gives no requirement.
-    for (const std::string& a : atoms) {
-      for (char c : a) {
-        if (static_cast<unsigned char>(c) >= 0x80) return kTrueNode;
-      }
-    }
-    std::vector<int> present(atoms.size());
-    for (size_t i = 0; i < atoms.size(); ++i) present[i] = static_cast<int>(i);
-    std::vector<int> passed;
-    filter.AllPotentials(present, &passed);
-    if (passed.empty()) return kTrueNode;  // unexpected: the tree must hold with every atom
-    std::vector<uint32_t> needed;  // atoms without which the tree fails
-    std::vector<uint32_t> strong;  // leaves of the atoms rare enough to scan for
-    std::vector<int> weak, without;
-    for (size_t i = 0; i < atoms.size(); ++i) {
-      if (Requirements::score(atoms[i]) < Requirements::kMinScore) {
-        weak.push_back(static_cast<int>(i));
-        continue;
-      }
-      strong.push_back(regex_atom(atoms[i], cls));
-      without.clear();
-      for (size_t j = 0; j < atoms.size(); ++j) {
-        if (j != i) without.push_back(static_cast<int>(j));
-      }
-      filter.AllPotentials(without, &passed);
-      if (passed.empty()) needed.push_back(strong.back());
-    }
-    // If the weak atoms alone cannot satisfy the tree, every match holds a strong one.
-    filter.AllPotentials(weak, &passed);
-    if (passed.empty()) needed.push_back(combine(Node::kOr, std::move(strong)));
+    RegexAtoms atoms;
+    if (!regex_atoms(re, &atoms)) return kTrueNode;
+    std::vector<uint32_t> needed, any;
+    for (const std::string& a : atoms.needed) needed.push_back(regex_atom(a, cls));
+    for (const std::string& a : atoms.any) any.push_back(regex_atom(a, cls));
+    if (!any.empty()) needed.push_back(combine(Node::kOr, std::move(any)));
     return combine(Node::kAnd, std::move(needed));
   }
 
@@ -287,7 +283,10 @@ class RequirementBuilder {
   uint32_t class_of(std::string_view field) {
     std::string low = to_lower(field);
     auto [it, added] = class_ids_.try_emplace(low, static_cast<uint32_t>(r_->class_names_.size()));
-    if (added) r_->class_names_.push_back(std::string(field));
+    if (added) {
+      r_->class_names_.push_back(std::string(field));
+      r_->class_fields_.emplace_back();
+    }
     return it->second;
   }
 
@@ -300,13 +299,18 @@ class RequirementBuilder {
       if (renamed != renames_.end()) {
         for (const std::string& to : renamed->second) FieldResolver::end_keys(to, &keys);
       }
+      auto& mine = r_->class_keys_.emplace_back();
       for (std::string_view k : keys) {
         std::string low = to_lower(k);
         if (low == "xmlns") r_->scan_xmlns_ = true;
-        auto& list = r_->unsafe_keys_[low];
+        if (std::find(mine.begin(), mine.end(), low) != mine.end()) continue;
+        r_->unsafe_set_.add(low);
+        auto& list = r_->unsafe_by_hash_[KeySet::hash(low)];
         if (list.empty() || list.back() != cls) list.push_back(cls);
+        mine.push_back(std::move(low));
       }
     }
+    r_->unsafe_set_.seal();
   }
 
   Requirements* r_;
@@ -315,6 +319,8 @@ class RequirementBuilder {
   std::unordered_map<std::string, std::unordered_set<std::string>> renames_;  // lower(from) -> to
   std::unordered_map<std::string, uint32_t> literal_ids_, class_ids_;
   std::unordered_set<uint32_t> hazards_;
+  std::vector<uint32_t> rule_classes_;  // of the rule being built
+  bool rule_keywords_ = false;
 };
 
 Requirements::Requirements(const RuleSet& rules) { RequirementBuilder(this, rules).build(); }
@@ -375,15 +381,21 @@ bool Requirements::trigger(uint32_t rule, const int64_t* event_id, std::vector<u
   return true;
 }
 
-const std::vector<uint32_t>* Requirements::unsafe_classes(std::string_view lower_key) const {
-  auto it = unsafe_keys_.find(lower_key);
-  return it == unsafe_keys_.end() ? nullptr : &it->second;
+const std::vector<uint32_t>* Requirements::unsafe_classes(uint64_t key_hash) const {
+  auto it = unsafe_by_hash_.find(key_hash);
+  return it == unsafe_by_hash_.end() ? nullptr : &it->second;
 }
 
-std::vector<std::string_view> Requirements::unsafe_keys() const {
-  std::vector<std::string_view> out;
-  for (const auto& [k, v] : unsafe_keys_) out.push_back(k);
-  return out;
+void Requirements::scan_keys(uint32_t rule, KeySet* keys, bool* all) const {
+  if (rule_keywords_[rule]) *all = true;
+  for (uint32_t k = rule_class_first_[rule]; k < rule_class_first_[rule + 1]; ++k) {
+    for (const std::string& key : class_keys_[rule_classes_[k]]) keys->add(key);
+  }
+}
+
+void Requirements::literals_of(uint32_t rule, std::vector<uint32_t>* out) const {
+  out->insert(out->end(), rule_literals_.begin() + rule_literal_first_[rule],
+              rule_literals_.begin() + rule_literal_first_[rule + 1]);
 }
 
 void Requirements::collect_literals(uint32_t n, std::vector<uint32_t>* out) const {

@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "detect/key_set.h"
 #include "detect/ruleset.h"
 
 namespace vigil::sigma {
@@ -43,14 +44,19 @@ class Requirements {
   bool trigger(uint32_t rule, const int64_t* event_id, std::vector<uint32_t>* literals,
                std::vector<uint32_t>* classes) const;
 
-  // Field classes a container node with this key (ASCII lower-cased) makes unsafe: a field that
-  // resolves to a container is matched against the container's JSON text, which the prefilter
-  // does not scan, so its atoms must count as present. Null when the key concerns no class.
-  const std::vector<uint32_t>* unsafe_classes(std::string_view lower_key) const;
-  // Every key unsafe_classes() knows (lower-cased).
-  std::vector<std::string_view> unsafe_keys() const;
-  // True when some field may read a node keyed `xmlns` (otherwise the scan skips them, as
-  // keyword search does).
+  // Field classes a container node with this key makes unsafe: a field that resolves to a
+  // container is matched against the container's JSON text, which the prefilter does not scan,
+  // so its atoms must count as present. `key_hash` is KeySet::hash(key); keys are screened with
+  // unsafe_keys() first. Null when the key concerns no class (collisions may add classes).
+  const KeySet& unsafe_keys() const { return unsafe_set_; }
+  const std::vector<uint32_t>* unsafe_classes(uint64_t key_hash) const;
+  // The RuleSet field ids (FieldTest::field_id) of a class: the spellings of one field name.
+  const std::vector<uint32_t>& class_fields(uint32_t field_class) const { return class_fields_[field_class]; }
+  // Adds to `keys` every node key a field the rule reads can resolve to (FieldResolver::end_keys,
+  // renames included); sets *all when the rule has keyword searches (they read every value).
+  void scan_keys(uint32_t rule, KeySet* keys, bool* all) const;
+  // True when some field may read a node keyed `xmlns` (otherwise a scan of every value skips
+  // them, as keyword search does).
   bool scan_xmlns() const { return scan_xmlns_; }
 
   // Evaluates a rule's requirement. `literal(id)` and `unsafe(class)` report atoms; `event_id`
@@ -65,15 +71,11 @@ class Requirements {
   }
   // Appends every event ID the rule's EventID leaves name.
   void event_ids(uint32_t rule, std::vector<int64_t>* out) const { collect_ids(roots_[rule], out); }
-  // Appends the id of every literal the rule's requirement names.
-  void literals_of(uint32_t rule, std::vector<uint32_t>* out) const { collect_literals(roots_[rule], out); }
+  // Appends the id of every literal the rule's requirement names or its value tests skip by
+  // (ValueTest::literal): a scan for the rule must look for all of them.
+  void literals_of(uint32_t rule, std::vector<uint32_t>* out) const;
   // Human-readable requirement of a rule (tests and debugging).
   std::string describe(uint32_t rule) const;
-
-  // How rare a literal is guessed to be: one point per byte, more for bytes seldom seen in
-  // logs. Literals under kMinScore are not atoms (they would match nearly every event).
-  static int score(std::string_view literal);
-  static constexpr int kMinScore = 3;
 
  private:
   friend class RequirementBuilder;
@@ -115,14 +117,16 @@ class Requirements {
   std::vector<uint32_t> args_;      // children of kAnd / kOr
   std::vector<int64_t> event_ids_;  // values of kEventId
   std::vector<uint32_t> roots_;     // per rule
+  std::vector<uint32_t> rule_literals_, rule_literal_first_;  // per rule, see literals_of
   std::vector<std::string> literals_;
   std::vector<int> literal_scores_;
   std::vector<std::string> class_names_;
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
-  };
-  std::unordered_map<std::string, std::vector<uint32_t>, Hash, std::equal_to<>> unsafe_keys_;
+  std::vector<std::vector<uint32_t>> class_fields_;
+  std::vector<std::vector<std::string>> class_keys_;  // per class: its end keys
+  std::vector<uint32_t> rule_classes_, rule_class_first_;  // per rule: classes read
+  std::vector<uint8_t> rule_keywords_;                     // per rule: has keyword searches
+  KeySet unsafe_set_;
+  std::unordered_map<uint64_t, std::vector<uint32_t>> unsafe_by_hash_;
   bool scan_xmlns_ = false;
 };
 

@@ -4,6 +4,7 @@
 // compiled on first use (thread-safe); shared read-only by every Matcher thread.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -47,6 +48,8 @@ class RuleIndex {
     std::vector<uint32_t> wake_first;  // wakes groups wake[wake_first[k] .. wake_first[k + 1])
     std::vector<uint32_t> wake;
     std::vector<std::pair<uint32_t, uint32_t>> class_wakes;  // (field class, group), sorted
+    KeySet scan_keys;       // keys of the values the route's rules can read
+    bool scan_all = false;  // a keyword search reads every value: scan_keys does not apply
   };
   // `lower_channel`: the event's Channel lower-cased, empty for a non-Windows event.
   // `event_id`: null when the event has no integer EventID.
@@ -61,6 +64,11 @@ class RuleIndex {
   // Compiles every database now (otherwise each is compiled when first needed); returns the
   // first failure, if any.
   Status compile_all() const;
+  // Literal count of each database, and whether it is compiled yet (for statistics).
+  std::vector<std::pair<size_t, bool>> database_sizes() const;
+  // Databases compiled so far, and the thread time spent compiling them.
+  size_t compiled_count() const { return compiled_.load(); }
+  double compile_seconds() const { return compile_ns_.load() / 1e9; }
 
  private:
   struct Family {
@@ -82,14 +90,22 @@ class RuleIndex {
   Family make_family(const std::vector<Entry>& base,
                      const std::unordered_map<int64_t, std::vector<Entry>>& extra);
   uint32_t make_route(std::vector<Entry> entries, const int64_t* event_id);
+  void share_databases();
 
   std::unique_ptr<Requirements> req_;
   std::vector<std::unique_ptr<Route>> routes_;
   std::vector<std::unique_ptr<Database>> databases_;
-  std::map<std::vector<uint32_t>, uint32_t> database_of_;  // literal set -> databases_ index
+  // While building: per route, its literal set and each group's trigger literals.
+  struct Pending {
+    std::vector<uint32_t> literals;
+    std::vector<std::vector<uint32_t>> triggers;
+  };
+  std::vector<Pending> pending_;
   std::unordered_map<std::string, Family, Hash, std::equal_to<>> channels_;
   Family windows_other_;  // Windows channels no rule names
   Family non_windows_;
+  mutable std::atomic<size_t> compiled_{0};
+  mutable std::atomic<uint64_t> compile_ns_{0};
 };
 
 }  // namespace vigil::sigma

@@ -20,6 +20,7 @@
 #include <sstream>
 
 #include "core/text.h"
+#include "detect/regex.h"
 #include "detect/rule_index.h"
 
 #ifndef VIGIL_DEFAULT_CONFIG_DIR
@@ -152,10 +153,39 @@ void RuleSet::intern(Detection& d) {
     if (added) field_names_.push_back(name);
     return it->second;
   };
+  // The literal a value test needs: its rarest literal piece, or for a regex its rarest needed
+  // atom without the letters i, k, s (which RE2's case folding can match with a non-ASCII
+  // letter the scan would not count).
+  auto literal_of = [this](std::string_view lit) -> uint32_t {
+    std::string low = to_lower(lit);
+    auto [it, added] = literal_ids_.try_emplace(low, static_cast<uint32_t>(literals_.size()));
+    if (added) literals_.push_back(std::move(low));
+    return it->second;
+  };
   d.for_each_test([&](FieldTest& t) {
     if (!t.field.empty()) t.field_id = id_of(t.field);
     for (ValueTest& v : t.values) {
       if (v.kind == ValueTest::kFieldRef) v.ref_id = id_of(v.ref_field);
+      std::string best;
+      int best_score = kMinLiteralScore - 1;
+      auto consider = [&](std::string_view lit) {
+        int score = literal_score(lit);
+        if (score > best_score) {
+          best.assign(lit);
+          best_score = score;
+        }
+      };
+      if (v.kind == ValueTest::kPattern) {
+        for (std::string_view lit : v.pattern.literals()) consider(lit);
+      } else if (v.kind == ValueTest::kRegex && v.regex) {
+        RegexAtoms atoms;
+        if (regex_atoms(*v.regex, &atoms)) {
+          for (const std::string& a : atoms.needed) {
+            if (a.find_first_of("iks") == std::string::npos) consider(a);
+          }
+        }
+      }
+      if (!best.empty()) v.literal = literal_of(best);
     }
   });
 }

@@ -84,6 +84,8 @@ class RuleSet {
   const LogSourceMap& logsources() const { return logsources_; }
   // Number of distinct field names the rules read (ids 0..field_count()-1, see FieldTest::field_id).
   size_t field_count() const { return field_names_.size(); }
+  // The distinct literals of ValueTest::literal, lower-cased, by id.
+  const std::vector<std::string>& literals() const { return literals_; }
   // Index of the rule with this id or name, or -1.
   int find(std::string_view id_or_name) const;
   // The matching index of these rules (detect/rule_index.h), built on first use (thread-safe)
@@ -99,6 +101,8 @@ class RuleSet {
   std::vector<Rule> rules_;
   std::vector<std::string> field_names_;
   std::unordered_map<std::string, uint32_t> field_ids_;
+  std::vector<std::string> literals_;
+  std::unordered_map<std::string, uint32_t> literal_ids_;
   std::vector<CorrelationRule> correlations_;
   LogSourceMap logsources_;
   struct IndexSlot {

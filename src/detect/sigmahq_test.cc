@@ -1,5 +1,5 @@
-// Loads the SigmaHQ rule folders from ../shared and checks that refusals stay at what
-// docs/sigma.md justifies (each a real spec violation or a regex RE2 cannot run in linear time).
+// Loads the SigmaHQ rule folders from ../shared with the shipped config and checks that every
+// rule loads (docs/sigma.md: a refusal must be a real spec violation or a regex RE2 cannot run).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -16,7 +16,7 @@ const std::string kSigma = VIGIL_SHARED_DIR "/data/sigma";
 LoadOptions options() {
   LoadOptions opt;
   opt.logsources_file = VIGIL_SOURCE_DIR "/config/logsources.yml";
-  opt.placeholders_file = VIGIL_SOURCE_DIR "/src/detect/testdata/no_placeholders.yml";
+  opt.placeholders_file = VIGIL_SOURCE_DIR "/config/placeholders.yml";  // as shipped
   return opt;
 }
 
@@ -49,18 +49,14 @@ TEST_P(SigmaHQ, LoadsWithJustifiedRefusals) {
   EXPECT_GE(report.loaded, f.min_loaded);
   EXPECT_LE(report.refused.size(), f.max_refused);
   EXPECT_TRUE(report.unmapped.empty());
-  for (const auto& p : report.refused) {
-    // Today every SigmaHQ refusal is an undefined |expand placeholder (Sigma: a tool that cannot
-    // resolve a placeholder must reject the rule).
-    EXPECT_EQ(p.category, "placeholder") << p.path << ": " << p.reason;
-  }
+  for (const auto& p : report.refused) ADD_FAILURE() << p.path << ": " << p.reason;
 }
 
 INSTANTIATE_TEST_SUITE_P(Folders, SigmaHQ,
-                         ::testing::Values(Folder{"rules", 3141, 0}, Folder{"rules-emerging-threats", 471, 2},
+                         ::testing::Values(Folder{"rules", 3141, 0}, Folder{"rules-emerging-threats", 473, 0},
                                            Folder{"rules-threat-hunting", 140, 0},
                                            Folder{"rules-compliance", 3, 0}, Folder{"rules-dfir", 0, 0},
-                                           Folder{"rules-placeholder", 0, 23}),
+                                           Folder{"rules-placeholder", 23, 0}),
                          [](const auto& info) {
                            std::string n = info.param.name;
                            for (char& c : n) {
@@ -69,8 +65,8 @@ INSTANTIATE_TEST_SUITE_P(Folders, SigmaHQ,
                            return n;
                          });
 
-// With every placeholder defined, the placeholder rules (and the two emerging-threat rules that
-// use %known_cdcs%) all load: their only refusal reason is the missing definition.
+// With site values for every placeholder, the placeholder rules (and the two emerging-threat
+// rules that use %known_cdcs%) load too; without any, they are refused with the reason.
 TEST(SigmaHQPlaceholders, LoadWhenDefined) {
   const std::string dir = kSigma + "/rules-placeholder";
   if (!std::filesystem::exists(dir)) GTEST_SKIP() << "needs ../shared (" << dir << ")";
@@ -81,6 +77,13 @@ TEST(SigmaHQPlaceholders, LoadWhenDefined) {
   print(report);
   EXPECT_TRUE(report.refused.empty());
   EXPECT_EQ(report.loaded, 23u + 473u);
+
+  LoadOptions none = options();
+  none.placeholders_file = VIGIL_SOURCE_DIR "/src/detect/testdata/no_placeholders.yml";
+  LoadReport refused;
+  RuleSet empty = RuleSet::load({dir}, none, &refused);
+  EXPECT_EQ(refused.refused.size(), 23u);
+  for (const auto& p : refused.refused) EXPECT_EQ(p.category, "placeholder") << p.path;
 }
 
 }  // namespace

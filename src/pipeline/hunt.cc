@@ -28,6 +28,7 @@
 #include "pipeline/ordered_pool.h"
 #include "read/discover.h"
 #include "read/evtx/evtx_file.h"
+#include "read/evtx/evtx_hook.h"
 #include "read/read_path.h"
 
 namespace vigil {
@@ -212,22 +213,8 @@ class UnitSink : public EventSink {
         out_.corr_hits.push_back(std::move(h));
       }
       if (!sel_.report[r]) continue;
-      Detection d;
-      d.rule = r;
-      d.has_time = t.has_value();
-      d.time_us = t.value_or(0);
+      Detection d = make_detection(ev, rule, r, t, ref, opt_.max_key_fields);
       d.input = input_;
-      d.record_index = ref.index;
-      d.record_id = ref.record_id;
-      std::string scratch;
-      if (Value v = ev.field("Computer")) d.computer = value_text(v);
-      if (Value v = ev.field("Channel")) d.channel = value_text(v);
-      if (Value v = ev.field("EventID")) d.event_id = value_text(v);
-      if (d.record_id == 0) {
-        int64_t id;
-        if (Value v = ev.field("EventRecordID"); v && v.as_int(&id) && id > 0) d.record_id = id;
-      }
-      key_fields(ev, rule, opt_.max_key_fields, &d.fields);
       out_.detections.push_back(std::move(d));
     }
     return true;
@@ -244,25 +231,26 @@ class UnitSink : public EventSink {
   UnitOutput& out_;
 };
 
-// Compressed EVTX (e.g. .evtx.gz) is inflated in memory and decoded from there.
-Status decode_evtx_stream(const std::string& path, ByteSource& bytes, EventSink& sink,
-                          ReadStats& stats) {
-  std::string data;
-  char buf[1 << 16];
-  for (;;) {
-    auto n = bytes.read(buf, sizeof buf);
-    if (!n.ok()) return n.status();
-    if (*n == 0) break;
-    data.append(buf, *n);
-  }
-  stats.bytes += data.size();
-  auto file = evtx::EvtxFile::from_memory(path, reinterpret_cast<const uint8_t*>(data.data()),
-                                          data.size());
-  if (!file.ok()) return file.status();
-  return file->read_all(sink);
-}
-
 }  // namespace
+
+Detection make_detection(const Event& ev, const sigma::Rule& rule, uint32_t rule_index,
+                         std::optional<int64_t> time_us, const RecordRef& ref, size_t max_key_fields) {
+  Detection d;
+  d.rule = rule_index;
+  d.has_time = time_us.has_value();
+  d.time_us = time_us.value_or(0);
+  d.record_index = ref.index;
+  d.record_id = ref.record_id;
+  if (Value v = ev.field("Computer")) d.computer = value_text(v);
+  if (Value v = ev.field("Channel")) d.channel = value_text(v);
+  if (Value v = ev.field("EventID")) d.event_id = value_text(v);
+  if (d.record_id == 0) {
+    int64_t id;
+    if (Value v = ev.field("EventRecordID"); v && v.as_int(&id) && id > 0) d.record_id = id;
+  }
+  key_fields(ev, rule, max_key_fields, &d.fields);
+  return d;
+}
 
 Result<HuntStats> run_hunt(const sigma::RuleSet& rules, const std::vector<std::string>& paths,
                            const HuntOptions& opt, HuntListener& listener) {
@@ -333,7 +321,7 @@ Result<HuntStats> run_hunt(const sigma::RuleSet& rules, const std::vector<std::s
   auto index = rules.index();
   for (auto& w : workers) w.matcher = std::make_unique<sigma::Matcher>(rules, index);
   ReadOptions ropts;
-  ropts.evtx = decode_evtx_stream;
+  ropts.evtx = evtx::read_evtx;  // compressed EVTX: plain files are split into chunk units above
 
   std::vector<CorrHit> corr_hits;
   uint64_t bytes_done = 0;

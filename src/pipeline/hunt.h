@@ -11,8 +11,10 @@
 #include <utility>
 #include <vector>
 
+#include "core/event.h"
 #include "core/status.h"
 #include "detect/ruleset.h"
+#include "read/sink.h"
 
 namespace vigil {
 
@@ -69,6 +71,13 @@ class HuntListener {
   // Called after each work unit; `stats` is the running total.
   virtual void on_progress(const HuntStats& stats, uint64_t bytes_total) {}
 };
+
+// The Detection of `rule` (rules()[rule_index]) firing on `ev`: time, record (`ref`), computer,
+// channel, event id and up to `max_key_fields` key fields (the rule's `fields:` first, then the
+// fields that tell what happened). The hunt reports each hit so; a caller that matches events
+// one at a time (the service) builds its detections with it too, so both describe them alike.
+Detection make_detection(const Event& ev, const sigma::Rule& rule, uint32_t rule_index,
+                         std::optional<int64_t> time_us, const RecordRef& ref, size_t max_key_fields);
 
 // Scans `paths` with `rules`. Fails only when no input can be found at all; unreadable files and
 // damaged records are issues.

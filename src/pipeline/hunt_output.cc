@@ -1,8 +1,6 @@
 #include "pipeline/hunt_output.h"
 
-#include <cmath>
-
-#include "core/event.h"
+#include "core/json_writer.h"
 #include "core/text.h"
 #include "core/time.h"
 
@@ -36,15 +34,6 @@ RuleView view(const Detection& d, const sigma::RuleSet& rules) {
 }
 
 std::string time_text(const Detection& d) { return d.has_time ? format_time_us(d.time_us) : ""; }
-
-void add_string(std::string& out, std::string_view key, std::string_view v, bool comma = true) {
-  if (comma) out += ',';
-  out += '"';
-  out += key;
-  out += "\":\"";
-  json_escape(v, out);
-  out += '"';
-}
 
 // Single-line rendering of a value for the terminal: control characters become spaces.
 std::string flat(std::string_view s, size_t max) {
@@ -154,9 +143,9 @@ class CsvWriter : public DetectionWriter {
   const std::vector<std::string>* inputs_;
 };
 
-class JsonWriter : public DetectionWriter {
+class JsonDetectionWriter : public DetectionWriter {
  public:
-  JsonWriter(FILE* out, const sigma::RuleSet& rules, const std::vector<std::string>* inputs,
+  JsonDetectionWriter(FILE* out, const sigma::RuleSet& rules, const std::vector<std::string>* inputs,
              bool lines)
       : out_(out), rules_(rules), inputs_(inputs), lines_(lines) {}
   void begin() override {
@@ -188,64 +177,40 @@ class JsonWriter : public DetectionWriter {
 void detection_json(const Detection& d, const sigma::RuleSet& rules,
                     const std::vector<std::string>& inputs, std::string& out) {
   RuleView r = view(d, rules);
-  out += '{';
-  add_string(out, "timestamp", time_text(d), false);
-  add_string(out, "rule_id", *r.id);
-  add_string(out, "rule_title", *r.title);
-  add_string(out, "level", *r.level);
-  out += ",\"tags\":[";
-  for (size_t i = 0; i < r.tags->size(); ++i) {
-    if (i) out += ',';
-    out += '"';
-    json_escape((*r.tags)[i], out);
-    out += '"';
-  }
-  out += ']';
-  add_string(out, "computer", d.computer);
-  add_string(out, "channel", d.channel);
+  auto source = [&](uint32_t input) {
+    return input < inputs.size() ? std::string_view(inputs[input]) : std::string_view();
+  };
+  JsonWriter w(out);
+  w.begin_object();
+  w.field("timestamp", time_text(d)).field("rule_id", *r.id).field("rule_title", *r.title);
+  w.field("level", *r.level);
+  w.key("tags").begin_array();
+  for (const std::string& tag : *r.tags) w.value(tag);
+  w.end_array();
+  w.field("computer", d.computer).field("channel", d.channel);
   int64_t id;
   if (!d.event_id.empty() && parse_int(d.event_id, &id)) {
-    out += ",\"event_id\":" + std::to_string(id);
+    w.field("event_id", id);
   } else {
-    add_string(out, "event_id", d.event_id);
+    w.field("event_id", d.event_id);
   }
-  out += ",\"record_id\":" + std::to_string(d.record_id);
-  add_string(out, "source", d.input < inputs.size() ? inputs[d.input] : "");
-  out += ",\"record_index\":" + std::to_string(d.record_index);
-  out += ",\"fields\":{";
-  for (size_t i = 0; i < d.fields.size(); ++i) {
-    add_string(out, d.fields[i].first, d.fields[i].second, i > 0);
-  }
-  out += '}';
+  w.field("record_id", d.record_id).field("source", source(d.input)).field("record_index", d.record_index);
+  w.key("fields").begin_object();
+  for (const auto& [name, value] : d.fields) w.field(name, value);
+  w.end_object();
   if (d.correlation) {
-    out += ",\"correlation\":true";
-    add_string(out, "first_timestamp", format_time_us(d.first_us));
-    out += ",\"group\":[";
-    for (size_t i = 0; i < d.group.size(); ++i) {
-      if (i) out += ',';
-      out += '"';
-      json_escape(d.group[i], out);
-      out += '"';
+    w.field("correlation", true).field("first_timestamp", format_time_us(d.first_us));
+    w.key("group").begin_array();
+    for (const std::string& g : d.group) w.value(g);
+    w.end_array();
+    w.field("value", d.value).field("event_count", d.event_count);
+    w.key("events").begin_array();
+    for (const auto& [input, index] : d.events) {
+      w.begin_object().field("source", source(input)).field("record_index", index).end_object();
     }
-    out += "],\"value\":";
-    if (std::isfinite(d.value)) {
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "%g", d.value);
-      out += buf;
-    } else {
-      out += "null";
-    }
-    out += ",\"event_count\":" + std::to_string(d.event_count);
-    out += ",\"events\":[";
-    for (size_t i = 0; i < d.events.size(); ++i) {
-      if (i) out += ',';
-      out += "{\"source\":\"";
-      json_escape(d.events[i].first < inputs.size() ? inputs[d.events[i].first] : "", out);
-      out += "\",\"record_index\":" + std::to_string(d.events[i].second) + "}";
-    }
-    out += ']';
+    w.end_array();
   }
-  out += '}';
+  w.end_object();
 }
 
 std::unique_ptr<DetectionWriter> make_detection_writer(HuntFormat format, FILE* out,
@@ -255,8 +220,8 @@ std::unique_ptr<DetectionWriter> make_detection_writer(HuntFormat format, FILE* 
   switch (format) {
     case HuntFormat::kTable: return std::make_unique<TableWriter>(out, rules, width);
     case HuntFormat::kCsv: return std::make_unique<CsvWriter>(out, rules, inputs);
-    case HuntFormat::kJson: return std::make_unique<JsonWriter>(out, rules, inputs, false);
-    case HuntFormat::kJsonl: return std::make_unique<JsonWriter>(out, rules, inputs, true);
+    case HuntFormat::kJson: return std::make_unique<JsonDetectionWriter>(out, rules, inputs, false);
+    case HuntFormat::kJsonl: return std::make_unique<JsonDetectionWriter>(out, rules, inputs, true);
   }
   return nullptr;
 }

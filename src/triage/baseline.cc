@@ -162,7 +162,7 @@ uint32_t Baseline::signature_spread(uint32_t signature) const {
 Observation Baseline::observe(uint32_t signature, uint32_t entity, int64_t t) {
   if (!started_) {
     started_ = true;
-    start_us_ = t;
+    start_us_ = t - static_cast<int64_t>(opts_.prior_quiet_hours * kUsPerHour);
   }
   Observation obs;
   if (signature >= signatures_.size()) signatures_.resize(signature + 1);

@@ -16,6 +16,10 @@ struct BaselineOptions {
   double memory_hours = 48;
   // Pseudo-count of episodes for a key never seen (keeps novelty finite and early novelty mild).
   double prior_episodes = 0.5;
+  // Hours the stream is assumed to have been watched, with nothing seen, before its first alert
+  // (0 = none). For sensors whose signatures are known to stay quiet on benign activity (Sigma
+  // rules, tested against benign logs), so a short capture triaged on its own is not "young".
+  double prior_quiet_hours = 0;
   // Share of a pair's surprise kept when the signature as a whole is equally surprising; the rest
   // comes from the signature across all entities (a signature common elsewhere is less alarming).
   double pair_weight = 0.5;

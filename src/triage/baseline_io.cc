@@ -3,86 +3,51 @@
 // Times are integer microseconds and masses doubles, so a save/load/save round trip is exact.
 #include <simdjson.h>
 
-#include <cstdio>
 
-#include "core/event.h"
+#include "core/json_writer.h"
 #include "triage/engine.h"
 #include "triage/engine_internal.h"
 
 namespace vigil::triage {
 
-namespace {
-
-void put(std::string& out, const char* key, int64_t v) {
-  out += ",\"";
-  out += key;
-  out += "\":";
-  out += std::to_string(v);
-}
-
-void put(std::string& out, const char* key, double v) {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, ",\"%s\":%.17g", key, v);
-  out += buf;
-}
-
-void put_string(std::string& out, const char* key, std::string_view v, bool first = false) {
-  if (!first) out += ',';
-  out += '"';
-  out += key;
-  out += "\":\"";
-  json_escape(v, out);
-  out += '"';
-}
-
-}  // namespace
-
 std::string Engine::save_baseline() const {
   const Impl& m = *impl_;
-  std::string out = "{\"version\":1";
-  put(out, "start_us", m.baseline.started() ? m.baseline.start_us() : int64_t{0});
-  out += ",\n\"signatures\":[";
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object().field("version", 1);
+  w.field("start_us", m.baseline.started() ? m.baseline.start_us() : int64_t{0});
+  w.line_break().key("signatures").begin_array();
   for (size_t i = 0; i < m.signatures.size(); ++i) {
     const SignatureInfo& sig = m.signatures[i];
     const SignatureStats& st = m.baseline.signature(static_cast<uint32_t>(i));
-    out += i ? ",\n{" : "\n{";
-    put_string(out, "sensor", m.strings.str(sig.sensor), true);
-    put_string(out, "rule", m.strings.str(sig.rule));
-    put_string(out, "title", m.strings.str(sig.title));
-    put(out, "mass", st.episode_mass);
-    put(out, "mass_us", st.mass_us);
-    put(out, "last_us", st.last_us);
-    put(out, "seen", int64_t{st.seen});
-    out += '}';
+    w.line_break().begin_object();
+    w.field("sensor", m.strings.str(sig.sensor)).field("rule", m.strings.str(sig.rule));
+    w.field("title", m.strings.str(sig.title));
+    w.field("mass", st.episode_mass).field("mass_us", st.mass_us).field("last_us", st.last_us);
+    w.field("seen", int64_t{st.seen});
+    w.end_object();
   }
-  out += "],\n\"keys\":[";
+  w.end_array();
+  w.line_break().key("keys").begin_array();
   for (size_t i = 0; i < m.baseline.key_count(); ++i) {
     const KeyStats& k = m.baseline.key(static_cast<uint32_t>(i));
-    out += i ? ",\n{" : "\n{";
-    out += "\"signature\":" + std::to_string(k.signature);
-    put_string(out, "entity", m.strings.str(k.entity));
-    put(out, "alerts", static_cast<int64_t>(k.alerts));
-    put(out, "episodes", int64_t{k.episodes});
-    put(out, "episode_alerts", int64_t{k.episode_alerts});
-    put(out, "periodic_starts", int64_t{k.periodic_starts});
-    put(out, "first_us", k.first_us);
-    put(out, "last_us", k.last_us);
-    put(out, "episode_start_us", k.episode_start_us);
-    put(out, "mass", k.episode_mass);
-    put(out, "mass_us", k.mass_us);
-    out += ",\"starts\":[";
-    for (int j = 0; j < KeyStats::kRecentStarts; ++j) out += (j ? "," : "") + std::to_string(k.recent_starts[j]);
-    out += ']';
-    put(out, "next_start", int64_t{k.recent_next});
-    put(out, "window", k.window);
-    put(out, "window_alerts", int64_t{k.window_alerts});
-    put(out, "next_burst", int64_t{k.next_burst});
-    put(out, "previous_window_alerts", int64_t{k.previous_window_alerts});
-    put(out, "peak", k.peak);
-    put(out, "peak_us", k.peak_us);
-    out += '}';
+    w.line_break().begin_object();
+    w.field("signature", int64_t{k.signature}).field("entity", m.strings.str(k.entity));
+    w.field("alerts", k.alerts).field("episodes", int64_t{k.episodes});
+    w.field("episode_alerts", int64_t{k.episode_alerts}).field("periodic_starts", int64_t{k.periodic_starts});
+    w.field("first_us", k.first_us).field("last_us", k.last_us).field("episode_start_us", k.episode_start_us);
+    w.field("mass", k.episode_mass).field("mass_us", k.mass_us);
+    w.key("starts").begin_array();
+    for (int64_t start : k.recent_starts) w.value(start);
+    w.end_array();
+    w.field("next_start", int64_t{k.recent_next}).field("window", k.window);
+    w.field("window_alerts", int64_t{k.window_alerts}).field("next_burst", int64_t{k.next_burst});
+    w.field("previous_window_alerts", int64_t{k.previous_window_alerts});
+    w.field("peak", k.peak).field("peak_us", k.peak_us);
+    w.end_object();
   }
-  out += "]}\n";
+  w.end_array().end_object();
+  out += '\n';
   return out;
 }
 

@@ -373,6 +373,7 @@ void Engine::add(const PreparedAlert& a) {
   bool signal_point = obs.new_episode || obs.novelty == Novelty::kBurst;
   double s = obs.surprise;
   if (signal_point && sig.severity >= 70) s += sig.severity >= 90 ? 2 : 1;
+  if (signal_point && sig.severity >= 0) s += o.severity_prior_nats * (sig.severity - 50) / 25.0;
   uint32_t scope = host != 0 ? host : entity;
   bool confirmed = std::find(sig.confirmed_hosts.begin(), sig.confirmed_hosts.end(), scope) !=
                    sig.confirmed_hosts.end();

@@ -28,6 +28,9 @@ struct EngineOptions {
   double strong_surprise = 3.0;
   // ...and at least this surprising joins an open incident but never opens one.
   double weak_surprise = 2.0;
+  // A sensor severity read as a prior on rarity: at a signal, this many nats per 25 points of
+  // severity above (or below) 50 are added (0 = off; Sigma levels are 25 points apart).
+  double severity_prior_nats = 0;
   // A signal joins an incident holding one of its entities when that entity was anomalous in
   // the incident at most this long ago.
   int64_t entity_window_us = 2 * 3600LL * 1000000;

@@ -66,6 +66,8 @@ std::string advice_for(Tactic t, const std::string& hosts) {
       return "Review sudo/su sessions and account changes on " + hosts +
              ": who became root, from which session, and what ran as root.";
     case Tactic::kDefenseEvasion:
+      return "Look for renamed, injected or hidden code and tampered files on " + hosts + ".";
+    case Tactic::kDefenseImpairment:
       return "Check whether logging or security tools on " + hosts + " were stopped or cleared.";
     case Tactic::kCredentialAccess:
       return "Check for failed logins followed by a success on " + hosts +
@@ -122,7 +124,11 @@ std::string incident_title(const Incident& inc) {
     where = hosts[0] + " and " + plural(hosts.size() - 1, "other host", "other hosts");
   }
   std::string what;
-  if (inc.tactics != 0) {
+  if (inc.is_routine_group && !inc.groups.empty()) {
+    // One signature on one host: its own name says more than the stage it belongs to.
+    what = inc.groups.front().title;
+    if (what.size() > 60) what = what.substr(0, 57) + "...";
+  } else if (inc.tactics != 0) {
     for (int i = 0; i < kTacticCount; ++i) {
       if (!has_tactic(inc.tactics, static_cast<Tactic>(i))) continue;
       if (!what.empty()) what += " → ";
@@ -133,7 +139,6 @@ std::string incident_title(const Incident& inc) {
     if (what.size() > 60) what = what.substr(0, 57) + "...";
     if (inc.groups.size() > 1) what += " (+" + std::to_string(inc.groups.size() - 1) + " types)";
   }
-  if (inc.is_routine_group) return what + (where.empty() ? "" : " on " + where);
   return what + (where.empty() ? "" : " on " + where);
 }
 

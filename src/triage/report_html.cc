@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "core/text.h"
 #include "triage/narrative.h"
 #include "triage/report.h"
 
@@ -15,15 +16,7 @@ namespace {
 std::string esc(std::string_view s) {
   std::string out;
   out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
+  xml_escape(s, true, out);
   return out;
 }
 

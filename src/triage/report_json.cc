@@ -1,9 +1,7 @@
 // JSON report: {"alerts": N, "incidents": [...]} with every incident's id, status, score and
 // factors, title, narrative, reason, times, entities by kind, tactics, techniques, collapsed
 // alert groups, merge notes and the 0-based input record numbers of its alerts.
-#include <cstdio>
-
-#include "core/event.h"
+#include "core/json_writer.h"
 #include "core/time.h"
 #include "triage/report.h"
 
@@ -11,157 +9,70 @@ namespace vigil::triage {
 
 namespace {
 
-class Writer {
- public:
-  explicit Writer(std::string& out) : out_(out) {}
-  void key(std::string_view k) {
-    comma();
-    out_ += '"';
-    json_escape(k, out_);
-    out_ += "\":";
-    fresh_ = true;
-  }
-  void str(std::string_view s) {
-    comma();
-    out_ += '"';
-    json_escape(s, out_);
-    out_ += '"';
-  }
-  void num(double v) {
-    comma();
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.2f", v);
-    out_ += buf;
-  }
-  void integer(uint64_t v) {
-    comma();
-    out_ += std::to_string(v);
-  }
-  void time(int64_t us) { str(format_time_us(us)); }
-  void open(char c) {
-    comma();
-    out_ += c;
-    fresh_ = true;
-  }
-  void close(char c) {
-    out_ += c;
-    fresh_ = false;
-  }
-  // Starts the next array element on a new line.
-  void next_line() {
-    comma();
-    out_ += '\n';
-    fresh_ = true;
-  }
+// Scores and factors are shown to two decimals; times as ISO 8601 UTC.
+void put_score(JsonWriter& w, std::string_view key, double v) { w.key(key).fixed(v, 2); }
+void put_time(JsonWriter& w, std::string_view key, int64_t us) { w.field(key, format_time_us(us)); }
 
- private:
-  void comma() {
-    if (!fresh_) out_ += ',';
-    fresh_ = false;
-  }
-  std::string& out_;
-  bool fresh_ = true;
-};
-
-void write_incident(Writer& w, const Incident& inc) {
-  w.open('{');
-  w.key("id");
-  w.str(inc.id);
-  w.key("status");
-  w.str(status_name(inc.status));
-  w.key("score");
-  w.num(inc.score);
-  w.key("title");
-  w.str(inc.title);
-  w.key("narrative");
-  w.str(inc.narrative);
-  w.key("reason");
-  w.str(inc.reason);
-  w.key("first_seen");
-  w.time(inc.first_us);
-  w.key("last_seen");
-  w.time(inc.last_us);
-  w.key("alert_count");
-  w.integer(inc.alert_count);
-  w.key("score_factors");
-  w.open('[');
+void write_incident(JsonWriter& w, const Incident& inc) {
+  w.begin_object();
+  w.field("id", inc.id).field("status", status_name(inc.status));
+  put_score(w, "score", inc.score);
+  w.field("title", inc.title).field("narrative", inc.narrative).field("reason", inc.reason);
+  put_time(w, "first_seen", inc.first_us);
+  put_time(w, "last_seen", inc.last_us);
+  w.field("alert_count", uint64_t{inc.alert_count});
+  w.key("score_factors").begin_array();
   for (const Factor& f : inc.factors) {
-    w.open('{');
-    w.key("name");
-    w.str(f.name);
-    w.key("value");
-    w.num(f.value);
-    w.key("detail");
-    w.str(f.detail);
-    w.close('}');
+    w.begin_object().field("name", f.name);
+    put_score(w, "value", f.value);
+    w.field("detail", f.detail).end_object();
   }
-  w.close(']');
-  w.key("entities");
-  w.open('{');
+  w.end_array();
+  w.key("entities").begin_object();
   for (int k = 0; k < kEntityKinds; ++k) {
     bool any = false;
     for (const auto& [kind, value] : inc.entities) {
       if (static_cast<int>(kind) != k) continue;
       if (!any) {
-        w.key(entity_kind_name(kind));
-        w.open('[');
+        w.key(entity_kind_name(kind)).begin_array();
         any = true;
       }
-      w.str(value);
+      w.value(value);
     }
-    if (any) w.close(']');
+    if (any) w.end_array();
   }
-  w.close('}');
-  w.key("tactics");
-  w.open('[');
-  for (int t = 0; t < kTacticCount; ++t) {
-    if (!has_tactic(inc.tactics, static_cast<Tactic>(t))) continue;
-    w.open('{');
-    w.key("id");
-    w.str(tactic_id(static_cast<Tactic>(t)));
-    w.key("name");
-    w.str(tactic_name(static_cast<Tactic>(t)));
-    w.close('}');
+  w.end_object();
+  // ATT&CK tactic ids ("TA0006") in kill-chain order, and their names in the same order.
+  for (bool names : {false, true}) {
+    w.key(names ? "tactic_names" : "tactics").begin_array();
+    for (int t = 0; t < kTacticCount; ++t) {
+      if (!has_tactic(inc.tactics, static_cast<Tactic>(t))) continue;
+      w.value(names ? tactic_name(static_cast<Tactic>(t)) : tactic_id(static_cast<Tactic>(t)));
+    }
+    w.end_array();
   }
-  w.close(']');
-  w.key("techniques");
-  w.open('[');
-  for (const std::string& t : inc.techniques) w.str(t);
-  w.close(']');
-  w.key("groups");
-  w.open('[');
+  w.key("techniques").begin_array();
+  for (const std::string& t : inc.techniques) w.value(t);
+  w.end_array();
+  w.key("groups").begin_array();
   for (const AlertGroup& g : inc.groups) {
-    w.open('{');
-    w.key("sensor");
-    w.str(g.sensor);
-    w.key("rule");
-    w.str(g.rule);
-    w.key("title");
-    w.str(g.title);
-    w.key("host");
-    w.str(g.host);
-    w.key("count");
-    w.integer(g.count);
-    w.key("first_seen");
-    w.time(g.first_us);
-    w.key("last_seen");
-    w.time(g.last_us);
-    w.key("novelty");
-    w.str(g.novelty);
-    w.key("surprise");
-    w.num(g.surprise);
-    w.close('}');
+    w.begin_object();
+    w.field("sensor", g.sensor).field("rule", g.rule).field("title", g.title).field("host", g.host);
+    w.field("count", uint64_t{g.count});
+    put_time(w, "first_seen", g.first_us);
+    put_time(w, "last_seen", g.last_us);
+    w.field("novelty", g.novelty);
+    put_score(w, "surprise", g.surprise);
+    w.end_object();
   }
-  w.close(']');
-  w.key("merges");
-  w.open('[');
-  for (const std::string& m : inc.merges) w.str(m);
-  w.close(']');
-  w.key("alerts");
-  w.open('[');
-  for (uint64_t r : inc.alerts) w.integer(r);
-  w.close(']');
-  w.close('}');
+  w.end_array();
+  w.key("merges").begin_array();
+  for (const std::string& m : inc.merges) w.value(m);
+  w.end_array();
+  w.key("alerts").begin_array();
+  for (uint64_t r : inc.alerts) w.value(r);
+  w.end_array();
+  w.end_object();
 }
 
 }  // namespace
@@ -169,33 +80,22 @@ void write_incident(Writer& w, const Incident& inc) {
 std::string render_json(const Snapshot& snap, const ReportOptions& opts) {
   std::string out;
   out.reserve(1024 + snap.alerts * 8);
-  Writer w(out);
-  w.open('{');
-  w.key("alerts");
-  w.integer(snap.alerts);
-  w.key("surfaced");
-  w.integer(snap.surfaced);
-  w.key("auto_closed");
-  w.integer(snap.auto_closed);
-  w.key("suppressed");
-  w.integer(snap.suppressed);
-  w.key("surface_threshold");
-  w.num(opts.surface_threshold);
+  JsonWriter w(out);
+  w.begin_object();
+  w.field("alerts", uint64_t{snap.alerts}).field("surfaced", uint64_t{snap.surfaced});
+  w.field("auto_closed", uint64_t{snap.auto_closed}).field("suppressed", uint64_t{snap.suppressed});
+  put_score(w, "surface_threshold", opts.surface_threshold);
   if (snap.alerts > 0) {
-    w.key("first_seen");
-    w.time(snap.first_us);
-    w.key("last_seen");
-    w.time(snap.last_us);
+    put_time(w, "first_seen", snap.first_us);
+    put_time(w, "last_seen", snap.last_us);
   }
-  w.key("incidents");
-  w.open('[');
+  w.key("incidents").begin_array();
   for (const Incident& inc : snap.incidents) {
     if (!opts.with_routine && inc.is_routine_group) continue;
-    w.next_line();
+    w.line_break();
     write_incident(w, inc);
   }
-  w.close(']');
-  w.close('}');
+  w.end_array().end_object();
   out += '\n';
   return out;
 }

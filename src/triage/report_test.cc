@@ -73,13 +73,22 @@ TEST(ReportTest, JsonCarriesTheDocumentedFields) {
   bool first = true;
   for (simdjson::dom::element inc : incidents) {
     for (const char* key : {"id", "status", "score", "title", "narrative", "reason", "first_seen", "last_seen",
-                            "entities", "alerts", "score_factors", "tactics", "techniques", "groups", "merges"}) {
+                            "entities", "alerts", "score_factors", "tactics", "tactic_names", "techniques", "groups", "merges"}) {
       EXPECT_NE(inc[key].error(), simdjson::NO_SUCH_FIELD) << key;
     }
     if (first) {
       EXPECT_EQ(std::string_view(inc["status"].get_string().value()), "surfaced");
       EXPECT_GT(inc["score_factors"].get_array().value().size(), 0u);
       EXPECT_GT(inc["entities"]["host"].get_array().value().size(), 1u);
+      // Tactics are ATT&CK ids ("TA0043"), names ride alongside in the same order.
+      simdjson::dom::array tactics = inc["tactics"].get_array().value();
+      simdjson::dom::array names = inc["tactic_names"].get_array().value();
+      ASSERT_GT(tactics.size(), 0u);
+      EXPECT_EQ(tactics.size(), names.size());
+      for (simdjson::dom::element t : tactics) {
+        std::string_view id = t.get_string().value();
+        EXPECT_EQ(id.substr(0, 2), "TA") << id;
+      }
       first = false;
     }
     covered += inc["alerts"].get_array().value().size();

@@ -21,6 +21,7 @@ constexpr std::array<TacticInfo, kTacticCount> kTactics = {{
     {"TA0003", "Persistence"},
     {"TA0004", "Privilege Escalation"},
     {"TA0005", "Defense Evasion"},
+    {"TA0112", "Defense Impairment"},
     {"TA0006", "Credential Access"},
     {"TA0007", "Discovery"},
     {"TA0008", "Lateral Movement"},
@@ -99,6 +100,7 @@ std::optional<Tactic> parse_tactic(std::string_view text) {
       return static_cast<Tactic>(i);
     }
   }
+  if (norm == "stealth") return Tactic::kDefenseEvasion;  // TA0005's name since ATT&CK v19
   return std::nullopt;
 }
 

@@ -1,5 +1,5 @@
-// ATT&CK tactics: the fourteen enterprise tactics in kill-chain order, their ids and names, and a
-// small keyword table that guesses tactics from an alert title when a sensor gives none.
+// ATT&CK tactics: the enterprise tactics in kill-chain order, their ids and names, and a small
+// keyword table that guesses tactics from an alert title when a sensor gives none.
 // Pure functions over constant tables; thread-safe.
 #pragma once
 
@@ -12,7 +12,9 @@
 namespace vigil::triage {
 
 // Declared in the order an intrusion usually unfolds (the ATT&CK enterprise matrix order), so a
-// lower value is an earlier stage.
+// lower value is an earlier stage. ATT&CK v19 split Defense Evasion (TA0005) into Stealth, which
+// keeps TA0005 (so older data and newer Sigma tags meet on one id), and Defense Impairment
+// (TA0112: disabling logging and security tools).
 enum class Tactic : uint8_t {
   kReconnaissance,
   kResourceDevelopment,
@@ -20,7 +22,8 @@ enum class Tactic : uint8_t {
   kExecution,
   kPersistence,
   kPrivilegeEscalation,
-  kDefenseEvasion,
+  kDefenseEvasion,     // TA0005; v19 name Stealth
+  kDefenseImpairment,  // TA0112 (v19)
   kCredentialAccess,
   kDiscovery,
   kLateralMovement,
@@ -29,7 +32,7 @@ enum class Tactic : uint8_t {
   kExfiltration,
   kImpact,
 };
-inline constexpr int kTacticCount = 14;
+inline constexpr int kTacticCount = 15;
 
 // A set of tactics, one bit per Tactic value.
 using TacticSet = uint16_t;
@@ -41,7 +44,7 @@ std::string_view tactic_id(Tactic t);    // "TA0004"
 std::string_view tactic_name(Tactic t);  // "Privilege Escalation"
 
 // Accepts an id ("TA0004"), a name in any case with spaces, dashes or underscores
-// ("privilege-escalation", "Privilege Escalation"); nullopt otherwise.
+// ("privilege-escalation", "Privilege Escalation", v19's "stealth"); nullopt otherwise.
 std::optional<Tactic> parse_tactic(std::string_view text);
 
 // Tactics suggested by well-known words in an alert title ("scan", "brute force", "sudo"...).

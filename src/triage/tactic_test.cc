@@ -18,6 +18,19 @@ TEST(TacticTest, ParsesIdsAndNames) {
   EXPECT_EQ(tactic_id(Tactic::kCommandAndControl), "TA0011");
 }
 
+// ATT&CK v19 (SigmaHQ tags since 2026): Defense Evasion became Stealth (same id) and Defense
+// Impairment; both spellings must reach an id.
+TEST(TacticTest, AttackV19SplitOfDefenseEvasion) {
+  EXPECT_EQ(parse_tactic("stealth"), Tactic::kDefenseEvasion);
+  EXPECT_EQ(parse_tactic("defense-evasion"), Tactic::kDefenseEvasion);
+  EXPECT_EQ(parse_tactic("defense-impairment"), Tactic::kDefenseImpairment);
+  EXPECT_EQ(parse_tactic("TA0112"), Tactic::kDefenseImpairment);
+  EXPECT_EQ(tactic_id(Tactic::kDefenseImpairment), "TA0112");
+  EXPECT_EQ(tactics_from_tags({"attack.stealth", "attack.defense-impairment", "attack.t1685.005"}),
+            tactic_bit(Tactic::kDefenseEvasion) | tactic_bit(Tactic::kDefenseImpairment));
+  EXPECT_EQ(chain_length(tactic_bit(Tactic::kDefenseEvasion) | tactic_bit(Tactic::kDefenseImpairment)), 1);
+}
+
 TEST(TacticTest, InfersFromTitlesOnlyOnClearWords) {
   EXPECT_EQ(infer_tactics("sshd: insecure connection attempt (scan)."), tactic_bit(Tactic::kReconnaissance));
   EXPECT_EQ(infer_tactics("Successful sudo to ROOT executed."), tactic_bit(Tactic::kPrivilegeEscalation));

@@ -11,43 +11,26 @@
 #include <simdjson.h>
 
 #include <algorithm>
-
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 
-#include "core/event.h"
+#include "core/json_writer.h"
 #include "core/time.h"
 
 namespace vigil::triage {
 
 namespace {
 
-void put_string(std::string& out, std::string_view key, std::string_view value) {
-  out += '"';
-  out += key;
-  out += "\":\"";
-  json_escape(value, out);
-  out += '"';
+void write_key(JsonWriter& w, const KeyRef& k) {
+  w.begin_object().field("sensor", k.sensor).field("rule", k.rule).field("host", k.host).end_object();
 }
 
-void put_key(std::string& out, const KeyRef& k) {
-  out += '{';
-  put_string(out, "sensor", k.sensor);
-  out += ',';
-  put_string(out, "rule", k.rule);
-  out += ',';
-  put_string(out, "host", k.host);
-  out += '}';
-}
-
-void put_keys(std::string& out, const std::vector<KeyRef>& keys) {
-  out += '[';
-  for (size_t i = 0; i < keys.size(); ++i) {
-    if (i) out += ',';
-    put_key(out, keys[i]);
-  }
-  out += ']';
+void write_keys(JsonWriter& w, const std::vector<KeyRef>& keys) {
+  w.begin_array();
+  for (const KeyRef& k : keys) write_key(w, k);
+  w.end_array();
 }
 
 std::string get_string(simdjson::dom::element e, const char* key) {
@@ -62,82 +45,102 @@ int64_t get_time(simdjson::dom::element e, const char* key) {
   return parse_time_us(v).value_or(0);
 }
 
-Result<std::vector<KeyRef>> get_keys(simdjson::dom::element e, const char* key) {
+KeyRef get_key(simdjson::dom::element e) {
+  return {get_string(e, "sensor"), get_string(e, "rule"), get_string(e, "host")};
+}
+
+Result<std::vector<KeyRef>> keys_of(simdjson::dom::array arr, std::string_view what) {
   std::vector<KeyRef> out;
-  simdjson::dom::array arr;
-  if (e[key].get_array().get(arr) != simdjson::SUCCESS) return out;
   for (simdjson::dom::element k : arr) {
-    KeyRef ref{get_string(k, "sensor"), get_string(k, "rule"), get_string(k, "host")};
-    if (ref.rule.empty()) return Corrupt(std::string("an entry of \"") + key + "\" has no rule");
+    KeyRef ref = get_key(k);
+    if (ref.rule.empty()) return Corrupt("an entry of " + std::string(what) + " has no rule");
     out.push_back(std::move(ref));
   }
   return out;
 }
 
+Result<std::vector<KeyRef>> get_keys(simdjson::dom::element e, const char* key) {
+  simdjson::dom::array arr;
+  if (e[key].get_array().get(arr) != simdjson::SUCCESS) return std::vector<KeyRef>{};
+  return keys_of(arr, std::string("\"") + key + "\"");
+}
+
 }  // namespace
+
+std::string key_json(const KeyRef& key) {
+  std::string out;
+  JsonWriter w(out);
+  write_key(w, key);
+  return out;
+}
+
+std::string keys_json(const std::vector<KeyRef>& keys) {
+  std::string out;
+  JsonWriter w(out);
+  write_keys(w, keys);
+  return out;
+}
+
+Result<KeyRef> parse_key_json(std::string_view json) {
+  simdjson::dom::parser parser;
+  simdjson::padded_string padded(json);
+  simdjson::dom::element root;
+  if (parser.parse(padded).get(root) != simdjson::SUCCESS || !root.is_object()) {
+    return Corrupt("an alert type must be a JSON object");
+  }
+  KeyRef key = get_key(root);
+  if (key.rule.empty()) return Corrupt("an alert type has no rule");
+  return key;
+}
+
+Result<std::vector<KeyRef>> parse_keys_json(std::string_view json) {
+  simdjson::dom::parser parser;
+  simdjson::padded_string padded(json);
+  simdjson::dom::element root;
+  simdjson::dom::array arr;
+  if (parser.parse(padded).get(root) != simdjson::SUCCESS || root.get_array().get(arr) != simdjson::SUCCESS) {
+    return Corrupt("a list of alert types must be a JSON array");
+  }
+  return keys_of(arr, "a list of alert types");
+}
 
 const char* verdict_name(Verdict v) {
   return v == Verdict::kTruePositive ? "true_positive" : "false_positive";
 }
 
 std::string TriageState::to_json() const {
-  std::string out = "{\"version\":1,\n\"verdicts\":[";
-  for (size_t i = 0; i < verdicts_.size(); ++i) {
-    const VerdictRecord& v = verdicts_[i];
-    out += i ? ",\n " : "\n ";
-    out += '{';
-    put_string(out, "incident", v.incident);
-    out += ',';
-    put_string(out, "verdict", verdict_name(v.verdict));
-    out += ',';
-    put_string(out, "reason", v.reason);
-    out += ',';
-    put_string(out, "recorded", format_time_us(v.recorded_us));
-    out += ',';
-    put_string(out, "title", v.title);
-    out += ",\"keys\":";
-    put_keys(out, v.keys);
-    out += '}';
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object().field("version", 1);
+  w.line_break().key("verdicts").begin_array();
+  for (const VerdictRecord& v : verdicts_) {
+    w.line_break().begin_object();
+    w.field("incident", v.incident).field("verdict", verdict_name(v.verdict)).field("reason", v.reason);
+    w.field("recorded", format_time_us(v.recorded_us)).field("title", v.title);
+    write_keys(w.key("keys"), v.keys);
+    w.end_object();
   }
-  out += "],\n\"suppressions\":[";
-  for (size_t i = 0; i < suppressions_.size(); ++i) {
-    const Suppression& s = suppressions_[i];
-    out += i ? ",\n " : "\n ";
-    out += '{';
-    put_string(out, "sensor", s.key.sensor);
-    out += ',';
-    put_string(out, "rule", s.key.rule);
-    out += ',';
-    put_string(out, "host", s.key.host);
-    out += ',';
-    put_string(out, "incident", s.incident);
-    out += ',';
-    put_string(out, "reason", s.reason);
-    out += '}';
+  w.end_array();
+  w.line_break().key("suppressions").begin_array();
+  for (const Suppression& s : suppressions_) {
+    w.line_break().begin_object();
+    w.field("sensor", s.key.sensor).field("rule", s.key.rule).field("host", s.key.host);
+    w.field("incident", s.incident).field("reason", s.reason);
+    w.end_object();
   }
-  out += "],\n\"confirmed\":";
-  put_keys(out, confirmed_);
-  out += ",\n\"incidents\":[";
-  for (size_t i = 0; i < catalog_.size(); ++i) {
-    const CatalogEntry& c = catalog_[i];
-    out += i ? ",\n " : "\n ";
-    out += '{';
-    put_string(out, "id", c.id);
-    out += ',';
-    put_string(out, "title", c.title);
-    out += ',';
-    put_string(out, "status", status_name(c.status));
-    char buf[64];
-    std::snprintf(buf, sizeof buf, ",\"score\":%.2f,", c.score);
-    out += buf;
-    put_string(out, "first_seen", format_time_us(c.first_us));
-    out += ',';
-    put_string(out, "last_seen", format_time_us(c.last_us));
-    out += ",\"keys\":";
-    put_keys(out, c.keys);
-    out += '}';
+  w.end_array();
+  write_keys(w.line_break().key("confirmed"), confirmed_);
+  w.line_break().key("incidents").begin_array();
+  for (const CatalogEntry& c : catalog_) {
+    w.line_break().begin_object();
+    w.field("id", c.id).field("title", c.title).field("status", status_name(c.status));
+    w.field("score", std::round(c.score * 100) / 100);
+    w.field("first_seen", format_time_us(c.first_us)).field("last_seen", format_time_us(c.last_us));
+    write_keys(w.key("keys"), c.keys);
+    w.end_object();
   }
-  out += "]}\n";
+  w.end_array().end_object();
+  out += '\n';
   return out;
 }
 
@@ -175,7 +178,7 @@ Result<TriageState> TriageState::from_json(std::string_view text) {
   if (root["suppressions"].get_array().get(arr) == simdjson::SUCCESS) {
     for (simdjson::dom::element v : arr) {
       Suppression s;
-      s.key = {get_string(v, "sensor"), get_string(v, "rule"), get_string(v, "host")};
+      s.key = get_key(v);
       if (s.key.rule.empty()) return Corrupt("a suppression has no rule");
       s.incident = get_string(v, "incident");
       s.reason = get_string(v, "reason");
@@ -268,6 +271,12 @@ Status TriageState::add_verdict(const std::string& incident, Verdict verdict, st
   verdicts_.push_back(std::move(r));
   return Status::Ok();
 }
+
+void TriageState::set_suppressions(std::vector<Suppression> suppressions) {
+  suppressions_ = std::move(suppressions);
+}
+
+void TriageState::set_confirmed(std::vector<KeyRef> confirmed) { confirmed_ = std::move(confirmed); }
 
 void TriageState::record_incidents(const Snapshot& snapshot) {
   catalog_.clear();

@@ -21,6 +21,14 @@ struct KeyRef {
   bool operator==(const KeyRef&) const = default;
 };
 
+// An alert type as JSON, {"sensor":"..","rule":"..","host":".."}, and a list of them as an
+// array: the layout of the state file's "keys" and "confirmed", and of a service's suppression
+// specs. The parsers refuse (kCorrupt) what is not that layout, or an entry without a rule.
+std::string key_json(const KeyRef& key);
+std::string keys_json(const std::vector<KeyRef>& keys);
+Result<KeyRef> parse_key_json(std::string_view json);
+Result<std::vector<KeyRef>> parse_keys_json(std::string_view json);
+
 enum class Verdict : uint8_t { kTruePositive, kFalsePositive };
 const char* verdict_name(Verdict v);  // "true_positive", "false_positive"
 
@@ -69,6 +77,11 @@ class TriageState {
   // Replaces the catalogue with the incidents of `snapshot` (correlated incidents and routine
   // groups; suppressed groups are left out).
   void record_incidents(const Snapshot& snapshot);
+  // Replace the suppressions or the confirmations as a whole, for a caller that keeps them
+  // elsewhere (the service's store rows, with their own history) and hands the engine exactly
+  // the ones in force. Verdicts and the catalogue are left as they are.
+  void set_suppressions(std::vector<Suppression> suppressions);
+  void set_confirmed(std::vector<KeyRef> confirmed);
 
   const std::vector<VerdictRecord>& verdicts() const { return verdicts_; }
   const std::vector<Suppression>& suppressions() const { return suppressions_; }

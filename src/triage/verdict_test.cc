@@ -50,6 +50,13 @@ Snapshot run(const testing::Case& c, const TriageState& state) {
   return engine.snapshot();
 }
 
+// Every incident and group as id:status, in snapshot order.
+std::vector<std::string> render_ids(const Snapshot& s) {
+  std::vector<std::string> out;
+  for (const Incident& inc : s.incidents) out.push_back(inc.id + ":" + status_name(inc.status));
+  return out;
+}
+
 bool has_attack(const Snapshot& s) {
   for (const Incident& inc : s.incidents) {
     if (inc.status != IncidentStatus::kSurfaced) continue;
@@ -184,6 +191,57 @@ TEST(VerdictTest, StateRoundTrip) {
   EXPECT_TRUE(none->catalog().empty());
   EXPECT_FALSE(TriageState::from_json("{\"verdicts\":[{\"incident\":\"x\",\"verdict\":\"maybe\"}]}").ok());
   EXPECT_FALSE(TriageState::from_json("not json").ok());
+}
+
+TEST(VerdictTest, SetSuppressionsAndConfirmationsTeachAsVerdictsDo) {
+  // A service keeps suppressions as rows of its own and hands the engine the live ones: a state
+  // given exactly a verdict's suppressions must triage as the state that holds the verdict.
+  auto c = testing::parse_case(kReplay, "replay");
+  ASSERT_TRUE(c.ok());
+  TriageState judged;
+  Snapshot s = run(*c, judged);
+  judged.record_incidents(s);
+  const Incident* b = first_benign(s);
+  ASSERT_NE(b, nullptr);
+  ASSERT_TRUE(judged.add_verdict(b->id, Verdict::kFalsePositive, "admin", 0).ok());
+  ASSERT_FALSE(judged.suppressions().empty());
+
+  TriageState rows;
+  rows.set_suppressions(judged.suppressions());
+  Snapshot with_verdict = run(*c, judged);
+  Snapshot with_rows = run(*c, rows);
+  EXPECT_EQ(render_ids(with_rows), render_ids(with_verdict));
+  EXPECT_GT(with_rows.suppressed, 0u);
+  // Emptied again, the suppressed types are back as before any verdict.
+  rows.set_suppressions({});
+  Snapshot cleared = run(*c, rows);
+  EXPECT_EQ(cleared.suppressed, 0u);
+  EXPECT_EQ(render_ids(cleared), render_ids(s));
+
+  // Confirmations likewise: the keys of a true-positive verdict, set directly.
+  TriageState confirmed;
+  confirmed.set_confirmed(judged.catalog().front().keys);
+  EXPECT_EQ(confirmed.confirmed(), judged.catalog().front().keys);
+  EXPECT_TRUE(confirmed.suppressions().empty());
+}
+
+TEST(VerdictTest, AlertTypesAsJson) {
+  KeyRef key{"Vigil", "rule \"1\"", "ws03\\x"};
+  std::string json = key_json(key);
+  EXPECT_EQ(json, R"({"sensor":"Vigil","rule":"rule \"1\"","host":"ws03\\x"})");
+  auto back = parse_key_json(json);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, key);
+  std::vector<KeyRef> keys = {key, {"Wazuh", "5715", "mail"}};
+  auto list = parse_keys_json(keys_json(keys));
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ(*list, keys);
+  EXPECT_EQ(parse_keys_json("[]")->size(), 0u);
+  EXPECT_EQ(parse_key_json(R"({"sensor":"x","host":"y"})").status().code(), Code::kCorrupt);
+  EXPECT_EQ(parse_key_json("[1]").status().code(), Code::kCorrupt);
+  EXPECT_EQ(parse_keys_json(R"({"sensor":"x"})").status().code(), Code::kCorrupt);
+  EXPECT_EQ(parse_keys_json(R"([{"sensor":"x"}])").status().code(), Code::kCorrupt);
+  EXPECT_EQ(parse_keys_json("not json").status().code(), Code::kCorrupt);
 }
 
 }  // namespace

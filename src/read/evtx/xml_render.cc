@@ -2,6 +2,7 @@
 
 #include <string_view>
 
+#include "core/text.h"
 #include "read/evtx/format.h"
 #include "read/evtx/utf16.h"
 #include "read/evtx/value_text.h"
@@ -9,34 +10,11 @@
 namespace vigil::evtx {
 namespace {
 
-void escape(std::string_view s, bool attribute, std::string& out) {
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"':
-        if (attribute) {
-          out += "&quot;";
-          break;
-        }
-        [[fallthrough]];
-      default:
-        // XML 1.0 cannot carry C0 controls other than tab, LF, CR, not even as references.
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') {
-          out += "\xef\xbf\xbd";  // U+FFFD
-        } else {
-          out += c;
-        }
-    }
-  }
-}
-
 void part_xml(const Part& p, bool attribute, std::string& scratch, std::string& out) {
   {
     switch (p.kind) {
       case PartKind::kText:
-        escape(p.str(), attribute, out);
+        xml_escape(p.str(), attribute, out);
         break;
       case PartKind::kCData:
         out += "<![CDATA[";
@@ -52,7 +30,7 @@ void part_xml(const Part& p, bool attribute, std::string& scratch, std::string& 
         } else {
           append_value_text(p.vtype, p.data, p.len, true, scratch);
         }
-        escape(scratch, attribute, out);
+        xml_escape(scratch, attribute, out);
         break;
       case PartKind::kCharRef:
         out += "&#";

@@ -1,0 +1,65 @@
+// KeySet: a set of event node keys compared ASCII case-insensitively, kept as 64-bit hashes in an
+// open-addressing table. contains() may say yes for a key never added (a hash collision), never
+// no for one that was: right for prefilters, which may over-approximate. Immutable after seal();
+// safe to share across threads.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+#include <vector>
+
+namespace vigil::sigma {
+
+class KeySet {
+ public:
+  // Hash of a key, equal for keys that differ only in ASCII case (letters are folded by setting
+  // bit 0x20, which also merges a few punctuation pairs: more collisions, never fewer). Reads the
+  // first and last eight bytes and the length, so it costs the same for any key. Never 0.
+  static uint64_t hash(std::string_view key) {
+    uint64_t a = 0, b = 0;
+    const size_t n = key.size();
+    if (n >= 8) {
+      std::memcpy(&a, key.data(), 8);
+      std::memcpy(&b, key.data() + n - 8, 8);
+    } else if (n > 0) {
+      std::memcpy(&a, key.data(), n);
+    }
+    constexpr uint64_t kFold = 0x2020202020202020ull;
+    uint64_t h = (a | kFold) * 0x9E3779B97F4A7C15ull;
+    h ^= ((b | kFold) + n) * 0xC2B2AE3D27D4EB4Full;
+    h ^= h >> 29;
+    return h | 1;
+  }
+
+  void add(std::string_view key) { hashes_.push_back(hash(key)); }
+  // Builds the table from the keys added so far.
+  void seal() {
+    size_t size = 16;
+    while (size < hashes_.size() * 4) size *= 2;
+    table_.assign(size, 0);
+    mask_ = size - 1;
+    for (uint64_t h : hashes_) {
+      size_t i = h & mask_;
+      while (table_[i] != 0 && table_[i] != h) i = (i + 1) & mask_;
+      table_[i] = h;
+    }
+    hashes_.clear();
+    hashes_.shrink_to_fit();
+  }
+  bool contains(uint64_t h) const {
+    if (table_.empty()) return false;
+    for (size_t i = h & mask_;; i = (i + 1) & mask_) {
+      if (table_[i] == h) return true;
+      if (table_[i] == 0) return false;
+    }
+  }
+  bool contains(std::string_view key) const { return contains(hash(key)); }
+
+ private:
+  std::vector<uint64_t> hashes_;  // before seal()
+  std::vector<uint64_t> table_;   // 0 = empty slot
+  size_t mask_ = 0;
+};
+
+}  // namespace vigil::sigma
