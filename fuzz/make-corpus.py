@@ -168,6 +168,29 @@ def alert_seeds(shared, out):
     return n + 3
 
 
+def ingest_seeds(out):
+    tdir = os.path.join(ROOT, "src/triage/testdata")
+    for name in ("wazuh_alerts.json", "suricata_eve.json"):
+        p = os.path.join(tdir, name)
+        if not os.path.exists(p):
+            continue
+        body = head_lines(open(p, "rb").read(), 8192)
+        for m in (0, 1, 2):
+            put(out, "ingest_fuzz", bytes([m]) + body)
+        put(out, "ingest_fuzz", bytes([0]) + gzip.compress(body))
+        lines = [l for l in body.split(b"\n") if l.strip()][:20]
+        put(out, "ingest_fuzz", bytes([0]) + b"[" + b",".join(lines) + b"]")
+        put(out, "ingest_fuzz", bytes([3]) + b"".join(
+            b"<13>1 2024-01-01T00:00:00Z host app - - - " + l + b"\n" for l in lines))
+        head = b"<13>Jan  1 00:00:00 host tag: "
+        put(out, "ingest_fuzz", bytes([3]) + b"".join(
+            str(len(head) + len(l)).encode() + b" " + head + l for l in lines))
+    cases = os.path.join(ROOT, "src/serve/testdata/syslog_cases.txt")
+    if os.path.exists(cases):
+        for c in [c for c in open(cases, "rb").read().split(b"\n\n") if c.strip()][:30]:
+            put(out, "ingest_fuzz", bytes([3]) + c + b"\n")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--shared", default=os.path.join(ROOT, "..", "shared"))
@@ -180,6 +203,7 @@ def main():
     reads = read_seeds(args.shared, args.out, rng)
     rules, conds = sigma_seeds(args.shared, args.out, rng)
     alert_seeds(args.shared, args.out)
+    ingest_seeds(args.out)
     for t in sorted(os.listdir(args.out)):
         print(f"{t}: {len(os.listdir(os.path.join(args.out, t)))} seeds")
 

@@ -12,6 +12,7 @@ case "$target" in  # MAX_LEN in the environment overrides
   sigma_rule_fuzz) max_len=16384 ;;
   condition_fuzz) max_len=2048 ;;
   alert_fuzz) max_len=16384 ;;
+  ingest_fuzz) max_len=16384 ;;
   *) max_len=65536 ;;
 esac
 max_len="${MAX_LEN:-$max_len}"
