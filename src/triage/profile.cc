@@ -105,7 +105,8 @@ std::optional<int64_t> alert_time_us(Value v) {
       return parse_time_us(s);
     }
   }
-  if (!numeric || num < 0) return std::nullopt;
+  // Not finite, negative or past what int64 microseconds hold (year ~294,000): no time.
+  if (!numeric || !(num >= 0) || num >= 9.2e18) return std::nullopt;
   // Seconds until the year 5138, milliseconds until then too, microseconds beyond.
   if (num < 1e11) return static_cast<int64_t>(std::llround(num * 1e6));
   if (num < 1e14) return static_cast<int64_t>(std::llround(num * 1e3));

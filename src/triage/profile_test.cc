@@ -209,6 +209,18 @@ TEST(ProfileTest, AlertTimeUnits) {
   EXPECT_FALSE(alert_time_us(ev.root().get("missing")).has_value());
 }
 
+// Found by alert_fuzz (UBSan): a number past int64 microseconds was cast to int64.
+TEST(ProfileTest, AlertTimeOutOfRangeIsNoTime) {
+  Event ev;
+  ev.add_string("huge", "111111111111111111111111111111111111111111");
+  ev.add_double("big", 1e300);
+  ev.add_double("edge", 9.3e18);
+  ev.add_double("neg", -5);
+  for (const char* f : {"huge", "big", "edge", "neg"}) {
+    EXPECT_FALSE(alert_time_us(ev.root().get(f)).has_value()) << f;
+  }
+}
+
 // Writes a case's alerts as AIT CSV; with `labels`, two extra columns of random text follow.
 void write_csv(const testing::Case& c, const std::string& path, bool labels) {
   std::ofstream out(path);
