@@ -5,7 +5,8 @@
 # wall and CPU time (GNU time -v) in fuzz/artifacts/TARGET.time. NICE overrides the niceness (10):
 # at 19 on a busy machine a fuzzer gets ~1.5% of a core and does next to nothing. With
 # MIN_CPU=S, a clean run that got fewer than S CPU-seconds is extended (TARGET.ext.log) until
-# it has about that many. One summary line per run is appended to fuzz/artifacts/summary.txt.
+# it has about that many (EXTEND_ONLY=1: only that, for a run already made). One summary line
+# per run is appended to fuzz/artifacts/summary.txt.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 target="$1"; seconds="$2"; build="${3:-$here/../build-fuzz}"
@@ -41,8 +42,11 @@ figures() {
   printf " %s\n" "$(grep -o 'cov: [0-9]*' "$art/$target$1.log" | tail -1 | cut -d' ' -f2)"
 }
 
-run "$seconds" ""
-rc=$?
+rc=0
+if [ -z "${EXTEND_ONLY:-}" ]; then
+  run "$seconds" ""
+  rc=$?
+fi
 read -r wall cpu execs cov <<<"$(figures "")"
 echo "$(date -u +%FT%TZ) $target rc=$rc wall_s=$wall cpu_s=$cpu execs=${execs:-?} cov=${cov:-?}" \
   "findings=$(ls "$art/$target" | wc -l)" >>"$art/summary.txt"
