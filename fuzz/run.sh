@@ -4,7 +4,7 @@
 # Findings land in fuzz/artifacts/TARGET/; the log in fuzz/artifacts/TARGET.log, and the run's
 # wall and CPU time (GNU time -v) in fuzz/artifacts/TARGET.time. NICE overrides the niceness (10):
 # at 19 on a busy machine a fuzzer gets ~1.5% of a core and does next to nothing. With
-# MIN_CPU=S, a clean run that got fewer than S CPU-seconds is extended (TARGET.ext.log) until
+# MIN_CPU=S, a clean run that got fewer than S CPU-seconds is extended (TARGET.extN.log) until
 # it has about that many (EXTEND_ONLY=1: only that, for a run already made). One summary line
 # per run is appended to fuzz/artifacts/summary.txt.
 set -uo pipefail
@@ -50,11 +50,17 @@ fi
 read -r wall cpu execs cov <<<"$(figures "")"
 echo "$(date -u +%FT%TZ) $target rc=$rc wall_s=$wall cpu_s=$cpu execs=${execs:-?} cov=${cov:-?}" \
   "findings=$(ls "$art/$target" | wc -l)" >>"$art/summary.txt"
-if [ "$rc" -eq 0 ] && [ -n "${MIN_CPU:-}" ] && [ "$cpu" -lt "$MIN_CPU" ]; then
-  run $(( (MIN_CPU - cpu) * 2 + 60 )) ".ext"
+# Extensions until the runs together had MIN_CPU CPU-seconds, each sized by the CPU share the
+# last one got (at most three; a busy machine may give a niced fuzzer a fifth of a core).
+total=$cpu; share_wall=$wall; share_cpu=$cpu; n=0
+while [ "$rc" -eq 0 ] && [ -n "${MIN_CPU:-}" ] && [ "$total" -lt "$MIN_CPU" ] && [ "$n" -lt 3 ]; do
+  n=$((n + 1))
+  [ "$share_cpu" -gt 0 ] || share_cpu=1
+  run $(( (MIN_CPU - total) * share_wall / share_cpu + 30 )) ".ext$n"
   rc=$?
-  read -r wall cpu execs cov <<<"$(figures ".ext")"
-  echo "$(date -u +%FT%TZ) $target extension rc=$rc wall_s=$wall cpu_s=$cpu execs=${execs:-?}" \
-    "cov=${cov:-?} findings=$(ls "$art/$target" | wc -l)" >>"$art/summary.txt"
-fi
+  read -r wall cpu execs cov <<<"$(figures ".ext$n")"
+  total=$((total + cpu)); share_wall=$wall; share_cpu=$cpu
+  echo "$(date -u +%FT%TZ) $target extension$n rc=$rc wall_s=$wall cpu_s=$cpu execs=${execs:-?}" \
+    "cov=${cov:-?} findings=$(ls "$art/$target" | wc -l) total_cpu_s=$total" >>"$art/summary.txt"
+done
 exit "$rc"
