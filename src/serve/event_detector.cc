@@ -69,7 +69,7 @@ Status EventDetector::detect(const Event& event, RecordBatch& batch) {
       }
       out.key("event").raw(w.event_json);
       out.end_object();
-      batch.add(w.record, kProfile);
+      batch.add(w.record, kProfile, alert.time_us);
     }
   }
   give_back(std::move(worker));

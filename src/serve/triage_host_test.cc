@@ -3,6 +3,8 @@
 // exactly the incidents it had.
 #include "serve/triage_host.h"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "serve/temp_dir_for_test.h"
@@ -10,13 +12,17 @@
 namespace vigil::serve {
 namespace {
 
-// Two quiet days of routine alerts on `mail`, then an intrusion on `web` (AIT layout).
-RecordBatch scenario() {
-  RecordBatch batch("test");
+// Two quiet days of routine alerts on `mail`, then an intrusion on `web` (AIT layout), as
+// (time, record) lines in the order they are listed.
+struct Line {
+  long time;
+  std::string json;
+};
+std::vector<Line> scenario_lines() {
+  std::vector<Line> lines;
   auto add = [&](long time, const std::string& name, const std::string& host) {
-    batch.add("{\"time\":\"" + std::to_string(time) + "\",\"name\":\"" + name + "\",\"ip\":\"10.0.0.1\",\"host\":\"" +
-                  host + "\",\"short\":\"x\"}",
-              "aitads");
+    lines.push_back({time, "{\"time\":\"" + std::to_string(time) + "\",\"name\":\"" + name +
+                               "\",\"ip\":\"10.0.0.1\",\"host\":\"" + host + "\",\"short\":\"x\"}"});
   };
   const long start = 1641772800, day = 86400;
   for (long t = start; t < start + 2 * day; t += 600) add(t, "Wazuh: ClamAV database update", "mail");
@@ -27,8 +33,19 @@ RecordBatch scenario() {
   for (int i = 0; i < 5; ++i) add(attack + 300 + i, "Wazuh: First time user executed sudo.", "web");
   for (int i = 0; i < 10; ++i) add(attack + 600 + i, "Suricata: Alert - ET POLICY Outbound data transfer (exfiltration)", "web");
   for (long t = attack + 700; t < attack + day; t += 600) add(t, "Wazuh: ClamAV database update", "mail");
+  return lines;
+}
+
+// With `with_times`, each record carries its time as an intake gives it.
+RecordBatch batch_of(const std::vector<Line>& lines, bool with_times) {
+  RecordBatch batch("test");
+  for (const auto& line : lines) {
+    batch.add(line.json, "aitads", with_times ? line.time * 1000000 : RecordBatch::kNoTime);
+  }
   return batch;
 }
+
+RecordBatch scenario() { return batch_of(scenario_lines(), false); }
 
 class Host {
  public:
@@ -135,6 +152,34 @@ TEST(TriageHost, PublishesIncidentsAndRebuildsThemAfterRestart) {
     EXPECT_GT(restarted.replayed, 0);
     EXPECT_EQ(published(dir), before);
   }
+}
+
+// Everything a host publishes after taking `batch` in one request on a fresh store.
+std::string published_after(RecordBatch batch) {
+  TempDir dir;
+  ProfileCatalog profiles;
+  MetricsRegistry metrics;
+  Host live(dir, profiles, metrics);
+  EXPECT_TRUE(live.committer->submit_and_wait(std::move(batch), std::chrono::seconds(10)).ok());
+  EXPECT_TRUE(live.host->sync(std::chrono::seconds(10)).ok());
+  return published(dir);
+}
+
+// A sender posts a log made of two time-sorted runs (the AIT CSV files are): within a request
+// the records are fed in time order, so the incidents are those of the sorted log.
+TEST(TriageHost, ARequestThatGoesBackInTimeIsFedInTimeOrder) {
+  std::vector<Line> sorted = scenario_lines();
+  std::stable_sort(sorted.begin(), sorted.end(), [](const Line& a, const Line& b) { return a.time < b.time; });
+  std::vector<Line> two_runs;
+  for (size_t i = 0; i < sorted.size(); i += 2) two_runs.push_back(sorted[i]);
+  for (size_t i = 1; i < sorted.size(); i += 2) two_runs.push_back(sorted[i]);
+
+  std::string expected = published_after(batch_of(sorted, true));
+  ASSERT_NE(expected.find("\"host\":\"web\""), std::string::npos) << expected;
+  EXPECT_EQ(published_after(batch_of(two_runs, true)), expected);
+  // Without times nothing can be reordered: the second run is taken as "now" and the incidents
+  // differ, which is what the sort prevents.
+  EXPECT_NE(published_after(batch_of(two_runs, false)), expected);
 }
 
 RecordBatch disk_alerts(long from, int count) {
