@@ -391,7 +391,8 @@ Result<HuntStats> run_hunt(const sigma::RuleSet& rules, const std::vector<std::s
           const std::string& path = found.files[u.input].path;
           Status st = read_path(path, sink, ropts, &rs);
           if (!st.ok()) out.issues.push_back(path + ": " + st.message());
-          out.bytes = found.files[u.input].size;
+          // A stream (standard input, a pipe) has no size on disk: count what it gave.
+          out.bytes = found.files[u.input].size != 0 ? found.files[u.input].size : rs.bytes;
         }
         out.file_done = u.last_of_file;
         return out;

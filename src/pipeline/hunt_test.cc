@@ -9,7 +9,10 @@
 #include <map>
 #include <set>
 
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <thread>
 
 #include "pipeline/hunt_output.h"
 
@@ -79,6 +82,38 @@ TEST(Hunt, DemoScenarioFindsEveryAttackStepAndOrderIsStable) {
   Collect b(rules);
   ASSERT_TRUE(run_hunt(rules, {kSource + "/demo/logs"}, two, b).ok());
   EXPECT_EQ(a.lines, b.lines);
+}
+
+// A pipe (what `vigil hunt <(zcat x.gz)` or standard input gives) is read as a stream, its format
+// and compression told from its bytes: the same detections as from the file.
+TEST(Hunt, PipeGivesTheDetectionsOfTheFile) {
+  sigma::LoadReport report;
+  auto rules = load({kSource + "/demo/rules"}, &report);
+  const std::string file = kSource + "/demo/logs/contoso-sysmon.jsonl.gz";
+  Collect from_file(rules);
+  ASSERT_TRUE(run_hunt(rules, {file}, {}, from_file).ok());
+  ASSERT_FALSE(from_file.dets.empty());
+
+  fs::path fifo = fs::temp_directory_path() / ("vigil-hunt-pipe-" + std::to_string(::getpid()));
+  fs::remove(fifo);
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::thread writer([&] {
+    std::ifstream in(file, std::ios::binary);
+    std::ofstream out(fifo, std::ios::binary);  // blocks until the hunt opens the pipe
+    out << in.rdbuf();
+  });
+  Collect from_pipe(rules);
+  auto st = run_hunt(rules, {fifo.string()}, {}, from_pipe);
+  writer.join();
+  fs::remove(fifo);
+  ASSERT_TRUE(st.ok()) << st.status().message();
+  EXPECT_TRUE(from_pipe.issues.empty());
+  ASSERT_EQ(from_pipe.dets.size(), from_file.dets.size());
+  for (size_t i = 0; i < from_file.dets.size(); ++i) {
+    EXPECT_EQ(from_pipe.dets[i].rule, from_file.dets[i].rule);
+    EXPECT_EQ(from_pipe.dets[i].record_index, from_file.dets[i].record_index);
+    EXPECT_EQ(from_pipe.dets[i].fields, from_file.dets[i].fields);
+  }
 }
 
 TEST(Hunt, LevelAndTimeFilters) {
