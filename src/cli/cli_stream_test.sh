@@ -22,8 +22,8 @@ b=$(cat "$demo"/logs/*.jsonl.gz | "$vigil" triage - -r "$demo/rules" -q --format
 [[ -n "$a" && "$a" == "$b" ]] || fail "triage over standard input differs from triage over the files"
 echo "triage: $(wc -l <<<"$a") incidents and groups, the same from standard input"
 
-evtx=$(find "$shared/data/evtx" -name '*.evtx' -size +60k 2>/dev/null | sort | head -1 || true)
-if [[ -z "$evtx" ]]; then
+evtx="$shared/data/evtx/EVTX-ATTACK-SAMPLES/AutomatedTestingTools/PanacheSysmon_vs_AtomicRedTeam01.evtx"
+if [[ ! -f "$evtx" ]]; then
   echo "dump: skipped (needs ../shared/data/evtx)"
   exit 0
 fi
@@ -33,5 +33,5 @@ fi
   fail "dump --format xml of a pipe differs ($evtx)"
 n=$("$vigil" hunt "$evtx" -r "$shared/data/sigma/rules/windows" -q --format jsonl | wc -l)
 m=$(cat "$evtx" | "$vigil" hunt - -r "$shared/data/sigma/rules/windows" -q --format jsonl | wc -l)
-[[ "$n" == "$m" ]] || fail "hunt over EVTX from standard input: $m detections, $n from the file"
+[[ "$n" -gt 0 && "$n" == "$m" ]] || fail "hunt over EVTX from standard input: $m detections, $n from the file"
 echo "dump and hunt of $(basename "$evtx") from standard input and a pipe: identical ($n detections)"
