@@ -26,6 +26,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -89,6 +90,7 @@ Reply round_trip(int port, std::string_view request, int quiet_ms) {
   addr.sin_port = htons(static_cast<uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    std::fprintf(stderr, "connect to 127.0.0.1:%d: %s\n", port, std::strerror(errno));
     ::close(fd);
     fuzz::invariant_failed("the server refused a connection");
   }
@@ -208,7 +210,16 @@ class Harness {
     options.api.ingest_room_timeout = std::chrono::milliseconds(2000);
     options.triage.publish_interval = std::chrono::milliseconds(20);
     service_ = std::make_unique<serve::Service>(options);
+    // As `vigil serve` does, the service's threads take no asynchronous signals: they inherit
+    // this mask. libFuzzer's SIGALRM (its -timeout clock, installed without SA_RESTART) once
+    // landed on httplib's listening thread in accept(); httplib 0.11 treats any accept() error
+    // but EMFILE as the end, closes its socket and the server stops listening for good.
+    sigset_t block, old;
+    sigemptyset(&block);
+    for (int s : {SIGALRM, SIGINT, SIGTERM, SIGUSR1, SIGUSR2, SIGXFSZ}) sigaddset(&block, s);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
     Status st = service_->start();
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
     if (!st.ok()) {
       std::fprintf(stderr, "http_fuzz: cannot start the service: %s\n", st.message().c_str());
       std::abort();
