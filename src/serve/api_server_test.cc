@@ -168,7 +168,9 @@ TEST_F(ApiServerTest, BodyLimitHoldsForGzipAndChunkedBodies) {
   EXPECT_EQ(small->status, 200) << small->body;
   auto bomb = gzip_client.Post("/api/v1/ingest?profile=timed", std::string(3 << 20, ' ') + record,
                                "application/json");
-  if (bomb) EXPECT_EQ(bomb->status, 413) << bomb->body;
+  if (bomb) {
+    EXPECT_EQ(bomb->status, 413) << bomb->body;
+  }
 
   size_t sent = 0;
   auto chunked = client_->Post(
@@ -184,7 +186,9 @@ TEST_F(ApiServerTest, BodyLimitHoldsForGzipAndChunkedBodies) {
         return sink.write(spaces.data(), spaces.size());
       },
       "application/json");
-  if (chunked) EXPECT_EQ(chunked->status, 413) << chunked->body;
+  if (chunked) {
+    EXPECT_EQ(chunked->status, 413) << chunked->body;
+  }
   // Whatever the client saw, only the small body was stored.
   auto store = Store::open(path_, {});
   EXPECT_EQ(*store->alert_count(), 1);
