@@ -222,9 +222,9 @@ class Harness {
     options.triage.publish_interval = std::chrono::milliseconds(20);
     service_ = std::make_unique<serve::Service>(options);
     // As `vigil serve` does, the service's threads take no asynchronous signals: they inherit
-    // this mask. libFuzzer's SIGALRM (its -timeout clock, installed without SA_RESTART) once
-    // landed on httplib's listening thread in accept(); httplib 0.11 treats any accept() error
-    // but EMFILE as the end, closes its socket and the server stops listening for good.
+    // this mask. libFuzzer's SIGALRM (its -timeout clock, installed without SA_RESTART) would
+    // otherwise reach them too, and httplib 0.11 treats an EINTR from accept() like any accept()
+    // error but EMFILE: it closes its socket and the server stops listening for good.
     sigset_t block, old;
     sigemptyset(&block);
     for (int s : {SIGALRM, SIGINT, SIGTERM, SIGUSR1, SIGUSR2, SIGXFSZ}) sigaddset(&block, s);
