@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "core/time.h"
@@ -87,6 +88,46 @@ TEST(DetectionAlerts, MachineIdentitiesAreNotUsers) {
   triage::Alert a =
       conv.convert(detection(r, 0, {{"SubjectUserName", "DC01$"}, {"TargetUserName", "adm_bob"}}), 0);
   EXPECT_EQ(a.entity(EntityKind::kUser), "adm_bob");
+}
+
+// The Windows Filtering Platform and Kerberos name their people and addresses in fields other
+// than Sysmon's (SourceAddress, DestAddress, Application, ClientAddress, AccountName, UserName):
+// the hunt keeps them with every detection, not only when a rule's `fields:` asks, so they
+// become entities.
+TEST(DetectionTriage, SecurityLogEntityFieldsReachTriage) {
+  const fs::path dir = fs::temp_directory_path() / "vigil_entity_fields_test";
+  fs::create_directories(dir);
+  {
+    std::ofstream rule(dir / "wfp.yml");
+    rule << "title: Outbound Connection Allowed\nid: 7c1d9a52-0f0e-4c1b-9d5e-2f1b7c7a1e01\n"
+            "level: medium\nlogsource:\n  product: windows\n  service: security\n"
+            "detection:\n  selection:\n    EventID: 5156\n  condition: selection\n";
+    std::ofstream events(dir / "events.jsonl");
+    events << R"({"Event":{"System":{"EventID":5156,"Channel":"Security","Computer":"ws07",)"
+              R"("TimeCreated":{"#attributes":{"SystemTime":"2026-11-02T07:00:00Z"}}},)"
+              R"("EventData":{"Application":"\\device\\harddiskvolume2\\tools\\beacon.exe",)"
+              R"("SourceAddress":"10.1.2.3","DestAddress":"203.0.113.9","UserName":"CONTOSO\\carol"}}})"
+           << "\n";
+  }
+  const sigma::RuleSet rules = sigma::RuleSet::load({(dir / "wfp.yml").string()}, {}, nullptr);
+  ASSERT_EQ(rules.rules().size(), 1u);
+  ASSERT_TRUE(rules.rules()[0].fields.empty());
+  struct Keep : HuntListener {
+    std::vector<Detection> got;
+    void on_detection(const Detection& d) override { got.push_back(d); }
+    void on_issue(const std::string& text) override { ADD_FAILURE() << text; }
+  } keep;
+  HuntOptions opt = detection_hunt_options();
+  opt.threads = 1;
+  ASSERT_TRUE(run_hunt(rules, {(dir / "events.jsonl").string()}, opt, keep).ok());
+  fs::remove_all(dir);
+  ASSERT_EQ(keep.got.size(), 1u);
+  DetectionAlerts conv(rules);
+  triage::Alert a = conv.convert(keep.got[0], 0);
+  EXPECT_EQ(a.entity(EntityKind::kSrcIp), "10.1.2.3");
+  EXPECT_EQ(a.entity(EntityKind::kDstIp), "203.0.113.9");
+  EXPECT_EQ(a.entity(EntityKind::kUser), "carol");
+  EXPECT_EQ(a.entity(EntityKind::kProcess), "\\device\\harddiskvolume2\\tools\\beacon.exe");
 }
 
 // Detections arrive in input order; the engine must see them in time order, and an untimed
