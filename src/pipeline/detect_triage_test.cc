@@ -271,31 +271,35 @@ TEST(DetectionTriage, EvtxAttackSampleSurfaces) {
             top[0]->techniques.end());
 }
 
-// The level prior (detection_engine_options): in a capture with no history the Sigma level
-// definitions hold. Informational is routine; a lone low hit never surfaces but joins related
-// activity; a lone medium surfaces; without the prior a young stream surfaces nothing.
-TEST(DetectionEngineOptions, LevelsFollowSigmaDefinitionsWithoutHistory) {
+// The level prior (add_level_prior): in a capture with no history the Sigma level definitions
+// hold. Informational is routine; a lone low hit never surfaces but joins related activity; a
+// lone medium surfaces; without the prior a young stream surfaces nothing.
+triage::Snapshot run_levels(const triage::EngineOptions& opts, std::initializer_list<const char*> levels) {
   const int64_t t0 = *parse_time_us("2020-10-18T07:50:00Z");
-  auto run = [&](const triage::EngineOptions& opts, std::initializer_list<const char*> levels) {
-    triage::Engine engine(opts);
-    int64_t t = t0;
-    int n = 0;
-    for (const char* level : levels) {
-      std::string rule = std::string("rule-") + level + std::to_string(n++);
-      triage::Alert a;
-      a.time_us = t;
-      t += 5'000'000;
-      a.record = static_cast<uint64_t>(n);
-      a.sensor = "Vigil";
-      a.rule_id = rule;
-      a.title = rule;
-      a.severity = triage::severity_from_level(level);
-      a.set_entity(EntityKind::kHost, "WORKSTATION5");
-      engine.add(a);
-    }
-    return engine.snapshot();
-  };
-  const triage::EngineOptions prior = detection_engine_options();
+  triage::Engine engine(opts);
+  int64_t t = t0;
+  int n = 0;
+  for (const char* level : levels) {
+    std::string rule = std::string("rule-") + level + std::to_string(n++);
+    triage::Alert a;
+    a.time_us = t;
+    t += 5'000'000;
+    a.record = static_cast<uint64_t>(n);
+    a.sensor = "Vigil";
+    a.rule_id = rule;
+    a.title = rule;
+    a.severity = triage::severity_from_level(level);
+    a.set_entity(EntityKind::kHost, "WORKSTATION5");
+    engine.add(a);
+  }
+  return engine.snapshot();
+}
+
+TEST(DetectionEngineOptions, LevelsFollowSigmaDefinitionsWithoutHistory) {
+  triage::EngineOptions prior;
+  add_level_prior(prior);
+  EXPECT_FALSE(prior.lone_evidence);  // the service's options: a stream, not a capture
+  auto run = run_levels;
   EXPECT_EQ(run(prior, {"informational"}).surfaced, 0u);
   EXPECT_EQ(run(prior, {"informational", "informational", "informational"}).surfaced, 0u);
   EXPECT_EQ(run(prior, {"low"}).surfaced, 0u);
@@ -307,6 +311,36 @@ TEST(DetectionEngineOptions, LevelsFollowSigmaDefinitionsWithoutHistory) {
   EXPECT_GT(run(prior, {"critical"}).incidents[0].score, run(prior, {"high"}).incidents[0].score);
   // The engine's own defaults: a minutes-old stream knows nothing is rare yet.
   EXPECT_EQ(run(triage::EngineOptions{}, {"medium", "high"}).surfaced, 0u);
+}
+
+// A capture triaged on its own (detection_engine_options) in which nothing reaches the threshold
+// shows its most unusual detections -- the highest level present -- as one incident that says
+// why; lower levels stay closed, and a capture where something surfaced gets nothing extra.
+TEST(DetectionEngineOptions, CaptureWithOnlyLowHitsShowsThemAsItsLoneEvidence) {
+  const triage::EngineOptions capture = detection_engine_options();
+  triage::Snapshot low = run_levels(capture, {"informational", "low", "informational", "low"});
+  ASSERT_EQ(low.surfaced, 1u);
+  const triage::Incident& inc = low.incidents[0];
+  EXPECT_EQ(inc.status, IncidentStatus::kSurfaced);
+  EXPECT_LT(inc.score, capture.score.surface_threshold);
+  EXPECT_EQ(inc.alert_count, 2u);  // the two low hits; the informational ones stay routine
+  ASSERT_EQ(inc.groups.size(), 2u);
+  for (const auto& g : inc.groups) EXPECT_EQ(g.title.substr(0, 8), "rule-low");
+  EXPECT_NE(inc.reason.find("only evidence"), std::string::npos) << inc.reason;
+  EXPECT_NE(inc.narrative.find("below the threshold and shown because"), std::string::npos);
+  EXPECT_EQ(low.auto_closed, 2u);
+  EXPECT_EQ(low.surfaced_alerts, 2u);
+  // Only informational: those, since nothing is above them.
+  EXPECT_EQ(run_levels(capture, {"informational"}).surfaced, 1u);
+  // Something surfaced on its own: the low hit joins it, nothing else is added.
+  triage::Snapshot medium = run_levels(capture, {"informational", "medium", "low"});
+  EXPECT_EQ(medium.surfaced, 1u);
+  EXPECT_EQ(medium.incidents[0].alert_count, 2u);
+  EXPECT_GE(medium.incidents[0].score, capture.score.surface_threshold);
+  // Off: the prior alone.
+  triage::EngineOptions off = capture;
+  ASSERT_TRUE(triage::set_option(off, "lone_evidence=0").ok());
+  EXPECT_EQ(run_levels(off, {"low"}).surfaced, 0u);
 }
 
 }  // namespace

@@ -288,6 +288,27 @@ at 80h                Wazuh: User successfully changed UID. @ web => any
   Snapshot s3 = run_case(second, fresh);
   EXPECT_EQ(s3.surfaced, 0u);
 
+  // Lone evidence on: the fresh engine has watched 24 h, less than one memory, and surfaced
+  // nothing, so it shows its most unusual closed types -- the sudo and the UID change, not the
+  // updates that fire all day. The carried engine has watched 96 h: nothing is added to it.
+  EngineOptions lone;
+  lone.lone_evidence = true;
+  Engine fresh_lone(lone);
+  Snapshot s4 = run_case(second, fresh_lone);
+  ASSERT_EQ(s4.surfaced, 1u);
+  const Incident& shown = s4.incidents.front();
+  EXPECT_LT(shown.score, lone.score.surface_threshold);
+  std::vector<std::string> titles;
+  for (const AlertGroup& g : shown.groups) titles.push_back(g.title);
+  std::sort(titles.begin(), titles.end());
+  EXPECT_EQ(titles, (std::vector<std::string>{"Successful sudo to ROOT executed.",
+                                              "User successfully changed UID."}));
+  Engine carried_lone(lone);
+  ASSERT_TRUE(carried_lone.load_baseline(saved).ok());
+  Snapshot s5 = run_case(second, carried_lone);
+  ASSERT_EQ(s5.surfaced, 1u);
+  EXPECT_GE(s5.incidents.front().score, lone.score.surface_threshold);
+
   EXPECT_FALSE(Engine().load_baseline("{\"version\":2}").ok());
   EXPECT_FALSE(Engine().load_baseline("[").ok());
 }
