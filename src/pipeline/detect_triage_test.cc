@@ -130,6 +130,36 @@ TEST(DetectionTriage, SecurityLogEntityFieldsReachTriage) {
   EXPECT_EQ(a.entity(EntityKind::kProcess), "\\device\\harddiskvolume2\\tools\\beacon.exe");
 }
 
+// A rule tagging many techniques (SigmaHQ's Net.EXE Execution names ten) keeps them all: an
+// incident then names the technique an analyst searches for, whichever of the ten it is.
+TEST(DetectionAlerts, EveryTechniqueOfARuleIsKept) {
+  const fs::path dir = fs::temp_directory_path() / "vigil_techniques_test";
+  fs::create_directories(dir);
+  {
+    std::ofstream rule(dir / "net.yml");
+    rule << "title: Net Use\nid: 2f0c7a4e-61d3-4a0e-9a7b-5c1f0e2d9b11\nlevel: low\n"
+            "tags:\n  - attack.discovery\n";
+    for (const char* t : {"t1007", "t1049", "t1018", "t1135", "t1201", "t1069.001", "t1069.002",
+                          "t1087.001", "t1087.002", "t1021.002"}) {
+      rule << "  - attack." << t << "\n";
+    }
+    rule << "logsource:\n  category: process_creation\n  product: windows\n"
+            "detection:\n  selection:\n    Image|endswith: '\\net.exe'\n  condition: selection\n";
+  }
+  const sigma::RuleSet rules = sigma::RuleSet::load({(dir / "net.yml").string()}, {}, nullptr);
+  fs::remove_all(dir);
+  ASSERT_EQ(rules.rules().size(), 1u);
+  DetectionAlerts conv(rules);
+  triage::Alert a = conv.convert(detection(0, 0, {}), 0);
+  std::vector<std::string> got;
+  for (std::string_view t : a.techniques) {
+    if (!t.empty()) got.emplace_back(t);
+  }
+  EXPECT_EQ(got.size(), 10u);
+  EXPECT_NE(std::find(got.begin(), got.end(), "T1069.002"), got.end());
+  EXPECT_NE(std::find(got.begin(), got.end(), "T1021.002"), got.end());
+}
+
 // Detections arrive in input order; the engine must see them in time order, and an untimed
 // detection takes the time of the one before it.
 TEST(DetectionTriage, FeedsTheEngineInTimeOrder) {

@@ -141,13 +141,18 @@ void surface_lone_evidence(Snapshot& snap, const std::vector<Evidence>& evidence
   in.sensors = static_cast<int>(sensors.size());
   out.score = score_incident(in, o.score, &out.factors);
   out.status = IncidentStatus::kSurfaced;
-  char buf[400];
+  char span[32], buf[400];
+  if (span_hours < 2) {
+    std::snprintf(span, sizeof span, "%.0f-minute", std::max(1.0, span_hours * 60));
+  } else {
+    std::snprintf(span, sizeof span, "%.1f-hour", span_hours);
+  }
   std::snprintf(buf, sizeof buf,
-                "the only evidence of a %.1f-hour capture in which nothing reached the surfacing "
+                "the only evidence of a %s capture in which nothing reached the surfacing "
                 "threshold: too short a stream to learn routine from, so its most unusual "
                 "detections (%.1f nats, and any within %.1f of that) are shown rather than closed "
                 "on their level alone",
-                span_hours, best, o.lone_margin);
+                span, best, o.lone_margin);
   out.reason = buf;
   out.title = incident_title(out);
   out.narrative = write_narrative(out, 1, o.score.surface_threshold);
