@@ -255,6 +255,30 @@ TEST(EngineTest, RecordListsCanBeBoundedWithExactCounts) {
 namespace vigil::triage {
 namespace {
 
+// The lone oddity of lone_oddity.case is closed by the corroboration rule, and says so; with
+// the rule off it would surface beside the real pair.
+TEST(EngineTest, SingleUnusualSignatureNeedsCorroboration) {
+  auto c = testing::load_case(kCases + "/lone_oddity.case");
+  ASSERT_TRUE(c.ok());
+  Engine engine;
+  Snapshot on = run_case(*c, engine);
+  EXPECT_EQ(on.surfaced, 1u);
+  const Incident* oddity = nullptr;
+  for (const Incident& inc : on.incidents) {
+    if (!inc.is_routine_group && inc.title.find(".to TLD") != std::string::npos) oddity = &inc;
+  }
+  ASSERT_NE(oddity, nullptr);
+  EXPECT_EQ(oddity->status, IncidentStatus::kAutoClosed);
+  EXPECT_GE(oddity->score, EngineOptions{}.score.surface_threshold);
+  EXPECT_NE(oddity->reason.find("nothing corroborates"), std::string::npos) << oddity->reason;
+
+  EngineOptions off;
+  ASSERT_TRUE(set_option(off, "single_needs_corroboration=0").ok());
+  Engine uncorroborated(off);
+  EXPECT_EQ(run_case(*c, uncorroborated).surfaced, 2u);
+  // A sensor severity of medium or more is corroboration enough: see DetectionEngineOptions.
+}
+
 TEST(EngineTest, BaselineCarriesOverBetweenRuns) {
   // Day 1-3 in one run, day 4 in the next: with the saved baseline the second run knows the
   // routine types and surfaces only what is new; without it, everything is new again but too

@@ -20,7 +20,7 @@ struct Setter {
 int64_t minutes_us(double v) { return static_cast<int64_t>(v * kUsPerMinute); }
 
 const Setter kSetters[] = {
-    {"strong_surprise", [](EngineOptions& o, double v) { o.strong_surprise = v; }},
+    {"strong_surprise", [](EngineOptions& o, double v) { o.strong_surprise = o.score.strong_surprise = v; }},
     {"weak_surprise", [](EngineOptions& o, double v) { o.weak_surprise = v; }},
     {"entity_window_min", [](EngineOptions& o, double v) { o.entity_window_us = minutes_us(v); }},
     {"time_window_min", [](EngineOptions& o, double v) { o.time_window_us = minutes_us(v); }},
@@ -56,6 +56,8 @@ const Setter kSetters[] = {
     {"burst_cap", [](EngineOptions& o, double v) { o.score.burst_cap = v; }},
     {"severity_weight", [](EngineOptions& o, double v) { o.score.severity_weight = v; }},
     {"confirmed_bonus", [](EngineOptions& o, double v) { o.score.confirmed_bonus = v; }},
+    {"single_needs_corroboration", [](EngineOptions& o, double v) { o.score.single_needs_corroboration = v != 0; }},
+    {"corroborating_severity", [](EngineOptions& o, double v) { o.score.corroborating_severity = static_cast<int>(v); }},
     {"surface_threshold", [](EngineOptions& o, double v) { o.score.surface_threshold = v; }},
 };
 

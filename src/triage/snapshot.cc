@@ -279,8 +279,16 @@ Snapshot Engine::snapshot(bool with_alerts, bool with_routine) const {
     in.confirmed = st.confirmed;
     inc.score = score_incident(in, so, &inc.factors);
     inc.title = incident_title(inc);
-    char buf[160];
-    if (inc.score >= so.surface_threshold) {
+    char buf[400];
+    if (inc.score >= so.surface_threshold && !corroborated(in, so)) {
+      inc.status = IncidentStatus::kAutoClosed;
+      std::snprintf(buf, sizeof buf,
+                    "score %.1f reaches the threshold, but on one unusual signature that nothing "
+                    "corroborates (no second strongly unusual signature, other host or sensor, "
+                    "attack stage, burst, or sensor severity of medium or more): an oddity, not "
+                    "yet an incident",
+                    inc.score);
+    } else if (inc.score >= so.surface_threshold) {
       inc.status = IncidentStatus::kSurfaced;
       std::snprintf(buf, sizeof buf, "score %.1f reaches the surfacing threshold %.1f", inc.score,
                     so.surface_threshold);
