@@ -20,7 +20,7 @@ struct Setter {
 int64_t minutes_us(double v) { return static_cast<int64_t>(v * kUsPerMinute); }
 
 const Setter kSetters[] = {
-    {"strong_surprise", [](EngineOptions& o, double v) { o.strong_surprise = o.score.strong_surprise = v; }},
+    {"strong_surprise", [](EngineOptions& o, double v) { o.strong_surprise = v; }},
     {"weak_surprise", [](EngineOptions& o, double v) { o.weak_surprise = v; }},
     {"entity_window_min", [](EngineOptions& o, double v) { o.entity_window_us = minutes_us(v); }},
     {"time_window_min", [](EngineOptions& o, double v) { o.time_window_us = minutes_us(v); }},

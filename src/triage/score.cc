@@ -34,10 +34,10 @@ std::string format(const char* fmt, double a, double b = 0) {
 
 }  // namespace
 
-bool corroborated(const ScoreInput& in, const ScoreOptions& opts) {
+bool corroborated(const ScoreInput& in, const ScoreOptions& opts, double strong_surprise) {
   if (!opts.single_needs_corroboration) return true;
   int strong = 0;
-  for (double s : in.surprises) strong += s >= opts.strong_surprise;
+  for (double s : in.surprises) strong += s >= strong_surprise;
   return strong >= 2 || in.hosts > 1 || in.sensors > 1 || chain_length(in.tactics) > 0 ||
          in.max_burst_ratio > 1 || in.max_severity >= opts.corroborating_severity || in.confirmed;
 }

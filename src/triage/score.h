@@ -29,7 +29,6 @@ struct ScoreOptions {
   // corroborates it -- another host or sensor with such evidence, a kill-chain transition, a
   // burst, the sensor rating it at least `corroborating_severity`, or an analyst's confirmation.
   bool single_needs_corroboration = true;
-  double strong_surprise = 3.0;      // the engine's strong_surprise (set_option keeps them equal)
   int corroborating_severity = 50;
 };
 
@@ -44,8 +43,9 @@ struct ScoreInput {
 };
 
 // Whether an incident with this evidence may surface on its score: false for a single strong
-// signature that nothing corroborates (see ScoreOptions::single_needs_corroboration).
-bool corroborated(const ScoreInput& in, const ScoreOptions& opts);
+// signature (surprise >= strong_surprise, the engine's) that nothing corroborates (see
+// ScoreOptions::single_needs_corroboration).
+bool corroborated(const ScoreInput& in, const ScoreOptions& opts, double strong_surprise);
 
 // Fills `factors` (only the non-zero ones, largest first) and returns their sum.
 double score_incident(const ScoreInput& in, const ScoreOptions& opts, std::vector<Factor>* factors);

@@ -280,7 +280,7 @@ Snapshot Engine::snapshot(bool with_alerts, bool with_routine) const {
     inc.score = score_incident(in, so, &inc.factors);
     inc.title = incident_title(inc);
     char buf[400];
-    if (inc.score >= so.surface_threshold && !corroborated(in, so)) {
+    if (inc.score >= so.surface_threshold && !corroborated(in, so, opts_.strong_surprise)) {
       inc.status = IncidentStatus::kAutoClosed;
       std::snprintf(buf, sizeof buf,
                     "score %.1f reaches the threshold, but on one unusual signature that nothing "
