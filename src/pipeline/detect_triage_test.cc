@@ -357,6 +357,7 @@ TEST(DetectionEngineOptions, CaptureWithOnlyLowHitsShowsThemAsItsLoneEvidence) {
   ASSERT_EQ(inc.groups.size(), 2u);
   for (const auto& g : inc.groups) EXPECT_EQ(g.title.substr(0, 8), "rule-low");
   EXPECT_NE(inc.reason.find("only evidence"), std::string::npos) << inc.reason;
+  EXPECT_TRUE(inc.lone_evidence);
   EXPECT_NE(inc.narrative.find("below the threshold and shown because"), std::string::npos);
   EXPECT_EQ(low.auto_closed, 2u);
   EXPECT_EQ(low.surfaced_alerts, 2u);

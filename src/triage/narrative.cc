@@ -220,7 +220,11 @@ std::string write_narrative(const Incident& inc, size_t rank, double threshold) 
     parts.push_back(std::string(buf) + " (" + f.detail + ")");
   }
   out += parts.empty() ? std::string("nothing beyond the baseline.") : join_limited(parts, parts.size()) + ".";
-  if (inc.score < threshold) out += " It is below the threshold and shown because it is " + inc.reason + ".";
+  if (inc.lone_evidence) {
+    out += std::string(inc.score < threshold ? " It is below the threshold and shown"
+                                             : " It is shown whatever its score")
+           + " because it is " + inc.reason + ".";
+  }
 
   // What to check next.
   std::string scope = hosts.empty() ? std::string("the affected systems") : join_limited(hosts, 3);

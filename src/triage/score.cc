@@ -14,8 +14,8 @@
 // certificate error never seen before. One such signature, with at most mildly unusual types
 // riding along, is an oddity rather than an incident; it surfaces only when something
 // independent of its rarity backs it: a second strongly unusual signature, another host or
-// sensor, a kill-chain step, a burst, the sensor's own severity (at least medium), or an
-// analyst's confirmation. Everything else about the score is unchanged.
+// sensor, a kill-chain step made by two signatures together, a burst, the sensor's own
+// severity (at least medium), or an analyst's confirmation. The score itself is unchanged.
 #include "triage/score.h"
 
 #include <algorithm>
@@ -38,7 +38,9 @@ bool corroborated(const ScoreInput& in, const ScoreOptions& opts, double strong_
   if (!opts.single_needs_corroboration) return true;
   int strong = 0;
   for (double s : in.surprises) strong += s >= strong_surprise;
-  return strong >= 2 || in.hosts > 1 || in.sensors > 1 || chain_length(in.tactics) > 0 ||
+  // A kill-chain step counts only when the signatures make it together: a rule tagged with
+  // several tactics names them all alone.
+  return strong >= 2 || in.hosts > 1 || in.sensors > 1 || chain_length(in.tactics) > in.own_chain ||
          in.max_burst_ratio > 1 || in.max_severity >= opts.corroborating_severity || in.confirmed;
 }
 

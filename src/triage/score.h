@@ -37,6 +37,7 @@ struct ScoreInput {
   int hosts = 0;                  // hosts that carried evidence
   int sensors = 0;                // sensors that carried evidence
   TacticSet tactics = 0;
+  int own_chain = 0;              // the longest chain_length one signature's tactics make alone
   double max_burst_ratio = 0;
   int max_severity = -1;
   bool confirmed = false;

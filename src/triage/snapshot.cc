@@ -122,6 +122,7 @@ void surface_lone_evidence(Snapshot& snap, const std::vector<Evidence>& evidence
     out.alerts.insert(out.alerts.end(), inc.alerts.begin(), inc.alerts.end());
     in.surprises.insert(in.surprises.end(), p.ev->in.surprises.begin(), p.ev->in.surprises.end());
     in.tactics |= p.ev->in.tactics;
+    in.own_chain = std::max(in.own_chain, p.ev->in.own_chain);
     in.max_burst_ratio = std::max(in.max_burst_ratio, p.ev->in.max_burst_ratio);
     in.max_severity = std::max(in.max_severity, p.ev->in.max_severity);
     in.confirmed |= p.ev->in.confirmed;
@@ -141,6 +142,7 @@ void surface_lone_evidence(Snapshot& snap, const std::vector<Evidence>& evidence
   in.sensors = static_cast<int>(sensors.size());
   out.score = score_incident(in, o.score, &out.factors);
   out.status = IncidentStatus::kSurfaced;
+  out.lone_evidence = true;
   char span[32], buf[400];
   if (span_hours < 2) {
     std::snprintf(span, sizeof span, "%.0f-minute", std::max(1.0, span_hours * 60));
@@ -254,6 +256,7 @@ Snapshot Engine::snapshot(bool with_alerts, bool with_routine) const {
         evidence_hosts.push_back(ks.entity);
       }
       const SignatureInfo& sig = m.signatures[ks.signature];
+      in.own_chain = std::max(in.own_chain, chain_length(sig.tactics));
       if (e.surprise >= so.spread_min_surprise &&
           std::find(sensors.begin(), sensors.end(), sig.sensor) == sensors.end()) {
         sensors.push_back(sig.sensor);
@@ -397,6 +400,7 @@ Snapshot Engine::snapshot(bool with_alerts, bool with_routine) const {
     ev.novelty = rg.surprise > 0 ? novelty_name(rg.novelty) : "";
     ev.in.surprises.push_back(rg.surprise);
     ev.in.tactics = sig.tactics;
+    ev.in.own_chain = chain_length(sig.tactics);
     ev.in.max_severity = sig.severity;
     ev.techniques = techniques_of(m.strings, sig);
     ev.routine_only = !with_routine;
