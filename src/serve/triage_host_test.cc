@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "read/json_record.h"
 #include "serve/temp_dir_for_test.h"
 
 namespace vigil::serve {
@@ -180,6 +181,80 @@ TEST(TriageHost, ARequestThatGoesBackInTimeIsFedInTimeOrder) {
   // Without times nothing can be reordered: the second run is taken as "now" and the incidents
   // differ, which is what the sort prevents.
   EXPECT_NE(published_after(batch_of(two_runs, false)), expected);
+}
+
+// Sigma correlation rules run over the stored detections of raw events: a rule used only by a
+// correlation (no `generate`) is stored but never triaged on its own, the correlation's alert is,
+// and a restart rebuilds the correlation windows from the store like the engine.
+TEST(TriageHost, CorrelationRulesRunOverStoredDetectionsAndSurviveRestart) {
+  constexpr const char* kRules = R"(
+title: Any Whoami
+id: 22222222-0000-0000-0000-000000000001
+logsource: {category: process_creation, product: windows}
+detection:
+  selection:
+    Image|endswith: '\whoami.exe'
+  condition: selection
+level: low
+---
+title: Whoami Again And Again
+id: 22222222-0000-0000-0000-000000000002
+correlation:
+  type: event_count
+  rules: [22222222-0000-0000-0000-000000000001]
+  group-by: [Computer]
+  timespan: 5m
+  condition: {gte: 3}
+level: high
+)";
+  sigma::LoadReport report;
+  auto rules = sigma::RuleSet::from_yaml(kRules, {}, &report);
+  ASSERT_EQ(report.refused.size(), 0u);
+  auto detector = std::make_shared<EventDetector>(std::move(rules));
+  auto event = [](int minute, const std::string& computer) {
+    char time[32];
+    std::snprintf(time, sizeof time, "2026-11-02T07:%02d:00.000000Z", minute);
+    return std::string(R"({"Event":{"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-Sysmon"}},)") +
+           R"("EventID":1,"TimeCreated":{"#attributes":{"SystemTime":")" + time +
+           R"("}},"Channel":"Microsoft-Windows-Sysmon/Operational","Computer":")" + computer +
+           R"("},"EventData":{"Image":"C:\\Windows\\System32\\whoami.exe","CommandLine":"whoami"}}})";
+  };
+  RecordBatch batch("test");
+  JsonRecordParser parser;
+  Event ev;
+  // Three on ws01 within five minutes (fires once), two on ws02 (does not).
+  for (auto [minute, computer] : std::vector<std::pair<int, std::string>>{
+           {1, "ws01"}, {2, "ws02"}, {3, "ws01"}, {4, "ws01"}, {5, "ws02"}}) {
+    ASSERT_TRUE(parser.parse_copy(event(minute, computer), ev).ok());
+    ASSERT_TRUE(detector->detect(ev, batch).ok());
+  }
+  ASSERT_EQ(batch.size(), 5u);
+  EXPECT_NE(std::string(batch.record(0)).find(R"("standalone":false)"), std::string::npos);
+  EXPECT_NE(std::string(batch.record(0)).find(R"("correlate":{"Computer":"ws01"})"), std::string::npos);
+
+  TempDir dir;
+  ProfileCatalog profiles;
+  profiles.set_detector(detector);
+  MetricsRegistry metrics;
+  std::string before;
+  {
+    Host live(dir, profiles, metrics);
+    ASSERT_TRUE(live.committer->submit_and_wait(std::move(batch), std::chrono::seconds(10)).ok());
+    ASSERT_TRUE(live.host->sync(std::chrono::seconds(10)).ok());
+    before = published(dir);
+    // The engine took one alert: the correlation's (its rule's five are not standalone).
+    EXPECT_NE(metrics.render().find("vigil_triage_alerts_total 1\n"), std::string::npos) << metrics.render();
+  }
+  EXPECT_NE(before.find("Whoami Again And Again"), std::string::npos) << before;
+  EXPECT_EQ(before.find("Any Whoami"), std::string::npos) << before;
+  EXPECT_NE(before.find("ws01"), std::string::npos);
+  EXPECT_EQ(before.find("ws02"), std::string::npos);
+  {
+    MetricsRegistry fresh;
+    Host restarted(dir, profiles, fresh);
+    EXPECT_EQ(restarted.replayed, 5);  // every stored detection, standalone or not
+    EXPECT_EQ(published(dir), before);
+  }
 }
 
 RecordBatch disk_alerts(long from, int count) {
