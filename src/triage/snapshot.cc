@@ -3,7 +3,9 @@
 // Scoring happens here, not while feeding: an incident's score depends on everything it has
 // absorbed so far, and a snapshot is cheap next to the stream (one pass over incidents and
 // routine groups). Correlated incidents are scored and thresholded; routine groups carry the
-// baseline's description of their habit as the reason they were closed.
+// baseline's description of their habit as the reason they were closed. One exception, when
+// asked for (EngineOptions::lone_evidence): a short capture in which nothing surfaced shows its
+// most unusual closed evidence as one incident rather than closing everything on the prior.
 #include <algorithm>
 #include <cstdio>
 
@@ -29,7 +31,6 @@ void fill_entities(const Interner& strings, const EntityTracker& seen, Incident&
   }
 }
 
-
 // What a closed incident or routine group would score with: for surfacing a short capture's
 // most unusual closed evidence together (surface_lone_evidence).
 struct Evidence {
@@ -52,7 +53,8 @@ std::vector<std::string> techniques_of(const Interner& strings, const SignatureI
 // closed item was closed on the prior alone (for Sigma rules: their level), and auto-closing
 // all of them means nobody looks at the capture at all. So its most unusual closed evidence --
 // every closed correlation and routine group within `lone_margin` nats of the most surprising
-// one -- becomes one surfaced incident, scored as usual (below the threshold) and saying why.
+// one -- becomes one surfaced incident, scored as usual (mostly below the threshold) and saying
+// why.
 // `incidents` holds only correlated incidents here (none surfaced), `evidence` beside them.
 void surface_lone_evidence(Snapshot& snap, const std::vector<Evidence>& evidence,
                            std::vector<Incident>& routine, std::vector<Evidence>& routine_evidence,
@@ -70,7 +72,6 @@ void surface_lone_evidence(Snapshot& snap, const std::vector<Evidence>& evidence
   };
   std::vector<Pick> picks;
   std::vector<Incident> kept;
-  std::vector<Evidence> kept_evidence;
   for (size_t i = 0; i < snap.incidents.size(); ++i) {
     if (evidence[i].best >= floor) {
       picks.push_back({std::move(snap.incidents[i]), &evidence[i]});
