@@ -368,6 +368,32 @@ TEST(DetectionEngineOptions, CaptureWithOnlyLowHitsShowsThemAsItsLoneEvidence) {
   EXPECT_EQ(medium.surfaced, 1u);
   EXPECT_EQ(medium.incidents[0].alert_count, 2u);
   EXPECT_GE(medium.incidents[0].score, capture.score.surface_threshold);
+  // An analyst dismissed the low hits: the informational background does not take their place.
+  {
+    triage::Snapshot first = run_levels(capture, {"informational", "low"});
+    ASSERT_EQ(first.surfaced, 1u);
+    triage::TriageState state;
+    state.record_incidents(first);
+    ASSERT_TRUE(state.add_verdict(first.incidents[0].id, triage::Verdict::kFalsePositive, "lab", 0).ok());
+    triage::Engine engine(capture);
+    engine.apply_state(state);
+    int n = 0;
+    for (const char* level : {"informational", "low"}) {
+      std::string rule = std::string("rule-") + level + std::to_string(n++);
+      triage::Alert a;
+      a.time_us = *parse_time_us("2020-10-18T07:50:00Z") + n * 5'000'000;
+      a.record = static_cast<uint64_t>(n);
+      a.sensor = "Vigil";
+      a.rule_id = rule;
+      a.title = rule;
+      a.severity = triage::severity_from_level(level);
+      a.set_entity(EntityKind::kHost, "WORKSTATION5");
+      engine.add(a);
+    }
+    triage::Snapshot again = engine.snapshot();
+    EXPECT_EQ(again.surfaced, 0u);
+    EXPECT_EQ(again.suppressed, 1u);
+  }
   // Off: the prior alone.
   triage::EngineOptions off = capture;
   ASSERT_TRUE(triage::set_option(off, "lone_evidence=0").ok());

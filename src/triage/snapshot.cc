@@ -59,13 +59,19 @@ std::vector<std::string> techniques_of(const Interner& strings, const SignatureI
 void surface_lone_evidence(Snapshot& snap, const std::vector<Evidence>& evidence,
                            std::vector<Incident>& routine, std::vector<Evidence>& routine_evidence,
                            double span_hours, const EngineOptions& o) {
+  // The most unusual evidence, suppressed types included: once an analyst has dismissed a
+  // capture's low hits, its informational background does not take their place.
   double best = 0;
   for (const Evidence& e : evidence) best = std::max(best, e.best);
-  for (size_t i = 0; i < routine.size(); ++i) {
-    if (routine[i].status == IncidentStatus::kAutoClosed) best = std::max(best, routine_evidence[i].best);
-  }
+  for (const Evidence& e : routine_evidence) best = std::max(best, e.best);
   if (best <= 0) return;
   const double floor = best - o.lone_margin;
+  bool any = false;
+  for (const Evidence& e : evidence) any |= e.best >= floor;
+  for (size_t i = 0; i < routine.size(); ++i) {
+    any |= routine[i].status == IncidentStatus::kAutoClosed && routine_evidence[i].best >= floor;
+  }
+  if (!any) return;
   struct Pick {
     Incident inc;
     const Evidence* ev;
@@ -366,7 +372,7 @@ Snapshot Engine::snapshot(bool with_alerts, bool with_routine) const {
     } else {
       ++snap.auto_closed;
     }
-    if (!with_routine && !(lone && !rg.suppressed)) continue;
+    if (!with_routine && !lone) continue;
     const KeyStats& ks = m.baseline.key(rg.key);
     const SignatureInfo& sig = m.signatures[ks.signature];
     Incident inc;
