@@ -54,7 +54,8 @@ constexpr std::string_view kKeyFields[] = {
     "DestinationIp", "DestinationPort", "DestinationHostname", "SourceIp", "QueryName",
     "PipeName", "ServiceName", "ImagePath", "NewProcessName", "ParentProcessName",
     "ProcessName", "TargetUserName", "SubjectUserName", "IpAddress", "LogonType",
-    "WorkstationName", "ScriptBlockText", "Payload", "Hashes"};
+    "WorkstationName", "ScriptBlockText", "Payload", "Hashes", "AccountName", "UserName",
+    "SourceAddress", "ClientAddress", "DestAddress", "Application"};
 constexpr size_t kMaxFieldBytes = 4096;
 
 struct CorrHit {
