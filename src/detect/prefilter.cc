@@ -66,13 +66,48 @@ std::string cache_path(const std::string& dir, const std::vector<std::string>& l
   return (std::filesystem::path(dir) / name).string();
 }
 
+// A damaged or foreign file fails vectorscan's own checks (checksum, platform, version) and is
+// simply not used. A file that loads is touched, so pruning removes the least recently used.
 hs_database_t* load_cached(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return nullptr;
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   hs_database_t* db = nullptr;
   if (hs_deserialize_database(bytes.data(), bytes.size(), &db) != HS_SUCCESS) return nullptr;
+  std::error_code ec;
+  std::filesystem::last_write_time(path, std::filesystem::file_time_type::clock::now(), ec);
   return db;
+}
+
+// Keeps the cache folder under kCacheBudget bytes of databases by removing the least recently
+// used; run after each store, so a cache shared by many rule sets cannot grow without bound.
+constexpr uintmax_t kCacheBudget = 256ull << 20;
+
+void prune_cache(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  struct Entry {
+    fs::file_time_type when;
+    uintmax_t size;
+    fs::path path;
+  };
+  std::vector<Entry> entries;
+  uintmax_t total = 0;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().extension() != ".hsdb") continue;
+    std::error_code e1, e2;
+    uintmax_t size = it->file_size(e1);
+    fs::file_time_type when = it->last_write_time(e2);
+    if (e1 || e2) continue;
+    entries.push_back({when, size, it->path()});
+    total += size;
+  }
+  if (total <= kCacheBudget) return;
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.when < b.when; });
+  for (const Entry& e : entries) {
+    if (total <= kCacheBudget) break;
+    if (fs::remove(e.path, ec)) total -= e.size;
+  }
 }
 
 // Written under a private name and renamed into place, so a reader never sees half a file.
@@ -92,7 +127,11 @@ void store_cached(const std::string& path, const hs_database_t* db) {
   }
   std::free(bytes);
   if (!ec) std::filesystem::rename(tmp, path, ec);
-  if (ec) std::filesystem::remove(tmp, ec);
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    return;
+  }
+  prune_cache(std::filesystem::path(path).parent_path());
 }
 
 }  // namespace
