@@ -125,8 +125,11 @@ bool scalar_matches(const ValueTest& t, Value v, EvalContext& ctx) {
     case ValueTest::kPattern:
       if (t.pattern.cased() || !ctx.fold_once) return t.pattern.match(v.text(ctx.scratch));
       return t.pattern.match_folded(ctx.lowered(v));
-    case ValueTest::kRegex:
-      return RE2::PartialMatch(v.text(ctx.scratch), *t.regex);
+    case ValueTest::kRegex: {
+      const std::string_view text = v.text(ctx.scratch);
+      if (text.size() < t.min_size && ctx.size_skip) return false;
+      return RE2::PartialMatch(text, *t.regex);
+    }
     case ValueTest::kCompare: {
       double d;
       if (t.part == TimePart::kNone) {

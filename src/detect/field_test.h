@@ -67,6 +67,7 @@ struct EvalContext {
   std::string folded_text;       // this epoch's folded strings, back to back
   uint64_t folded_epoch = 0;
   bool fold_once = true;         // false: fold on the fly at each comparison (reference path)
+  bool size_skip = true;         // false: run every regex, however short the text (reference path)
   std::string_view lowered(Value v);
 
   Value field(std::string_view name) const;
@@ -104,6 +105,7 @@ struct ValueTest {
   Kind kind = kPattern;
   Pattern pattern;                        // kPattern
   std::shared_ptr<const re2::RE2> regex;  // kRegex
+  uint32_t min_size = 0;                  // kRegex: no shorter text matches (regex_min_size)
   CompareOp op = CompareOp::kEq;          // kCompare
   TimePart part = TimePart::kNone;        // kCompare: compare this part of a timestamp
   double number = 0;                      // kCompare

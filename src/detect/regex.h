@@ -3,6 +3,7 @@
 // Pure functions; the compiled RE2 objects are immutable and safe to share across threads.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -30,6 +31,13 @@ std::shared_ptr<const re2::RE2> compile_regex(std::string_view pcre, RegexFlags 
 // one of `any`. Atoms scoring under kMinLiteralScore (pattern.h) are left out. Returns false when
 // RE2 gives nothing usable (no atoms, or a non-ASCII one, which RE2 lower-cases with Unicode
 // rules a byte-wise ASCII-caseless search would not follow).
+// A lower bound on the size in bytes of any text `re2_pattern` (RE2 syntax, as RE2::pattern()
+// gives it) matches: a text shorter than that cannot match, and need not be run through RE2
+// (`.{1000,}`, a common "abnormally long command line" test, costs RE2 dearly on every line).
+// Counts one byte per character a match must hold (a codepoint, a class, `.`), times the least
+// repetition count; 0 for anything it does not understand. Never above the true minimum.
+size_t regex_min_size(std::string_view re2_pattern);
+
 struct RegexAtoms {
   std::vector<std::string> needed;
   std::vector<std::string> any;
