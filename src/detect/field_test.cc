@@ -127,7 +127,10 @@ bool scalar_matches(const ValueTest& t, Value v, EvalContext& ctx) {
       return t.pattern.match_folded(ctx.lowered(v));
     case ValueTest::kRegex: {
       const std::string_view text = v.text(ctx.scratch);
-      if (text.size() < t.min_size && ctx.size_skip) return false;
+      if (ctx.regex_shortcuts) {
+        if (text.size() < t.min_size) return false;
+        if (t.long_run.min) return t.long_run.found_in(text);
+      }
       return RE2::PartialMatch(text, *t.regex);
     }
     case ValueTest::kCompare: {

@@ -80,7 +80,7 @@ class ReferenceMatcher {
  public:
   explicit ReferenceMatcher(const RuleSet& rules) : rules_(rules) {
     ctx_.fold_once = false;
-    ctx_.size_skip = false;
+    ctx_.regex_shortcuts = false;
   }
   void match(const Event& event, std::vector<uint32_t>* hits);
 

@@ -284,6 +284,71 @@ class MinSize {
 
 size_t regex_min_size(std::string_view re2_pattern) { return MinSize(re2_pattern).run(); }
 
+LongRun LongRun::of(std::string_view p) {
+  LongRun run;
+  bool dot_all = false;
+  if (p.starts_with("(?")) {
+    const size_t close = p.find(')');
+    if (close == std::string_view::npos) return run;
+    for (char f : p.substr(2, close - 2)) {
+      if (f == 's') {
+        dot_all = true;
+      } else if (f != 'i' && f != 'm') {
+        return run;  // U, a minus, a group: not the plain form
+      }
+    }
+    p.remove_prefix(close + 1);
+  }
+  if (!p.starts_with(".{") || !p.ends_with("}")) return run;
+  std::string_view count = p.substr(2, p.size() - 3);
+  const std::string_view low = count.substr(0, count.find(','));
+  if (low.empty() || low.size() > 6) return run;
+  uint32_t n = 0;
+  for (char c : low) {
+    if (c < '0' || c > '9') return run;
+    n = n * 10 + static_cast<uint32_t>(c - '0');
+  }
+  if (low.size() < count.size()) {  // ",", or ",M" with M a number
+    for (char c : count.substr(low.size() + 1)) {
+      if (c < '0' || c > '9') return run;
+    }
+  }
+  run.min = n;
+  run.dot_all = dot_all;
+  return run;
+}
+
+bool LongRun::found_in(std::string_view text) const {
+  if (min == 0) return true;
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  uint32_t run = 0;
+  for (size_t i = 0; i < n;) {
+    const unsigned char b = s[i];
+    size_t len = 0;
+    if (b < 0x80) {
+      len = (b != '\n' || dot_all) ? 1 : 0;
+    } else if (b >= 0xC2 && b <= 0xF4) {
+      const size_t want = b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+      len = want;
+      for (size_t k = 1; k < want; ++k) {
+        if (i + k >= n || (s[i + k] & 0xC0) != 0x80) {
+          len = 0;
+          break;
+        }
+      }
+    }
+    if (len == 0) {
+      run = 0;
+      ++i;
+      continue;
+    }
+    if (++run >= min) return true;
+    i += len;
+  }
+  return false;
+}
+
 std::shared_ptr<const re2::RE2> compile_regex(std::string_view pcre, RegexFlags flags,
                                               std::string* reason) {
   std::string body;

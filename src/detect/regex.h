@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -37,6 +38,20 @@ std::shared_ptr<const re2::RE2> compile_regex(std::string_view pcre, RegexFlags 
 // Counts one byte per character a match must hold (a codepoint, a class, `.`), times the least
 // repetition count; 0 for anything it does not understand. Never above the true minimum.
 size_t regex_min_size(std::string_view re2_pattern);
+
+// A regex that is only `.{N,}` (or `.{N}`, `.{N,M}`; flags allowed, no anchors): a search for
+// it succeeds exactly when the text holds N characters in a row that `.` matches. RE2 runs
+// such a regex slowly (its DFA needs N states per position and runs out of memory for N in the
+// hundreds, then falls back to its NFA), while counting characters is one pass. found_in()
+// gives RE2's verdict: a character is what RE2 takes `.` to match in UTF-8 mode — an ASCII byte
+// other than a newline (any with the s flag) or a lead byte C2-F4 with its continuation bytes
+// (RE2 accepts that loose form of the range 80-10FFFF); any other byte ends the run.
+struct LongRun {
+  uint32_t min = 0;  // 0: not such a regex
+  bool dot_all = false;
+  static LongRun of(std::string_view re2_pattern);
+  bool found_in(std::string_view text) const;
+};
 
 struct RegexAtoms {
   std::vector<std::string> needed;

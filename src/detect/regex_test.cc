@@ -1,5 +1,5 @@
-// regex_min_size: fixed cases, and a randomized check against RE2 itself — over many generated
-// regexes and texts, no match RE2 finds is shorter than the bound.
+// regex_min_size and LongRun: fixed cases, and randomized checks against RE2 itself — no match
+// RE2 finds is shorter than the bound, and LongRun gives RE2's verdict on random bytes.
 #include "detect/regex.h"
 
 #include <gtest/gtest.h>
@@ -69,6 +69,45 @@ TEST(RegexMinSize, NeverAboveAMatchRe2Finds) {
     }
   }
   EXPECT_GT(matched, 30000);
+}
+
+TEST(LongRun, RecognisesOnlyThePlainForm) {
+  EXPECT_EQ(LongRun::of(".{1000,}").min, 1000u);
+  EXPECT_EQ(LongRun::of("(?i).{1000,}").min, 1000u);
+  EXPECT_EQ(LongRun::of(".{5}").min, 5u);
+  EXPECT_EQ(LongRun::of(".{5,9}").min, 5u);
+  EXPECT_TRUE(LongRun::of("(?is).{5,}").dot_all);
+  EXPECT_FALSE(LongRun::of("(?i).{5,}").dot_all);
+  for (const char* other : {"^.{5,}", ".{5,}$", "a.{5,}", ".{5,}a", "(.{5,})", ".{,5}", ".{x}",
+                            "(?U).{5,}", ".{5", "\\.{5,}", ".{5,}?"}) {
+    EXPECT_EQ(LongRun::of(other).min, 0u) << other;
+  }
+}
+
+// Random bytes, valid and broken UTF-8 and newlines among them: found_in() says what RE2 says.
+TEST(LongRun, AgreesWithRe2) {
+  const char* patterns[] = {".{3,}", "(?s).{3,}", ".{1,4}", "(?i).{5,}", ".{2}", "(?s).{6}"};
+  const unsigned char bytes[] = {'a', 'b', '\n', '\r', 0x00, 0x7F, 0x80, 0xBF, 0xC0, 0xC1, 0xC2,
+                                 0xC3, 0xA9, 0xDF, 0xE0, 0xE2, 0x82, 0xAC, 0xED, 0xA0, 0xEF, 0xF0,
+                                 0x9F, 0x98, 0x80, 0xF4, 0x8F, 0xF5, 0xFF, 0x90};
+  std::mt19937 rng(5);
+  int hits = 0, misses = 0;
+  for (const char* p : patterns) {
+    RE2 re(p);
+    ASSERT_TRUE(re.ok()) << p;
+    const LongRun run = LongRun::of(re.pattern());
+    ASSERT_GT(run.min, 0u) << p;
+    for (int i = 0; i < 20000; ++i) {
+      std::string text;
+      const int len = static_cast<int>(rng() % 14);
+      for (int k = 0; k < len; ++k) text += static_cast<char>(bytes[rng() % std::size(bytes)]);
+      const bool want = RE2::PartialMatch(text, re);
+      ASSERT_EQ(run.found_in(text), want) << p << " on " << ::testing::PrintToString(text);
+      (want ? hits : misses)++;
+    }
+  }
+  EXPECT_GT(hits, 10000);
+  EXPECT_GT(misses, 10000);
 }
 
 }  // namespace
