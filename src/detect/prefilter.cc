@@ -69,9 +69,13 @@ std::string cache_path(const std::string& dir, const std::vector<std::string>& l
 // A damaged or foreign file fails vectorscan's own checks (checksum, platform, version) and is
 // simply not used. A file that loads is touched, so pruning removes the least recently used.
 hs_database_t* load_cached(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) return nullptr;
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::streamoff size = in.tellg();
+  if (size <= 0) return nullptr;
+  std::string bytes(static_cast<size_t>(size), '\0');
+  in.seekg(0);
+  if (!in.read(bytes.data(), size)) return nullptr;
   hs_database_t* db = nullptr;
   if (hs_deserialize_database(bytes.data(), bytes.size(), &db) != HS_SUCCESS) return nullptr;
   std::error_code ec;
