@@ -184,6 +184,9 @@ bool keyword_matches(const ValueTest& t, EvalContext& ctx) {
 
 std::string_view EvalContext::lowered(Value v) {
   const uint32_t idx = v.index();
+  if (idx < scan_span_count && scan_spans[idx].stamp == scan_stamp) {
+    return std::string_view(scan_text + scan_spans[idx].offset, scan_spans[idx].size);
+  }
   if (folded.size() <= idx) folded.resize(std::max<size_t>(idx + 1, event->node_count()));
   Folded& f = folded[idx];
   if (folded_epoch != epoch) {

@@ -72,6 +72,16 @@ struct EvalContext {
   // LongRun (regex.h) answer without RE2 where they can.
   bool regex_shortcuts = true;
   std::string_view lowered(Value v);
+  // Set by a matcher whose literal scan already lower-cased the event's strings (prefilter.h):
+  // string node i reads as scan_text[offset, offset + size) when scan_spans[i].stamp is
+  // scan_stamp, and lowered() then copies nothing.
+  struct ScanSpan {
+    uint32_t stamp = 0, offset = 0, size = 0;
+  };
+  const ScanSpan* scan_spans = nullptr;
+  size_t scan_span_count = 0;
+  const char* scan_text = nullptr;
+  uint32_t scan_stamp = 0;
 
   Value field(std::string_view name) const;
   Value field(std::string_view name, uint32_t id) {

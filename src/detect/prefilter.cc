@@ -243,6 +243,7 @@ void LiteralScan::gather(const Event& ev, const KeySet* keys) {
   const bool scan_xmlns = req_.scan_xmlns();
   const KeySet& unsafe = req_.unsafe_keys(layout_);
   const size_t n = ev.node_count();
+  if (spans_.size() < n) spans_.resize(n);
   stack_.push_back({ev.node(0).count, false, {}});
   for (size_t i = 1; i < n; ++i) {
     while (stack_.size() > 1 && stack_.back().remaining == 0) stack_.pop_back();
@@ -273,6 +274,7 @@ void LiteralScan::gather(const Event& ev, const KeySet* keys) {
     char buf[24];
     switch (node.kind) {
       case Kind::kString:
+        spans_[i] = {stamp_, static_cast<uint32_t>(used_), static_cast<uint32_t>(node.str.size())};
         append(node.str);
         break;
       case Kind::kBool:
@@ -300,13 +302,14 @@ bool LiteralScan::scan(const Event& ev, Layout layout, const LiteralDatabase& db
     for (size_t i = 0; i < literal_stamp_.size(); ++i) literal_stamp_[i] = unscanned_[i] ? kAlways : 0;
     std::fill(class_stamp_.begin(), class_stamp_.end(), 0);
     std::fill(field_stamp_.begin(), field_stamp_.end(), 0);
+    std::fill(spans_.begin(), spans_.end(), EvalContext::ScanSpan{});
     stamp_ = 1;
   }
   seen_.clear();
   unsafe_.clear();
   gather(ev, keys);
+  fold_ascii(text_.data(), used_);  // before any return: spans() promise folded text
   if (!db.db() || used_ == 0) return true;
-  fold_ascii(text_.data(), used_);
   if (slot >= ready_.size()) return false;
   ids_ = db.ids().data();
   if (!ready_[slot]) {
