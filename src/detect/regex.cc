@@ -8,6 +8,11 @@
 // `\Z` (end, or before a final newline) -> `\n?\z` (same yes/no answer for a search), `\h`
 // -> `[\t ]` (ASCII horizontal space), `\A` and inline flags are native. Everything else is handed
 // to RE2 as is, and RE2's own error is the refusal reason.
+//
+// Running RE2 is the costly part of many rules, so two answers are given without it where that
+// is provably the same answer: a text shorter than any match (regex_min_size) cannot match, and
+// a regex that is only `.{N,}` is a count of characters (LongRun). Both are checked against RE2
+// itself on random input (regex_test.cc); the reference matcher never takes either shortcut.
 #include "detect/regex.h"
 
 #include <re2/filtered_re2.h>
