@@ -156,6 +156,44 @@ TEST_F(ApiServerTest, IngestAnswersOnlyWithDurableRecords) {
   EXPECT_EQ(*store->alert_count(), 5);
 }
 
+// Found by http_fuzz: httplib enforces the payload limit on Content-Length only, so a gzip body
+// (3 KB inflating to 3 MiB) or a chunked one went past max_body_bytes (1 MiB here).
+TEST_F(ApiServerTest, BodyLimitHoldsForGzipAndChunkedBodies) {
+  const std::string record = "{\"time\":9}\n";
+  httplib::Client gzip_client("127.0.0.1", server_->port());
+  gzip_client.set_bearer_token_auth(token_.secret().c_str());
+  gzip_client.set_compress(true);  // Content-Encoding: gzip
+  auto small = gzip_client.Post("/api/v1/ingest?profile=timed", record, "application/json");
+  ASSERT_TRUE(small);
+  EXPECT_EQ(small->status, 200) << small->body;
+  auto bomb = gzip_client.Post("/api/v1/ingest?profile=timed", std::string(3 << 20, ' ') + record,
+                               "application/json");
+  if (bomb) {
+    EXPECT_EQ(bomb->status, 413) << bomb->body;
+  }
+
+  size_t sent = 0;
+  auto chunked = client_->Post(
+      "/api/v1/ingest?profile=timed",
+      [&sent, &record](size_t, httplib::DataSink& sink) {
+        if (sent >= (2u << 20)) {
+          sink.write(record.data(), record.size());
+          sink.done();
+          return true;
+        }
+        std::string spaces(64 << 10, ' ');
+        sent += spaces.size();
+        return sink.write(spaces.data(), spaces.size());
+      },
+      "application/json");
+  if (chunked) {
+    EXPECT_EQ(chunked->status, 413) << chunked->body;
+  }
+  // Whatever the client saw, only the small body was stored.
+  auto store = Store::open(path_, {});
+  EXPECT_EQ(*store->alert_count(), 1);
+}
+
 TEST_F(ApiServerTest, QueuePageVerdictAndSuppressions) {
   add_incident("inc-1", 40, "surfaced");
   add_incident("inc-2", 90, "surfaced");
