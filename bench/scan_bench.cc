@@ -7,8 +7,10 @@
 // /dev/null:
 //   - decode only: run_hunt with an empty rule set (read, route, ordered output; nothing to match)
 //   - no output:   run_hunt with every rule, detections counted but not written
-//   - full scan:   run_hunt with every rule, detections written as JSON Lines
-//   - warm cache:  the same, the literal databases loaded from a cache instead of compiled
+//   - full scan:   run_hunt with every rule, detections written as JSON Lines, every literal
+//                  database compiled (a cold cache: a first run, or `vigil hunt --no-cache`)
+//   - warm cache:  the same, the literal databases loaded from a cache instead of compiled (what
+//                  `vigil hunt` does from its second run on: the cache is on by default)
 // each with 1 thread and with all threads. Every run happens in a forked child so its peak RSS
 // (getrusage ru_maxrss) is its own; the child reports wall time and CPU time. Figures: events/s
 // (wall), events per CPU-second (per core), MB/s of file bytes (1 MB = 10^6 bytes), detections,
@@ -253,9 +255,9 @@ int main(int argc, char** argv) {
     Figures quiet = run_in_child(rules, dir.string(), t, false);
     print_row("no output", t, quiet);
     Figures full = run_in_child(rules, dir.string(), t, true);
-    print_row("full scan", t, full);
+    print_row("full, cold", t, full);
     Figures warm = run_in_child(cached_rules, dir.string(), t, true);
-    print_row("warm cache", t, warm);
+    print_row("full, warm", t, warm);
     if (decode.ok && full.ok) {
       std::printf("%-12s %3zu  full / decode-only: %.2f (wall), %.2f (per CPU-second); with a warm cache "
                   "%.2f, %.2f\n", "ratio", t,

@@ -5,6 +5,10 @@
 set -euo pipefail
 vigil="$1"; src="$2"; shared="$3"
 demo="$src/demo"
+# Compiled literal databases go to a cache of this run's own, not the user's.
+XDG_CACHE_HOME=$(mktemp -d)
+export XDG_CACHE_HOME
+trap 'rm -rf "$XDG_CACHE_HOME"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 rules_of() { grep -o '"rule_id":"[^"]*"' | sort; }

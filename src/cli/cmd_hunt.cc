@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 
 #include "cli/command.h"
@@ -108,6 +109,17 @@ bool parse_when(const std::string& text, std::optional<int64_t>* out) {
   return true;
 }
 
+// Where compiled literal databases are kept between runs: $XDG_CACHE_HOME/vigil, else
+// ~/.cache/vigil; none without either. The cache only saves compile time (a missing, unwritable
+// or damaged cache means compiling, never a different result).
+std::string literal_cache_dir() {
+  const char* xdg = std::getenv("XDG_CACHE_HOME");
+  if (xdg && *xdg == '/') return std::string(xdg) + "/vigil";
+  const char* home = std::getenv("HOME");
+  if (home && *home == '/') return std::string(home) + "/.cache/vigil";
+  return {};
+}
+
 int run(int argc, char** argv) {
   CLI::App app{"Run Sigma rules over event logs (EVTX, JSON/JSONL, CSV; gzip/zstd; files or folders)",
                "vigil hunt"};
@@ -115,7 +127,7 @@ int run(int argc, char** argv) {
   std::string min_level = "informational", format = "table", output, logsources, placeholders;
   std::string from, to;
   size_t threads = 0;
-  bool quiet = false, no_progress = false;
+  bool quiet = false, no_progress = false, no_cache = false;
   app.add_option("paths", inputs, "Event log files or folders")->required();
   app.add_option("-r,--rules", rule_paths, "Sigma rule files or folders")->required();
   app.add_option("-m,--min-level", min_level,
@@ -133,6 +145,8 @@ int run(int argc, char** argv) {
   app.add_option("-t,--threads", threads, "Worker threads (default: all cores)");
   app.add_flag("-q,--quiet", quiet, "Fewer messages: no progress, at most 20 warnings");
   app.add_flag("--no-progress", no_progress, "No progress bar");
+  app.add_flag("--no-cache", no_cache,
+               "Do not keep compiled literal databases in $XDG_CACHE_HOME/vigil (~/.cache/vigil)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -163,6 +177,7 @@ int run(int argc, char** argv) {
   lopt.logsources_file = logsources;
   lopt.placeholders_file = placeholders;
   lopt.filter_paths = filters;
+  if (!no_cache) lopt.literal_cache_dir = literal_cache_dir();
   sigma::LoadReport report;
   sigma::RuleSet rules = sigma::RuleSet::load(rule_paths, lopt, &report);
   size_t shown = 0;

@@ -184,9 +184,38 @@ bool Value::as_double(double* out) const {
   }
 }
 
+namespace {
+
+// Whether any of 8 bytes is a control character, '"' or '\\' (bit tricks: a zero byte of
+// x ^ pattern, or a byte below 0x20, sets that byte's high bit).
+inline bool needs_escape8(uint64_t x) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+  const uint64_t quote = x ^ (kOnes * '"'), slash = x ^ (kOnes * '\\');
+  const uint64_t found = ((quote - kOnes) & ~quote) | ((slash - kOnes) & ~slash) | ((x - kOnes * 0x20) & ~x);
+  return (found & kHigh) != 0;
+}
+
+}  // namespace
+
 void json_escape(std::string_view s, std::string& out) {
   static const char* kHex = "0123456789abcdef";
-  for (unsigned char c : s) {
+  // Runs of bytes that need no escape (nearly all of them) are appended whole, found eight
+  // bytes at a time.
+  size_t run = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if ((i & 7) == 0) {
+      while (i + 8 <= s.size()) {
+        uint64_t x;
+        std::memcpy(&x, s.data() + i, 8);
+        if (needs_escape8(x)) break;
+        i += 8;
+      }
+      if (i >= s.size()) break;
+    }
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -196,15 +225,12 @@ void json_escape(std::string_view s, std::string& out) {
       case '\b': out += "\\b"; break;
       case '\f': out += "\\f"; break;
       default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 15];
-        } else {
-          out += static_cast<char>(c);
-        }
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
     }
   }
+  out.append(s.data() + run, s.size() - run);
 }
 
 void write_json(Value v, std::string& out) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace vigil {
 namespace {
 
@@ -86,6 +88,42 @@ TEST(Event, EndContainerNeverClosesRoot) {
   ev.end_container();
   ev.add_int("x", 1);
   EXPECT_EQ(ev.root().get("x").node().num.i, 1);
+}
+
+// json_escape skips clean runs eight bytes at a time: it must escape exactly what a byte-by-byte
+// escaper does, wherever the special bytes fall.
+TEST(Event, JsonEscapeAgreesWithBytewise) {
+  auto bytewise = [](std::string_view s) {
+    std::string out;
+    for (unsigned char c : s) {
+      if (c == '"') out += "\\\"";
+      else if (c == '\\') out += "\\\\";
+      else if (c == '\n') out += "\\n";
+      else if (c == '\r') out += "\\r";
+      else if (c == '\t') out += "\\t";
+      else if (c == '\b') out += "\\b";
+      else if (c == '\f') out += "\\f";
+      else if (c < 0x20) out += "\\u00" + std::string(1, "0123456789abcdef"[c >> 4]) + "0123456789abcdef"[c & 15];
+      else out += static_cast<char>(c);
+    }
+    return out;
+  };
+  const unsigned char bytes[] = {'a', 'Z', ' ', '"', '\\', 0x00, 0x01, 0x1f, 0x20, 0x21, 0x5b, 0x5d,
+                                 0x7f, 0x80, 0xc3, 0xa9, 0xff, '\n', '\t'};
+  uint32_t state = 12345;
+  for (int i = 0; i < 20000; ++i) {
+    std::string s;
+    state = state * 1103515245 + 12345;
+    const size_t len = (state >> 16) % 40;
+    for (size_t k = 0; k < len; ++k) {
+      state = state * 1103515245 + 12345;
+      // Mostly clean text, so that whole clean blocks occur too.
+      s += (state >> 16) % 4 ? 'x' : static_cast<char>(bytes[(state >> 8) % std::size(bytes)]);
+    }
+    std::string out = "prefix";
+    json_escape(s, out);
+    ASSERT_EQ(out, "prefix" + bytewise(s)) << i;
+  }
 }
 
 }  // namespace

@@ -281,6 +281,8 @@ void FieldResolver::resolve_many(const Event& ev, std::span<const std::string_vi
       std::string_view key = ev.node(c).key;
       if (key.size() > kMaxLen) continue;
       for (uint32_t i = by_len[key.size()]; i != kNone; i = next[i]) {
+        // Most pairs differ in their first letter (names[i] is as long as key).
+        if (!key.empty() && ascii_lower(key[0]) != ascii_lower(names[i][0])) continue;
         if (!exact[i] && key == names[i]) exact[i] = Value(&ev, c);
         if (!icase[i] && iequals(key, names[i])) icase[i] = Value(&ev, c);
       }

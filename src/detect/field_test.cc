@@ -125,8 +125,14 @@ bool scalar_matches(const ValueTest& t, Value v, EvalContext& ctx) {
     case ValueTest::kPattern:
       if (t.pattern.cased() || !ctx.fold_once) return t.pattern.match(v.text(ctx.scratch));
       return t.pattern.match_folded(ctx.lowered(v));
-    case ValueTest::kRegex:
-      return RE2::PartialMatch(v.text(ctx.scratch), *t.regex);
+    case ValueTest::kRegex: {
+      const std::string_view text = v.text(ctx.scratch);
+      if (ctx.regex_shortcuts) {
+        if (text.size() < t.min_size) return false;
+        if (t.long_run.min) return t.long_run.found_in(text);
+      }
+      return RE2::PartialMatch(text, *t.regex);
+    }
     case ValueTest::kCompare: {
       double d;
       if (t.part == TimePart::kNone) {
@@ -178,6 +184,9 @@ bool keyword_matches(const ValueTest& t, EvalContext& ctx) {
 
 std::string_view EvalContext::lowered(Value v) {
   const uint32_t idx = v.index();
+  if (idx < scan_span_count && scan_spans[idx].stamp == scan_stamp) {
+    return std::string_view(scan_text + scan_spans[idx].offset, scan_spans[idx].size);
+  }
   if (folded.size() <= idx) folded.resize(std::max<size_t>(idx + 1, event->node_count()));
   Folded& f = folded[idx];
   if (folded_epoch != epoch) {

@@ -13,6 +13,7 @@
 
 #include "core/event.h"
 #include "detect/pattern.h"
+#include "detect/regex.h"
 
 namespace re2 {
 class RE2;
@@ -67,7 +68,20 @@ struct EvalContext {
   std::string folded_text;       // this epoch's folded strings, back to back
   uint64_t folded_epoch = 0;
   bool fold_once = true;         // false: fold on the fly at each comparison (reference path)
+  // false: every regex runs through RE2 (reference path); true: regex_min_size and
+  // LongRun (regex.h) answer without RE2 where they can.
+  bool regex_shortcuts = true;
   std::string_view lowered(Value v);
+  // Set by a matcher whose literal scan already lower-cased the event's strings (prefilter.h):
+  // string node i reads as scan_text[offset, offset + size) when scan_spans[i].stamp is
+  // scan_stamp, and lowered() then copies nothing.
+  struct ScanSpan {
+    uint32_t stamp = 0, offset = 0, size = 0;
+  };
+  const ScanSpan* scan_spans = nullptr;
+  size_t scan_span_count = 0;
+  const char* scan_text = nullptr;
+  uint32_t scan_stamp = 0;
 
   Value field(std::string_view name) const;
   Value field(std::string_view name, uint32_t id) {
@@ -104,6 +118,8 @@ struct ValueTest {
   Kind kind = kPattern;
   Pattern pattern;                        // kPattern
   std::shared_ptr<const re2::RE2> regex;  // kRegex
+  uint32_t min_size = 0;                  // kRegex: no shorter text matches (regex_min_size)
+  LongRun long_run;                       // kRegex: the regex is `.{N,}` (LongRun::of)
   CompareOp op = CompareOp::kEq;          // kCompare
   TimePart part = TimePart::kNone;        // kCompare: compare this part of a timestamp
   double number = 0;                      // kCompare

@@ -121,6 +121,10 @@ void Matcher::match(const Event& event, std::vector<uint32_t>* hits) {
     ctx_.literal_stamps = scan_.stamps();
     ctx_.field_stamps = scan_.field_stamps();
     ctx_.literal_stamp = scan_.stamp();
+    ctx_.scan_spans = scan_.spans();
+    ctx_.scan_span_count = std::min(scan_.span_count(), event.node_count());
+    ctx_.scan_text = scan_.text();
+    ctx_.scan_stamp = scan_.stamp();
   }
   for (const auto& e : route.always) run(e, hits);
   stats_.always += route.always.size();
@@ -130,6 +134,8 @@ void Matcher::match(const Event& event, std::vector<uint32_t>* hits) {
     for (const auto& e : route.triggered) run(e, hits);  // no prefilter verdict: try them all
   }
   ctx_.literal_stamps = nullptr;
+  ctx_.scan_spans = nullptr;
+  ctx_.scan_span_count = 0;
   std::sort(hits->begin(), hits->end());
   hits->erase(std::unique(hits->begin(), hits->end()), hits->end());
   stats_.hits += hits->size();

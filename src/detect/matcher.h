@@ -78,7 +78,10 @@ class Matcher {
 
 class ReferenceMatcher {
  public:
-  explicit ReferenceMatcher(const RuleSet& rules) : rules_(rules) { ctx_.fold_once = false; }
+  explicit ReferenceMatcher(const RuleSet& rules) : rules_(rules) {
+    ctx_.fold_once = false;
+    ctx_.regex_shortcuts = false;
+  }
   void match(const Event& event, std::vector<uint32_t>* hits);
 
  private:

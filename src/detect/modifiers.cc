@@ -10,6 +10,8 @@
 // windash becomes a "one of five dashes" slot in the pattern instead of 5^n permutations.
 #include "detect/modifiers.h"
 
+#include <re2/re2.h>
+
 #include <algorithm>
 #include <array>
 
@@ -342,6 +344,8 @@ bool build_field_test(std::string_view key, const std::vector<RawValue>& values,
         t.kind = ValueTest::kRegex;
         t.regex = compile_regex(v.text, re_flags, &reason);
         if (!t.regex) return refuse(why, "regex", reason);
+        t.min_size = static_cast<uint32_t>(std::min<size_t>(regex_min_size(t.regex->pattern()), UINT32_MAX));
+        t.long_run = LongRun::of(t.regex->pattern());
         out->values.push_back(std::move(t));
         continue;
       }

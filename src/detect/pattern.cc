@@ -12,6 +12,7 @@
 // the same as the rest of Vigil; `cased` turns it off.
 #include "detect/pattern.h"
 
+#include <cstdint>
 #include <cstring>
 
 #include "core/text.h"
@@ -188,13 +189,49 @@ bool Pattern::eq(std::string_view text, std::string_view lit, bool exact) {
   return true;
 }
 
+namespace {
+
+// How common a byte is in log text, roughly (higher = more common): lower-case letters by
+// English frequency, then the separators of paths and command lines. Used to pick the byte of a
+// needle that memchr should look for: the rarer, the fewer false starts.
+struct ByteRanks {
+  uint8_t rank[256] = {};
+  ByteRanks() {
+    for (int c = 0; c < 256; ++c) rank[c] = c >= 0x80 ? 8 : 20;  // other punctuation: rare
+    const std::string_view by_frequency = "etaoinsrhldcumfpgwybvkxjqz";
+    for (size_t i = 0; i < by_frequency.size(); ++i) {
+      rank[static_cast<uint8_t>(by_frequency[i])] = static_cast<uint8_t>(200 - 4 * i);
+    }
+    for (int c = '0'; c <= '9'; ++c) rank[c] = 150;
+    for (char c : std::string_view(" \\.:/-_\n")) rank[static_cast<uint8_t>(c)] = 240;
+    for (char c : std::string_view("\"'=,;()")) rank[static_cast<uint8_t>(c)] = 120;
+  }
+};
+const ByteRanks kRanks;
+
+}  // namespace
+
 size_t Pattern::find(std::string_view hay, std::string_view needle, size_t from, bool exact) {
   if (needle.empty()) return from <= hay.size() ? from : std::string_view::npos;
   if (exact) {
-    // glibc's memmem (two-way with a vectorised first-byte scan) beats a first-character loop.
-    if (from > hay.size()) return std::string_view::npos;
-    const void* at = ::memmem(hay.data() + from, hay.size() - from, needle.data(), needle.size());
-    return at ? static_cast<size_t>(static_cast<const char*>(at) - hay.data()) : std::string_view::npos;
+    // memchr for the needle's rarest byte, then compare in place: glibc's memmem sets up a
+    // 256-entry shift table on every call, which costs more than the search itself on the
+    // short values and few occurrences of log text.
+    if (from > hay.size() || hay.size() - from < needle.size()) return std::string_view::npos;
+    size_t pick = 0;
+    for (size_t k = 1; k < needle.size(); ++k) {
+      if (kRanks.rank[static_cast<uint8_t>(needle[k])] < kRanks.rank[static_cast<uint8_t>(needle[pick])]) pick = k;
+    }
+    const char* const base = hay.data();
+    const char* const stop = base + (hay.size() - needle.size()) + pick + 1;  // last place for the byte
+    for (const char* p = base + from + pick; p < stop;) {
+      const void* hit = std::memchr(p, needle[pick], static_cast<size_t>(stop - p));
+      if (!hit) return std::string_view::npos;
+      const char* start = static_cast<const char*>(hit) - pick;
+      if (std::memcmp(start, needle.data(), needle.size()) == 0) return static_cast<size_t>(start - base);
+      p = static_cast<const char*>(hit) + 1;
+    }
+    return std::string_view::npos;
   }
   if (hay.size() < needle.size()) return std::string_view::npos;
   const char first = needle[0];

@@ -66,13 +66,52 @@ std::string cache_path(const std::string& dir, const std::vector<std::string>& l
   return (std::filesystem::path(dir) / name).string();
 }
 
+// A damaged or foreign file fails vectorscan's own checks (checksum, platform, version) and is
+// simply not used. A file that loads is touched, so pruning removes the least recently used.
 hs_database_t* load_cached(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) return nullptr;
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::streamoff size = in.tellg();
+  if (size <= 0) return nullptr;
+  std::string bytes(static_cast<size_t>(size), '\0');
+  in.seekg(0);
+  if (!in.read(bytes.data(), size)) return nullptr;
   hs_database_t* db = nullptr;
   if (hs_deserialize_database(bytes.data(), bytes.size(), &db) != HS_SUCCESS) return nullptr;
+  std::error_code ec;
+  std::filesystem::last_write_time(path, std::filesystem::file_time_type::clock::now(), ec);
   return db;
+}
+
+// Keeps the cache folder under kCacheBudget bytes of databases by removing the least recently
+// used; run after each store, so a cache shared by many rule sets cannot grow without bound.
+constexpr uintmax_t kCacheBudget = 256ull << 20;
+
+void prune_cache(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  struct Entry {
+    fs::file_time_type when;
+    uintmax_t size;
+    fs::path path;
+  };
+  std::vector<Entry> entries;
+  uintmax_t total = 0;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().extension() != ".hsdb") continue;
+    std::error_code e1, e2;
+    uintmax_t size = it->file_size(e1);
+    fs::file_time_type when = it->last_write_time(e2);
+    if (e1 || e2) continue;
+    entries.push_back({when, size, it->path()});
+    total += size;
+  }
+  if (total <= kCacheBudget) return;
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.when < b.when; });
+  for (const Entry& e : entries) {
+    if (total <= kCacheBudget) break;
+    if (fs::remove(e.path, ec)) total -= e.size;
+  }
 }
 
 // Written under a private name and renamed into place, so a reader never sees half a file.
@@ -92,7 +131,11 @@ void store_cached(const std::string& path, const hs_database_t* db) {
   }
   std::free(bytes);
   if (!ec) std::filesystem::rename(tmp, path, ec);
-  if (ec) std::filesystem::remove(tmp, ec);
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    return;
+  }
+  prune_cache(std::filesystem::path(path).parent_path());
 }
 
 }  // namespace
@@ -200,6 +243,7 @@ void LiteralScan::gather(const Event& ev, const KeySet* keys) {
   const bool scan_xmlns = req_.scan_xmlns();
   const KeySet& unsafe = req_.unsafe_keys(layout_);
   const size_t n = ev.node_count();
+  if (spans_.size() < n) spans_.resize(n);
   stack_.push_back({ev.node(0).count, false, {}});
   for (size_t i = 1; i < n; ++i) {
     while (stack_.size() > 1 && stack_.back().remaining == 0) stack_.pop_back();
@@ -230,6 +274,7 @@ void LiteralScan::gather(const Event& ev, const KeySet* keys) {
     char buf[24];
     switch (node.kind) {
       case Kind::kString:
+        spans_[i] = {stamp_, static_cast<uint32_t>(used_), static_cast<uint32_t>(node.str.size())};
         append(node.str);
         break;
       case Kind::kBool:
@@ -257,13 +302,14 @@ bool LiteralScan::scan(const Event& ev, Layout layout, const LiteralDatabase& db
     for (size_t i = 0; i < literal_stamp_.size(); ++i) literal_stamp_[i] = unscanned_[i] ? kAlways : 0;
     std::fill(class_stamp_.begin(), class_stamp_.end(), 0);
     std::fill(field_stamp_.begin(), field_stamp_.end(), 0);
+    std::fill(spans_.begin(), spans_.end(), EvalContext::ScanSpan{});
     stamp_ = 1;
   }
   seen_.clear();
   unsafe_.clear();
   gather(ev, keys);
+  fold_ascii(text_.data(), used_);  // before any return: spans() promise folded text
   if (!db.db() || used_ == 0) return true;
-  fold_ascii(text_.data(), used_);
   if (slot >= ready_.size()) return false;
   ids_ = db.ids().data();
   if (!ready_[slot]) {

@@ -83,6 +83,11 @@ class LiteralScan {
   const std::vector<uint32_t>& seen_positions() const { return seen_; }
   const std::vector<uint32_t>& unsafe_classes() const { return unsafe_; }
   size_t text_bytes() const { return used_; }
+  // Where each string value of the last scanned event lies, lower-cased, in text() (a span
+  // whose stamp is stamp(); others were not gathered). Valid until the next scan.
+  const EvalContext::ScanSpan* spans() const { return spans_.data(); }
+  size_t span_count() const { return spans_.size(); }
+  const char* text() const { return text_.data(); }
 
  private:
   // How a node is reached by field resolution: through its key, or, for an evtx_dump `#text`
@@ -118,6 +123,7 @@ class LiteralScan {
   std::vector<uint8_t> unscanned_;
   std::vector<uint32_t> seen_, unsafe_;
   std::vector<char> text_;  // the event's scalar values, one per line, in [0, used_)
+  std::vector<EvalContext::ScanSpan> spans_;  // per node of the event, see spans()
   size_t used_ = 0;
   std::string number_scratch_;
   struct Frame {

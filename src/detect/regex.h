@@ -3,6 +3,8 @@
 // Pure functions; the compiled RE2 objects are immutable and safe to share across threads.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -30,6 +32,27 @@ std::shared_ptr<const re2::RE2> compile_regex(std::string_view pcre, RegexFlags 
 // one of `any`. Atoms scoring under kMinLiteralScore (pattern.h) are left out. Returns false when
 // RE2 gives nothing usable (no atoms, or a non-ASCII one, which RE2 lower-cases with Unicode
 // rules a byte-wise ASCII-caseless search would not follow).
+// A lower bound on the size in bytes of any text `re2_pattern` (RE2 syntax, as RE2::pattern()
+// gives it) matches: a text shorter than that cannot match, and need not be run through RE2
+// (`.{1000,}`, a common "abnormally long command line" test, costs RE2 dearly on every line).
+// Counts one byte per character a match must hold (a codepoint, a class, `.`), times the least
+// repetition count; 0 for anything it does not understand. Never above the true minimum.
+size_t regex_min_size(std::string_view re2_pattern);
+
+// A regex that is only `.{N,}` (or `.{N}`, `.{N,M}`; flags allowed, no anchors): a search for
+// it succeeds exactly when the text holds N characters in a row that `.` matches. RE2 runs
+// such a regex slowly (its DFA needs N states per position and runs out of memory for N in the
+// hundreds, then falls back to its NFA), while counting characters is one pass. found_in()
+// gives RE2's verdict: a character is what RE2 takes `.` to match in UTF-8 mode — an ASCII byte
+// other than a newline (any with the s flag) or a lead byte C2-F4 with its continuation bytes
+// (RE2 accepts that loose form of the range 80-10FFFF); any other byte ends the run.
+struct LongRun {
+  uint32_t min = 0;  // 0: not such a regex
+  bool dot_all = false;
+  static LongRun of(std::string_view re2_pattern);
+  bool found_in(std::string_view text) const;
+};
+
 struct RegexAtoms {
   std::vector<std::string> needed;
   std::vector<std::string> any;

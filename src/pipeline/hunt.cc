@@ -5,8 +5,9 @@
 // runs of chunks and spread over all cores; a JSON or CSV stream has no cheap split points, so it
 // is one unit. Every unit is self-contained (its own reader state, its own detections), and
 // OrderedPool hands units to the consumer in unit order, which makes the output identical to a
-// single-threaded scan. Record indices of EVTX chunk runs are known up front by walking record
-// headers (cheap), so they match a serial read too.
+// single-threaded scan. A unit of EVTX chunks numbers its records from 0 and counts them; the
+// consumer, which sees a file's units in order, shifts each unit's record indices by the records
+// of the units before it, so they match a serial read without a counting pass over the file.
 //
 // Correlations need events in time order, which input order is not; but they only ever look at
 // hits of the rules they reference, which are few compared with events. Those hits (with the few
@@ -54,7 +55,8 @@ constexpr std::string_view kKeyFields[] = {
     "DestinationIp", "DestinationPort", "DestinationHostname", "SourceIp", "QueryName",
     "PipeName", "ServiceName", "ImagePath", "NewProcessName", "ParentProcessName",
     "ProcessName", "TargetUserName", "SubjectUserName", "IpAddress", "LogonType",
-    "WorkstationName", "ScriptBlockText", "Payload", "Hashes"};
+    "WorkstationName", "ScriptBlockText", "Payload", "Hashes", "AccountName", "UserName",
+    "SourceAddress", "ClientAddress", "DestAddress", "Application"};
 constexpr size_t kMaxFieldBytes = 4096;
 
 struct CorrHit {
@@ -70,6 +72,7 @@ struct UnitOutput {
   std::vector<std::string> issues;
   uint64_t events = 0;
   uint64_t bytes = 0;
+  uint64_t records = 0;    // record slots of an EVTX unit (indices 0..records-1 before shifting)
   bool file_done = false;  // the last unit of its file
 };
 
@@ -77,7 +80,6 @@ struct WorkUnit {
   uint32_t input;
   bool evtx_chunks = false;  // else: the whole file through read_path
   size_t chunk_begin = 0, chunk_end = 0;
-  uint64_t first_index = 0;
   uint64_t bytes = 0;
   bool last_of_file = true;
 };
@@ -337,19 +339,17 @@ Result<HuntStats> run_hunt(const sigma::RuleSet& rules, const std::vector<std::s
         ++stats.issues;
       }
       size_t per = std::max<size_t>(1, opt.evtx_chunks_per_unit);
-      uint64_t index = 0;
       size_t chunks = ef.chunk_count();
       if (chunks == 0) continue;
       for (size_t c = 0; c < chunks; c += per) {
-        WorkUnit u{static_cast<uint32_t>(i), true, c, std::min(chunks, c + per), index, 0, false};
-        for (size_t k = u.chunk_begin; k < u.chunk_end; ++k) index += ef.count_records(k);
+        WorkUnit u{static_cast<uint32_t>(i), true, c, std::min(chunks, c + per), 0, false};
         u.bytes = (u.chunk_end - u.chunk_begin) * 65536;
         units.push_back(u);
       }
       units.back().last_of_file = true;
       units.back().bytes = f.size - units.back().chunk_begin * 65536;
     } else {
-      units.push_back({static_cast<uint32_t>(i), false, 0, 0, 0, f.size, true});
+      units.push_back({static_cast<uint32_t>(i), false, 0, 0, f.size, true});
     }
   }
 
@@ -364,6 +364,8 @@ Result<HuntStats> run_hunt(const sigma::RuleSet& rules, const std::vector<std::s
 
   std::vector<CorrHit> corr_hits;
   uint64_t bytes_done = 0;
+  uint32_t base_input = UINT32_MAX;
+  uint64_t base_index = 0;  // records of base_input's units consumed so far
   run_ordered<UnitOutput>(
       units.size(), threads, threads * 4,
       [&](size_t ui, size_t wi) {
@@ -377,12 +379,11 @@ Result<HuntStats> run_hunt(const sigma::RuleSet& rules, const std::vector<std::s
           if (!file.ok()) {
             out.issues.push_back(path + ": " + file.status().message());
           } else {
-            uint64_t first = u.first_index;
             for (size_t c = u.chunk_begin; c < u.chunk_end; ++c) {
               evtx::ChunkStats cs;
-              Status st = file->decode_chunk(c, sink, w.decoder, first, &cs);
+              Status st = file->decode_chunk(c, sink, w.decoder, out.records, &cs);
               if (!st.ok()) out.issues.push_back(file->source() + ": " + st.message());
-              first += cs.records;
+              out.records += cs.records;
             }
           }
           out.bytes = u.bytes;
@@ -397,7 +398,17 @@ Result<HuntStats> run_hunt(const sigma::RuleSet& rules, const std::vector<std::s
         out.file_done = u.last_of_file;
         return out;
       },
-      [&](size_t, UnitOutput&& out) {
+      [&](size_t ui, UnitOutput&& out) {
+        const WorkUnit& u = units[ui];
+        if (u.input != base_input) {
+          base_input = u.input;
+          base_index = 0;
+        }
+        if (base_index) {
+          for (auto& d : out.detections) d.record_index += base_index;
+          for (auto& h : out.corr_hits) h.ref += base_index;
+        }
+        base_index += out.records;
         for (const auto& d : out.detections) listener.on_detection(d);
         for (const auto& i : out.issues) listener.on_issue(i);
         stats.detections += out.detections.size();

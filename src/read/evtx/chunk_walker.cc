@@ -27,7 +27,7 @@ uint32_t crc(const uint8_t* p, size_t n, uint32_t init = 0) { return libdeflate_
 
 }  // namespace
 
-ChunkWalker::ChunkWalker(const uint8_t* chunk, size_t avail, bool expected)
+ChunkWalker::ChunkWalker(const uint8_t* chunk, size_t avail, bool expected, bool check_data)
     : chunk_(chunk), avail_(avail < kChunkSize ? avail : kChunkSize) {
   if (avail_ < kChunkHeaderSize) {
     if (expected) problems_.push_back({0, "chunk truncated to " + std::to_string(avail_) + " bytes"});
@@ -56,7 +56,7 @@ ChunkWalker::ChunkWalker(const uint8_t* chunk, size_t avail, bool expected)
   }
   if (header_ok && free_ok && free_off <= avail_) {
     limit_ = free_off;
-    if (crc(chunk_ + kChunkHeaderSize, free_off - kChunkHeaderSize) !=
+    if (check_data && crc(chunk_ + kChunkHeaderSize, free_off - kChunkHeaderSize) !=
         load_u32(chunk_ + kChDataChecksum)) {
       problems_.push_back({static_cast<uint32_t>(kChunkHeaderSize),
                            "record data checksum mismatch; reading the records that parse"});

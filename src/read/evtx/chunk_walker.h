@@ -25,7 +25,9 @@ class ChunkWalker {
  public:
   // `avail` may be below 64 KiB for the last, truncated chunk of a file. `expected` says the
   // file header counts this chunk (a missing signature is then a problem, not empty space).
-  ChunkWalker(const uint8_t* chunk, size_t avail, bool expected);
+  // `check_data` = false skips the record-data checksum, which only ever adds a problem and never
+  // changes the slots walked: counting records needs no more.
+  ChunkWalker(const uint8_t* chunk, size_t avail, bool expected, bool check_data = true);
 
   // False when there is no chunk here (no signature or too short); problems() says why if it
   // matters.

@@ -118,7 +118,7 @@ Status EvtxFile::parse_header() {
 uint32_t EvtxFile::count_records(size_t chunk) const {
   if (chunk >= chunk_slots_) return 0;
   size_t off = kFileHeaderBlock + chunk * kChunkSize;
-  ChunkWalker walker(data_ + off, size_ - off, chunk < header_chunks_);
+  ChunkWalker walker(data_ + off, size_ - off, chunk < header_chunks_, /*check_data=*/false);
   RecordSlot slot;
   uint32_t n = 0;
   while (walker.next(&slot)) ++n;
