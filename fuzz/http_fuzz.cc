@@ -89,14 +89,25 @@ Reply round_trip(int port, std::string_view request, int quiet_ms) {
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    std::fprintf(stderr, "connect to 127.0.0.1:%d: %s\n", port, std::strerror(errno));
+  // libFuzzer's SIGALRM (no SA_RESTART) lands on this thread: every call here may see EINTR.
+  // An interrupted connect() goes on in the background; its outcome is read from SO_ERROR.
+  int err = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 ? 0 : errno;
+  if (err == EINTR || err == EINPROGRESS) {
+    pollfd p{fd, POLLOUT, 0};
+    while (::poll(&p, 1, kReplyTimeoutMs) < 0 && errno == EINTR) {
+    }
+    socklen_t len = sizeof err;
+    if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+  }
+  if (err != 0) {
+    std::fprintf(stderr, "connect to 127.0.0.1:%d: %s\n", port, std::strerror(err));
     ::close(fd);
     fuzz::invariant_failed("the server refused a connection");
   }
   size_t sent = 0;
   while (sent < request.size()) {
     ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;  // the server may close early (e.g. 413); what it said is still read
     sent += static_cast<size_t>(n);
   }
@@ -211,9 +222,9 @@ class Harness {
     options.triage.publish_interval = std::chrono::milliseconds(20);
     service_ = std::make_unique<serve::Service>(options);
     // As `vigil serve` does, the service's threads take no asynchronous signals: they inherit
-    // this mask. libFuzzer's SIGALRM (its -timeout clock, installed without SA_RESTART) once
-    // landed on httplib's listening thread in accept(); httplib 0.11 treats any accept() error
-    // but EMFILE as the end, closes its socket and the server stops listening for good.
+    // this mask. libFuzzer's SIGALRM (its -timeout clock, installed without SA_RESTART) would
+    // otherwise reach them too, and httplib 0.11 treats an EINTR from accept() like any accept()
+    // error but EMFILE: it closes its socket and the server stops listening for good.
     sigset_t block, old;
     sigemptyset(&block);
     for (int s : {SIGALRM, SIGINT, SIGTERM, SIGUSR1, SIGUSR2, SIGXFSZ}) sigaddset(&block, s);
