@@ -6,7 +6,9 @@
 # at 19 on a busy machine a fuzzer gets ~1.5% of a core and does next to nothing. With
 # MIN_CPU=S, a clean run that got fewer than S CPU-seconds is extended (TARGET.extN.log) until
 # it has about that many (EXTEND_ONLY=1: only that, for a run already made). One summary line
-# per run is appended to fuzz/artifacts/summary.txt.
+# per run is appended to fuzz/artifacts/summary.txt. With CPU_SECONDS=S the run instead goes on
+# until the fuzzer itself has used S CPU-seconds (then SIGINT; SECONDS only caps its wall time):
+# the fair measure on a shared machine, where wall time says little about work done.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 target="$1"; seconds="$2"; build="${3:-$here/../build-fuzz}"
@@ -26,12 +28,34 @@ max_len="${MAX_LEN:-$max_len}"
 art="$here/artifacts"
 mkdir -p "$art/$target" "$here/corpus/$target"
 
+# Sends SIGINT to the fuzzer under PID (GNU time's child) once it has used CPU_SECONDS of CPU,
+# all its threads counted; libFuzzer then prints its final stats and exits with code 72.
+watch_cpu() {  # PID
+  local fuzzer="" hz ticks
+  hz=$(getconf CLK_TCK)
+  while kill -0 "$1" 2>/dev/null; do
+    [ -n "$fuzzer" ] || fuzzer=$(pgrep -P "$1" | head -1)
+    if [ -n "$fuzzer" ] && [ -r "/proc/$fuzzer/stat" ]; then
+      ticks=$(sed 's/.*) //' "/proc/$fuzzer/stat" | awk '{print $12 + $13}')
+      if [ "$((ticks / hz))" -ge "$CPU_SECONDS" ]; then kill -INT "$fuzzer"; return; fi
+    fi
+    sleep 5
+  done
+}
+
 run() {  # SECONDS SUFFIX
   nice -n "${NICE:-10}" /usr/bin/time -v -o "$art/$target$2.time" \
     "$build/fuzz/$target" "$here/corpus/$target" \
     -max_total_time="$1" -max_len="$max_len" -timeout="$timeout" -rss_limit_mb=2048 \
     -malloc_limit_mb=1024 -print_final_stats=1 \
-    -artifact_prefix="$art/$target/" >"$art/$target$2.log" 2>&1
+    -artifact_prefix="$art/$target/" >"$art/$target$2.log" 2>&1 &
+  local pid=$! watcher="" rc
+  if [ -n "${CPU_SECONDS:-}" ]; then watch_cpu "$pid" & watcher=$!; fi
+  wait "$pid"; rc=$?
+  [ -z "$watcher" ] || kill "$watcher" 2>/dev/null
+  # 72: libFuzzer interrupted by the CPU budget, with no finding.
+  if [ "$rc" -eq 72 ] && grep -q 'run interrupted' "$art/$target$2.log"; then rc=0; fi
+  return "$rc"
 }
 
 # "wall_s cpu_s execs cov" of one run, from its GNU time file and libFuzzer log.
