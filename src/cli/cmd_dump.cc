@@ -1,4 +1,5 @@
-// `vigil dump FILE... [--format jsonl|xml] [-o FILE]`: decodes EVTX files and writes every record,
+// `vigil dump FILE... [--format jsonl|xml] [-o FILE]`: decodes EVTX files (plain, .gz, .zst,
+// `-` for standard input, or a pipe) and writes every record,
 // as one evtx_dump-layout JSON object per line or as Windows event XML. Damage is reported on
 // stderr (file, chunk, offset) and reading goes on. Exit: 0 files read, 1 a file unreadable, 2 usage.
 #include <sys/stat.h>
@@ -6,6 +7,8 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,6 +16,7 @@
 #include "core/event.h"
 #include "read/evtx/evtx_file.h"
 #include "read/sink.h"
+#include "read/source.h"
 
 namespace vigil::cli {
 namespace {
@@ -98,37 +102,43 @@ int run_dump(int argc, char** argv) {
   if (xml) out.write("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Events>\n");
   int rc = 0;
   for (const auto& path : files) {
-    // Standard input or a pipe is read whole first (chunks refer to the file's layout).
-    std::string streamed;
+    // A plain file is mapped and read in place; standard input, a pipe or a compressed file
+    // (.evtx.gz, .evtx.zst) is decoded as it streams, one chunk at a time.
     struct stat info;
-    bool stream = path == "-" || (::stat(path.c_str(), &info) == 0 && !S_ISREG(info.st_mode) && !S_ISDIR(info.st_mode));
-    if (stream) {
-      FILE* in = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
-      if (in == nullptr) {
-        std::fprintf(stderr, "vigil dump: cannot open %s\n", path.c_str());
-        rc = 1;
-        continue;
-      }
-      char buffer[1 << 16];
-      size_t n;
-      while ((n = std::fread(buffer, 1, sizeof buffer, in)) > 0) streamed.append(buffer, n);
-      if (in != stdin) std::fclose(in);
-    }
-    auto file = stream ? evtx::EvtxFile::from_memory(path, reinterpret_cast<const uint8_t*>(streamed.data()),
-                                                     streamed.size())
-                       : evtx::EvtxFile::open(path);
-    if (!file.ok()) {
-      std::fprintf(stderr, "vigil dump: %s\n", file.status().message().c_str());
+    bool regular = path != "-" && ::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode);
+    auto raw = path == "-" ? Result<std::unique_ptr<ByteSource>>(istream_source(std::cin)) : open_file_source(path);
+    auto decoded = raw.ok() ? decode_source(std::move(raw).value()) : std::move(raw);
+    if (!decoded.ok()) {
+      std::fprintf(stderr, "vigil dump: %s\n", decoded.status().message().c_str());
       rc = 1;
       continue;
     }
+    std::unique_ptr<ByteSource> bytes = std::move(decoded).value();
+    if (regular && bytes->compression() == Compression::kNone) bytes.reset();  // mapped instead
     Status st;
-    if (xml) {
-      XmlOut sink(out);
-      st = file->read_all_xml(sink);
+    uint64_t consumed = 0;
+    if (bytes) {
+      if (xml) {
+        XmlOut sink(out);
+        st = evtx::EvtxFile::read_stream_xml(path, *bytes, sink, &consumed);
+      } else {
+        JsonlSink sink(out);
+        st = evtx::EvtxFile::read_stream(path, *bytes, sink, &consumed);
+      }
     } else {
-      JsonlSink sink(out);
-      st = file->read_all(sink);
+      auto file = evtx::EvtxFile::open(path);
+      if (!file.ok()) {
+        std::fprintf(stderr, "vigil dump: %s\n", file.status().message().c_str());
+        rc = 1;
+        continue;
+      }
+      if (xml) {
+        XmlOut sink(out);
+        st = file->read_all_xml(sink);
+      } else {
+        JsonlSink sink(out);
+        st = file->read_all(sink);
+      }
     }
     if (!st.ok()) {
       std::fprintf(stderr, "vigil dump: %s: %s\n", path.c_str(), st.message().c_str());

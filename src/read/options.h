@@ -29,7 +29,7 @@ struct ReadStats {
 // Decodes EVTX for read_path without src/read depending on src/read/evtx (which depends on it).
 // `path` is the file as given (or "-"), `bytes` yields the whole decompressed stream from its
 // first byte; a hook may use either (evtx::EvtxFile::open(path) when bytes.compression() is
-// kNone and path is not "-", else EvtxFile::from_memory over the drained bytes). It delivers
+// kNone and path is not "-", else EvtxFile::read_stream over `bytes`). It delivers
 // records and issues to `sink`, adds to `stats`, and returns a Status only for a file it cannot
 // read at all.
 using EvtxHook = std::function<Status(const std::string& path, ByteSource& bytes,

@@ -70,6 +70,7 @@ EvtxFile& EvtxFile::operator=(EvtxFile&& other) noexcept {
   size_ = other.size_;
   mapped_ = other.mapped_;
   chunk_slots_ = other.chunk_slots_;
+  window_ = other.window_;
   header_chunks_ = other.header_chunks_;
   flags_ = other.flags_;
   header_notes_ = std::move(other.header_notes_);
@@ -83,7 +84,7 @@ EvtxFile::~EvtxFile() {
   if (mapped_) ::munmap(const_cast<uint8_t*>(data_), size_);
 }
 
-Status EvtxFile::parse_header() {
+Status EvtxFile::parse_header_block() {
   if (size_ < kFileHeaderUsed) {
     return Corrupt(source_ + ": too small for an EVTX file header");
   }
@@ -103,15 +104,22 @@ Status EvtxFile::parse_header() {
   }
   if (size_ < kFileHeaderBlock) {
     header_notes_.push_back("file truncated inside its header block; it holds no chunk");
-    chunk_slots_ = 0;
-  } else {
-    chunk_slots_ = (size_ - kFileHeaderBlock + kChunkSize - 1) / kChunkSize;
   }
+  return Status::Ok();
+}
+
+void EvtxFile::note_missing_chunks() {
   if (chunk_slots_ < header_chunks_) {
     header_notes_.push_back("file header counts " + std::to_string(header_chunks_) +
                             " chunks but the file holds " + std::to_string(chunk_slots_) +
                             " (truncated file)");
   }
+}
+
+Status EvtxFile::parse_header() {
+  VIGIL_RETURN_IF_ERROR(parse_header_block());
+  chunk_slots_ = size_ < kFileHeaderBlock ? 0 : (size_ - kFileHeaderBlock + kChunkSize - 1) / kChunkSize;
+  note_missing_chunks();
   return Status::Ok();
 }
 
@@ -161,9 +169,9 @@ Status EvtxFile::decode_chunk_impl(size_t chunk, Deliver& deliver, EvtxDecoder& 
     return Invalid("chunk " + std::to_string(chunk) + " out of range (" +
                    std::to_string(chunk_slots_) + " chunks)");
   }
-  size_t chunk_off = kFileHeaderBlock + chunk * kChunkSize;
-  const uint8_t* base = data_ + chunk_off;
-  size_t avail = size_ - chunk_off;
+  size_t chunk_off = kFileHeaderBlock + chunk * kChunkSize;  // in the file
+  const uint8_t* base = data_ + (chunk_off - window_);
+  size_t avail = size_ - (chunk_off - window_);
   ChunkWalker walker(base, avail, chunk < header_chunks_);
   size_t reported = 0;
   auto flush_problems = [&] {
@@ -266,6 +274,83 @@ Status EvtxFile::read_all_xml(XmlSink& sink) const {
     if (stats.stopped) break;
   }
   return Status::Ok();
+}
+
+// A stream is read into one buffer: the 4 KiB header block, then each 64 KiB chunk in turn in
+// the slot after it. The EvtxFile over that buffer says which file chunk the slot holds
+// (chunk_slots_ = that chunk + 1, window_ = the file bytes skipped), so decode_chunk_impl
+// computes file offsets exactly as for a mapped file.
+template <typename Deliver>
+Status EvtxFile::stream_impl(std::string source, ByteSource& bytes, Deliver& deliver, uint64_t* bytes_read) {
+  std::vector<uint8_t> buffer(kFileHeaderBlock + kChunkSize);
+  Status fault = Status::Ok();
+  // Reads until `want` bytes or the end; a fault ends the stream, keeping what came before it.
+  auto fill = [&](uint8_t* dst, size_t want) {
+    size_t got = 0;
+    while (got < want && fault.ok()) {
+      auto n = bytes.read(reinterpret_cast<char*>(dst + got), want - got);
+      if (!n.ok()) {
+        fault = n.status();
+      } else if (*n == 0) {
+        break;
+      } else {
+        got += *n;
+      }
+    }
+    *bytes_read += got;
+    return got;
+  };
+  EvtxFile file;
+  file.source_ = std::move(source);
+  file.data_ = buffer.data();
+  file.size_ = fill(buffer.data(), kFileHeaderBlock);
+  if (file.size_ < kFileHeaderUsed && !fault.ok()) return fault;
+  VIGIL_RETURN_IF_ERROR(file.parse_header_block());
+  auto notes = [&] {
+    for (const auto& note : file.header_notes_) {
+      ReadIssue issue;
+      issue.source = file.source_;
+      issue.offset = 0;
+      issue.message = note;
+      deliver.issue(issue);
+    }
+    file.header_notes_.clear();
+  };
+  notes();
+  auto decoder = std::make_unique<EvtxDecoder>();
+  uint64_t index = 0;
+  size_t chunks = 0;
+  if (file.size_ == kFileHeaderBlock) {
+    for (;; ++chunks) {
+      size_t got = fill(buffer.data() + kFileHeaderBlock, kChunkSize);
+      if (got == 0) break;
+      file.size_ = kFileHeaderBlock + got;
+      file.chunk_slots_ = chunks + 1;
+      file.window_ = chunks * kChunkSize;
+      ChunkStats stats;
+      VIGIL_RETURN_IF_ERROR(file.decode_chunk_impl(chunks, deliver, *decoder, index, &stats));
+      index += stats.records;
+      if (stats.stopped) return Status::Ok();
+      if (got < kChunkSize) {
+        ++chunks;
+        break;
+      }
+    }
+  }
+  file.chunk_slots_ = chunks;
+  file.note_missing_chunks();
+  notes();
+  return fault;
+}
+
+Status EvtxFile::read_stream(std::string source, ByteSource& bytes, EventSink& sink, uint64_t* bytes_read) {
+  EventDelivery deliver{sink};
+  return stream_impl(std::move(source), bytes, deliver, bytes_read);
+}
+
+Status EvtxFile::read_stream_xml(std::string source, ByteSource& bytes, XmlSink& sink, uint64_t* bytes_read) {
+  XmlDelivery deliver{sink};
+  return stream_impl(std::move(source), bytes, deliver, bytes_read);
 }
 
 }  // namespace vigil::evtx

@@ -16,6 +16,7 @@
 #include "read/evtx/event_render.h"
 #include "read/evtx/record_tree.h"
 #include "read/sink.h"
+#include "read/source.h"
 
 namespace vigil::evtx {
 
@@ -92,9 +93,22 @@ class EvtxFile {
   Status read_all(EventSink& sink) const;
   Status read_all_xml(XmlSink& sink) const;
 
+  // Reads an EVTX file from a stream (standard input, a pipe, a decompressor): the header block,
+  // then one 64 KiB chunk at a time, so memory stays flat whatever the input's size. The same
+  // records (indices, offsets, chunks) and issues as open() + read_all() over the same bytes,
+  // except that "the header counts more chunks than the file holds" comes last, once known.
+  // Adds the bytes consumed to `*bytes_read`. Fails (kCorrupt...) when there is no EVTX header,
+  // and with the stream's own error when it breaks, after the records read before the break.
+  static Status read_stream(std::string source, ByteSource& bytes, EventSink& sink, uint64_t* bytes_read);
+  static Status read_stream_xml(std::string source, ByteSource& bytes, XmlSink& sink, uint64_t* bytes_read);
+
  private:
   EvtxFile() = default;
   Status parse_header();
+  Status parse_header_block();  // magic, version, counts, flags, checksum
+  void note_missing_chunks();
+  template <typename Deliver>
+  static Status stream_impl(std::string source, ByteSource& bytes, Deliver& deliver, uint64_t* bytes_read);
   template <typename Deliver>
   Status decode_chunk_impl(size_t chunk, Deliver& deliver, EvtxDecoder& decoder,
                            uint64_t first_index, ChunkStats* stats) const;
@@ -104,6 +118,8 @@ class EvtxFile {
   size_t size_ = 0;
   bool mapped_ = false;
   size_t chunk_slots_ = 0;
+  // Streams only: file bytes between the header block and the chunk data_ holds after it.
+  size_t window_ = 0;
   uint16_t header_chunks_ = 0;
   uint32_t flags_ = 0;
   std::vector<std::string> header_notes_;

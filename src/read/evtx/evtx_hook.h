@@ -11,8 +11,8 @@
 namespace vigil::evtx {
 
 // Decodes one EVTX input for read_path: a plain file named by `path` is mapped in place; a
-// compressed one (.evtx.gz, .evtx.zst) or standard input is drained from `bytes` into memory
-// and decoded from there. Records and damage go to `sink`, the bytes decoded are added to
+// compressed one (.evtx.gz, .evtx.zst), a pipe or standard input is decoded as it streams from
+// `bytes`, one 64 KiB chunk at a time (memory stays flat). Records and damage go to `sink`, the bytes decoded are added to
 // `stats.bytes`; a non-ok Status only for an input that cannot be read at all.
 Status read_evtx(const std::string& path, ByteSource& bytes, EventSink& sink, ReadStats& stats);
 
