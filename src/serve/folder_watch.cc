@@ -49,11 +49,16 @@ class WatchSink : public EventSink {
   uint64_t skip_below_index = 0;  // whole-file mode: records already taken
   std::string first_issue;
 
+  // A batch the committer refused (it is stopping) ends the read: later batches must not carry
+  // progress past records that were never stored. The caller returns `refused`.
+  Status refused = Status::Ok();
+
   bool on_event(const Event& event, const RecordRef& ref) override {
     if (ref.index < skip_below_index) return true;
     if (batch_.size() >= batch_records_) {
       before_record(ref, progress);
-      flush();
+      refused = flush();
+      if (!refused.ok()) return false;
     }
     size_t before = batch_.size();
     Status taken = intake_(event, batch_);
@@ -210,7 +215,10 @@ Status FolderWatcher::take_file(const std::string& path, const std::string& prof
   bool same_head = head.compare(0, progress.head.size(), progress.head) == 0 && head.size() >= progress.head.size();
   if (progress.inode != static_cast<int64_t>(st.st_ino) || progress.device != static_cast<int64_t>(st.st_dev) ||
       st.st_size < progress.offset || !same_head) {
-    progress = FileProgress{path, static_cast<int64_t>(st.st_dev), static_cast<int64_t>(st.st_ino)};
+    progress = FileProgress{};
+    progress.path = path;
+    progress.device = static_cast<int64_t>(st.st_dev);
+    progress.inode = static_cast<int64_t>(st.st_ino);
     seen.reported = false;
   }
   if (progress.size == st.st_size && progress.mtime_ns == mtime_ns) return Status::Ok();  // nothing new
@@ -284,6 +292,10 @@ Status FolderWatcher::take_lines(const std::string& path, const std::string& pro
     ReadStats stats;
     Status status = read_source(memory_source(chunk), path, sink, read, &stats);
     if (!status.ok()) return status;
+    if (!sink.refused.ok()) {
+      progress_.erase(path);  // the next pass starts from the progress last stored
+      return sink.refused;
+    }
     sink.progress.offset = base + static_cast<int64_t>(chunk.size() - prefix);
     sink.progress.records = base_records + static_cast<int64_t>(stats.records + stats.damaged);
     // Taken up to here: a later pass looks again only when the file differs from this.
@@ -326,6 +338,10 @@ Status FolderWatcher::take_whole(const std::string& path, const std::string& pro
   sink.before_record = [](const RecordRef& ref, FileProgress& p) { p.records = static_cast<int64_t>(ref.index); };
   ReadStats stats;
   Status status = read_path(path, sink, read, &stats);
+  if (!sink.refused.ok()) {
+    progress_.erase(path);
+    return sink.refused;
+  }
   if (!status.ok()) {
     // Unreadable as a whole (EVTX without a decoder, unknown format): remember it as taken so it
     // is not retried every poll, and say why once.
