@@ -281,7 +281,8 @@ Status EvtxFile::read_all_xml(XmlSink& sink) const {
 // (chunk_slots_ = that chunk + 1, window_ = the file bytes skipped), so decode_chunk_impl
 // computes file offsets exactly as for a mapped file.
 template <typename Deliver>
-Status EvtxFile::stream_impl(std::string source, ByteSource& bytes, Deliver& deliver, uint64_t* bytes_read) {
+Status EvtxFile::stream_impl(std::string source, ByteSource& bytes, Deliver& deliver, uint64_t* bytes_read,
+                             EvtxDecoder* warm) {
   std::vector<uint8_t> buffer(kFileHeaderBlock + kChunkSize);
   Status fault = Status::Ok();
   // Reads until `want` bytes or the end; a fault ends the stream, keeping what came before it.
@@ -317,7 +318,9 @@ Status EvtxFile::stream_impl(std::string source, ByteSource& bytes, Deliver& del
     file.header_notes_.clear();
   };
   notes();
-  auto decoder = std::make_unique<EvtxDecoder>();
+  std::unique_ptr<EvtxDecoder> own;
+  if (!warm) own = std::make_unique<EvtxDecoder>();
+  EvtxDecoder& decoder = warm ? *warm : *own;
   uint64_t index = 0;
   size_t chunks = 0;
   if (file.size_ == kFileHeaderBlock) {
@@ -328,7 +331,7 @@ Status EvtxFile::stream_impl(std::string source, ByteSource& bytes, Deliver& del
       file.chunk_slots_ = chunks + 1;
       file.window_ = chunks * kChunkSize;
       ChunkStats stats;
-      VIGIL_RETURN_IF_ERROR(file.decode_chunk_impl(chunks, deliver, *decoder, index, &stats));
+      VIGIL_RETURN_IF_ERROR(file.decode_chunk_impl(chunks, deliver, decoder, index, &stats));
       index += stats.records;
       if (stats.stopped) return Status::Ok();
       if (got < kChunkSize) {
@@ -343,14 +346,16 @@ Status EvtxFile::stream_impl(std::string source, ByteSource& bytes, Deliver& del
   return fault;
 }
 
-Status EvtxFile::read_stream(std::string source, ByteSource& bytes, EventSink& sink, uint64_t* bytes_read) {
+Status EvtxFile::read_stream(std::string source, ByteSource& bytes, EventSink& sink, uint64_t* bytes_read,
+                             EvtxDecoder* decoder) {
   EventDelivery deliver{sink};
-  return stream_impl(std::move(source), bytes, deliver, bytes_read);
+  return stream_impl(std::move(source), bytes, deliver, bytes_read, decoder);
 }
 
-Status EvtxFile::read_stream_xml(std::string source, ByteSource& bytes, XmlSink& sink, uint64_t* bytes_read) {
+Status EvtxFile::read_stream_xml(std::string source, ByteSource& bytes, XmlSink& sink, uint64_t* bytes_read,
+                                 EvtxDecoder* decoder) {
   XmlDelivery deliver{sink};
-  return stream_impl(std::move(source), bytes, deliver, bytes_read);
+  return stream_impl(std::move(source), bytes, deliver, bytes_read, decoder);
 }
 
 }  // namespace vigil::evtx

@@ -99,8 +99,11 @@ class EvtxFile {
   // except that "the header counts more chunks than the file holds" comes last, once known.
   // Adds the bytes consumed to `*bytes_read`. Fails (kCorrupt...) when there is no EVTX header,
   // and with the stream's own error when it breaks, after the records read before the break.
-  static Status read_stream(std::string source, ByteSource& bytes, EventSink& sink, uint64_t* bytes_read);
-  static Status read_stream_xml(std::string source, ByteSource& bytes, XmlSink& sink, uint64_t* bytes_read);
+  // `decoder` (optional) is a warm one to reuse; otherwise one is made for the call.
+  static Status read_stream(std::string source, ByteSource& bytes, EventSink& sink, uint64_t* bytes_read,
+                            EvtxDecoder* decoder = nullptr);
+  static Status read_stream_xml(std::string source, ByteSource& bytes, XmlSink& sink, uint64_t* bytes_read,
+                                EvtxDecoder* decoder = nullptr);
 
  private:
   EvtxFile() = default;
@@ -108,7 +111,8 @@ class EvtxFile {
   Status parse_header_block();  // magic, version, counts, flags, checksum
   void note_missing_chunks();
   template <typename Deliver>
-  static Status stream_impl(std::string source, ByteSource& bytes, Deliver& deliver, uint64_t* bytes_read);
+  static Status stream_impl(std::string source, ByteSource& bytes, Deliver& deliver, uint64_t* bytes_read,
+                            EvtxDecoder* decoder);
   template <typename Deliver>
   Status decode_chunk_impl(size_t chunk, Deliver& deliver, EvtxDecoder& decoder,
                            uint64_t first_index, ChunkStats* stats) const;
