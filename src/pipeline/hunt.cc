@@ -220,7 +220,14 @@ class UnitSink : public EventSink {
            Worker& worker, uint32_t input, UnitOutput& out)
       : rules_(rules), sel_(sel), opt_(opt), w_(worker), input_(input), out_(out) {}
 
+  // Whole-file units (a compressed file, a pipe) cannot be split: every kPartDetections
+  // detections are handed to the consumer as a part, so memory does not grow with the file.
+  // Returns false when the consumer has stopped.
+  std::function<bool()> flush_part;
+  static constexpr size_t kPartDetections = 4096;
+
   bool on_event(const Event& ev, const RecordRef& ref) override {
+    if (flush_part && out_.detections.size() >= kPartDetections && !flush_part()) return false;
     ++out_.events;
     std::optional<int64_t> t;
     bool time_known = false;
@@ -368,7 +375,7 @@ Result<HuntStats> run_hunt(const sigma::RuleSet& rules, const std::vector<std::s
   uint64_t base_index = 0;  // records of base_input's units consumed so far
   run_ordered<UnitOutput>(
       units.size(), threads, threads * 4,
-      [&](size_t ui, size_t wi) {
+      [&](size_t ui, size_t wi, const EmitPart<UnitOutput>& emit) {
         const WorkUnit& u = units[ui];
         UnitOutput out;
         Worker& w = workers[wi];
@@ -388,6 +395,14 @@ Result<HuntStats> run_hunt(const sigma::RuleSet& rules, const std::vector<std::s
           }
           out.bytes = u.bytes;
         } else {
+          sink.flush_part = [&] {
+            UnitOutput part;
+            std::swap(part.detections, out.detections);
+            std::swap(part.corr_hits, out.corr_hits);
+            std::swap(part.issues, out.issues);
+            part.events = std::exchange(out.events, 0);
+            return emit(std::move(part));
+          };
           ReadStats rs;
           const std::string& path = found.files[u.input].path;
           Status st = read_path(path, sink, ropts, &rs);

@@ -246,6 +246,51 @@ level: critical
 
 }
 
+// A file that cannot be split (JSON lines here; a .gz or a pipe alike) hands its detections
+// over in parts as it is read, so memory does not grow with the file: progress is reported
+// several times before the file ends, and the output is what one piece would give.
+TEST(Hunt, AnUnsplittableFileStreamsItsDetections) {
+  fs::path dir = fs::temp_directory_path() / ("vigil-hunt-parts-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  write_text(dir / "evil.yml", R"(title: Evil binary
+logsource: {product: windows, service: security}
+detection:
+  selection: {EventID: 4688, NewProcessName|endswith: '\evil.exe'}
+  condition: selection
+level: high
+)");
+  std::string events;
+  const int kEvents = 10'000;
+  for (int i = 0; i < kEvents; ++i) {
+    events += R"({"Event":{"System":{"Channel":"Security","EventID":4688,"Computer":"pc)" + std::to_string(i) +
+              R"("},"EventData":{"NewProcessName":"C:\\t\\evil.exe"}}})" + std::string("\n");
+  }
+  write_text(dir / "events.jsonl", events);
+  sigma::LoadReport report;
+  auto rules = load({(dir / "evil.yml").string()}, &report);
+  ASSERT_TRUE(report.refused.empty());
+  struct Progress : Collect {
+    using Collect::Collect;
+    void on_progress(const HuntStats& stats, uint64_t) override { events_seen.push_back(stats.events); }
+    std::vector<uint64_t> events_seen;
+  };
+  for (size_t threads : {1, 2}) {
+    HuntOptions options;
+    options.threads = threads;
+    Progress got(rules);
+    auto st = run_hunt(rules, {(dir / "events.jsonl").string()}, options, got);
+    ASSERT_TRUE(st.ok()) << st.status().message();
+    ASSERT_EQ(got.dets.size(), static_cast<size_t>(kEvents));
+    for (int i = 0; i < kEvents; ++i) ASSERT_EQ(got.dets[i].record_index, static_cast<uint64_t>(i));
+    EXPECT_EQ(st->events, static_cast<uint64_t>(kEvents));
+    EXPECT_EQ(st->files, 1u);
+    ASSERT_GE(got.events_seen.size(), 3u) << threads;  // two parts of 4,096 and the rest
+    EXPECT_LT(got.events_seen.front(), static_cast<uint64_t>(kEvents));
+    EXPECT_EQ(got.events_seen.back(), static_cast<uint64_t>(kEvents));
+  }
+  fs::remove_all(dir);
+}
+
 TEST(HuntRegression, EveryCaseFiresFromJsonAndEvtx) {
   const std::string root = kShared + "/data/sigma-regression/regression_data";
   if (!fs::exists(root)) GTEST_SKIP() << "needs ../shared (data/sigma-regression)";
