@@ -151,6 +151,7 @@ struct Row {
   bool scored = false;
   bool caught = false, exact = false, exact_v19 = false, strict = false;
   size_t surfaced = 0;
+  bool lone = false;  // what surfaced is only the capture's lone evidence (EngineOptions)
 };
 
 }  // namespace
@@ -218,8 +219,10 @@ int main(int argc, char** argv) {
     const Truth* t = truth_for(truth, stem);
     int caught_rank = 0, exact_rank = 0, rank = 0;
     std::set<std::string> v19 = t ? with_successors(t->techniques) : std::set<std::string>();
+    row.lone = snap.surfaced > 0;
     for (const triage::Incident& inc : snap.incidents) {
       if (inc.status != triage::IncidentStatus::kSurfaced) continue;
+      row.lone &= inc.lone_evidence;
       ++rank;
       if (t && !caught_rank && tactic_met(t->tactics, inc.tactics)) caught_rank = rank;
       if (t && tactic_met(t->tactics, inc.tactics, false)) row.strict = true;
@@ -262,13 +265,16 @@ int main(int argc, char** argv) {
   }
 
   size_t scored = 0, caught = 0, exact = 0, exact_v19 = 0, strict = 0, none = 0, over5 = 0;
+  size_t lone = 0, lone_caught = 0;
   std::vector<size_t> surf;
   for (const Row& r : rows) {
     surf.push_back(r.surfaced);
     if (r.surfaced == 0) ++none;
     if (r.surfaced > 5) ++over5;
+    lone += r.lone;
     if (!r.scored) continue;
     ++scored;
+    lone_caught += r.lone && r.caught;
     caught += r.caught;
     strict += r.strict;
     exact += r.exact;
@@ -289,6 +295,9 @@ int main(int argc, char** argv) {
   std::printf("surfaced incidents per capture: median %.1f, max %zu; %zu captures with none, %zu "
               "above 5\n",
               median, surf.empty() ? 0 : surf.back(), none, over5);
+  std::printf("surfaced only as a capture's lone evidence (nothing reached the threshold): %zu "
+              "captures, %zu of them caught by tactic\n",
+              lone, lone_caught);
   std::printf("detections %llu, in surfaced incidents %llu (%.1f%%), the rest auto-closed\n",
               static_cast<unsigned long long>(detections),
               static_cast<unsigned long long>(in_surfaced),

@@ -8,8 +8,9 @@
 //   surfaced/file   surfaced incidents per file (median, max)
 //   tactic          where a file's folder names an ATT&CK tactic ("Credential Access",
 //                   "LateralMovement"...), whether a surfaced incident names it
-// Files whose detections surface nothing are listed with their detections' levels, which is
-// where the misses come from (a capture with only low/informational hits stays closed).
+// Files whose detections surface nothing are listed with their detections' levels; files whose
+// only surfaced incident is their lone evidence (a capture in which nothing reached the
+// threshold: EngineOptions::lone_evidence) are counted apart (listed with -v).
 //
 //   windows_eval [--rules PATH]... [--data DIR] [--threads N] [--set NAME=VALUE]... [--only SUBSTR] [-v]
 // (triage_eval_args.h)
@@ -94,6 +95,7 @@ int main(int argc, char** argv) {
   uint64_t events = 0, detections = 0, in_surfaced = 0, issues = 0;
   std::vector<size_t> per_file;
   std::vector<std::string> misses;
+  std::vector<std::string> lone_files;  // surfaced only as the capture's lone evidence
   double seconds = 0;
   for (const fs::path& f : files) {
     fs::path rel = fs::relative(f, data);
@@ -118,6 +120,11 @@ int main(int argc, char** argv) {
     per_file.push_back(snap.surfaced);
     if (snap.surfaced > 0) {
       ++surfaced_files;
+      bool lone = true;
+      for (const triage::Incident& inc : snap.incidents) {
+        if (inc.status == triage::IncidentStatus::kSurfaced) lone &= inc.lone_evidence;
+      }
+      if (lone) lone_files.push_back(rel.string());
     } else {
       std::string lv;
       for (const auto& [level, n] : levels.counts) lv += " " + std::to_string(n) + " " + level;
@@ -150,6 +157,11 @@ int main(int argc, char** argv) {
   std::printf("files %zu, with detections %zu: detections in a surfaced incident for %zu (%.1f%%)\n",
               files.size(), with_detections, surfaced_files,
               with_detections ? 100.0 * surfaced_files / with_detections : 0.0);
+  if (args.verbose) {
+    for (const std::string& f : lone_files) std::printf("  lone evidence: %s\n", f.c_str());
+  }
+  std::printf("of them surfaced only as the file's lone evidence (nothing reached the threshold): %zu\n",
+              lone_files.size());
   std::printf("surfaced incidents per file with detections: median %.1f, max %zu\n", median,
               per_file.empty() ? 0 : per_file.back());
   std::printf("folder tactic named by a surfaced incident: %zu/%zu files\n", tactic_named, tactic_files);

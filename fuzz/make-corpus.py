@@ -191,6 +191,126 @@ def ingest_seeds(out):
             put(out, "ingest_fuzz", bytes([3]) + c + b"\n")
 
 
+HTTP_TOKEN = b"vigil-fuzz-token-0123456789abcdef"  # http_fuzz.cc's kToken
+
+
+def http_request(method, target, body=b"", headers=(), auth=True, length=True, close=True):
+    r = method + b" " + target + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    if auth:
+        r += b"Authorization: Bearer " + HTTP_TOKEN + b"\r\n"
+    for h in headers:
+        r += h + b"\r\n"
+    if length and (body or method in (b"POST", b"PUT")):
+        r += b"Content-Length: " + str(len(body)).encode() + b"\r\n"
+    if close:
+        r += b"Connection: close\r\n"
+    return r + b"\r\n" + body
+
+
+def chunked(body, size=7):
+    out = b""
+    for i in range(0, len(body), size):
+        part = body[i:i + size]
+        out += format(len(part), "x").encode() + b"\r\n" + part + b"\r\n"
+    return out + b"0\r\n\r\n"
+
+
+def http_seeds(out):
+    """Requests for every route of `vigil serve` (http_fuzz: "@INC" becomes a real incident id)."""
+    tdir = os.path.join(ROOT, "src/triage/testdata")
+    alerts = {}
+    for name, profile in (("suricata_eve.json", b"suricata"), ("wazuh_alerts.json", b"wazuh")):
+        p = os.path.join(tdir, name)
+        if os.path.exists(p):
+            alerts[profile] = head_lines(open(p, "rb").read(), 3000)
+    json_type = b"Content-Type: application/json"
+    seeds = []
+    for path in (b"/", b"/index.html", b"/app.js", b"/style.css", b"/favicon.svg", b"/nope.js",
+                 b"/../etc/passwd", b"/%2e%2e/x.js"):
+        seeds.append(http_request(b"GET", path, auth=False))
+    for path in (b"/metrics", b"/api/v1/health", b"/api/v1/stats", b"/api/v1/suppressions",
+                 b"/api/v1/suppressions?include_deleted=true"):
+        seeds.append(http_request(b"GET", path))
+    seeds.append(http_request(b"GET", b"/api/v1/health", auth=False))
+    seeds.append(http_request(b"GET", b"/api/v1/stats", auth=False,
+                              headers=(b"Authorization: bearer " + HTTP_TOKEN[:-1] + b"X",)))
+    seeds.append(http_request(b"GET", b"/metrics", auth=False, headers=(b"Authorization: Basic dXNlcjpwYXNz",)))
+    for query in (b"", b"?status=surfaced", b"?status=surfaced,auto-closed,suppressed&min_score=0.5",
+                  b"?host=mail&q=ssh&sort=last_seen&limit=500&offset=0",
+                  b"?since=2022-01-01T00:00:00Z&until=1700000000", b"?since=2022-01-15&until=2022-01-19T00:00:00%2B01:00",
+                  b"?limit=0", b"?limit=abc&offset=-1", b"?min_score=nan", b"?min_score=1e309&sort=x",
+                  b"?q=%00%zz%&q=+a+&host=%E2%82%AC", b"?offset=99999999999999999999",
+                  b"?status=&status=surfaced&limit=1&limit=2"):
+        seeds.append(http_request(b"GET", b"/api/v1/incidents" + query))
+    for target in (b"/api/v1/incidents/@INC0", b"/api/v1/incidents/@INC1?alerts_offset=1&alerts_limit=5000",
+                   b"/api/v1/incidents/@INC2?alerts_limit=-1", b"/api/v1/incidents/INC-00000000",
+                   b"/api/v1/incidents/%2e%2e", b"/api/v1/incidents/@INC0/", b"/api/v1/incidents/'%20OR%201=1"):
+        seeds.append(http_request(b"GET", target))
+    for body in (b'{"verdict":"false_positive","reason":"scanner we run","analyst":"ana"}',
+                 b'{"verdict":"true_positive","reason":"confirmed"}', b'{"verdict":"benign","reason":"  "}',
+                 b'{"verdict":"maybe","reason":"x"}', b'[1,2]', b'{"verdict":"benign","reason":"' + b"r" * 2100 + b'"}'):
+        seeds.append(http_request(b"POST", b"/api/v1/incidents/@INC0/verdict", body, headers=(json_type,)))
+        seeds.append(http_request(b"POST", b"/api/v1/incidents/@INC1/verdict", body, headers=(json_type,)))
+    seeds.append(http_request(b"POST", b"/api/v1/incidents/INC-ffffffff/verdict",
+                              b'{"verdict":"benign","reason":"r"}', headers=(json_type,)))
+    for body in (b'{"spec":{"sensor":"wazuh","rule":"5712","host":"mail"},"reason":"noisy rule"}',
+                 b'{"spec":{"sensor":"suricata","host":"fw","rule":"2024364","until":"2030-01-01"},"reason":"lab"}',
+                 b'{"spec":{"rule":"5712"},"reason":"noisy rule"}',
+                 b'{"spec":{},"reason":"everything"}', b'{"spec":1,"reason":"n"}', b'{"spec":{"x":[1,{"y":null}]},"reason":"z"}'):
+        seeds.append(http_request(b"POST", b"/api/v1/suppressions", body, headers=(json_type,)))
+    # Create, delete and list on one connection (ids count from 1 after each restart).
+    seeds.append(http_request(b"POST", b"/api/v1/suppressions", b'{"spec":{"sensor":"wazuh","rule":"5402",'
+                              b'"host":"mail"},"reason":"sudo is routine here"}', headers=(json_type,), close=False) +
+                 http_request(b"DELETE", b"/api/v1/suppressions/1", close=False) +
+                 http_request(b"DELETE", b"/api/v1/suppressions/1", close=False) +
+                 http_request(b"GET", b"/api/v1/suppressions?include_deleted=true"))
+    for target in (b"/api/v1/suppressions/1", b"/api/v1/suppressions/2", b"/api/v1/suppressions/99999999999999999999",
+                   b"/api/v1/suppressions/x"):
+        seeds.append(http_request(b"DELETE", target))
+    for profile, body in sorted(alerts.items()):
+        target = b"/api/v1/ingest?profile=" + profile
+        lines = [l for l in body.split(b"\n") if l.strip()]
+        seeds.append(http_request(b"POST", target, body, headers=(json_type,)))
+        seeds.append(http_request(b"POST", b"/api/v1/ingest?profile=auto", body, headers=(json_type,)))
+        seeds.append(http_request(b"POST", target, b"[" + b",".join(lines) + b"]", headers=(json_type,)))
+        seeds.append(http_request(b"POST", target, gzip.compress(body), headers=(json_type, b"Content-Encoding: gzip")))
+        seeds.append(http_request(b"POST", target, chunked(body, 97), length=False,
+                                  headers=(json_type, b"Transfer-Encoding: chunked")))
+        seeds.append(http_request(b"POST", target, chunked(gzip.compress(body)), length=False,
+                                  headers=(json_type, b"Transfer-Encoding: chunked", b"Content-Encoding: gzip")))
+        seeds.append(http_request(b"POST", target, body, headers=(json_type, b"Expect: 100-continue")))
+        # Three requests on one connection (keep-alive, pipelined).
+        seeds.append(http_request(b"POST", target, lines[0] + b"\n", close=False) +
+                     http_request(b"GET", b"/api/v1/stats", close=False) + http_request(b"GET", b"/api/v1/incidents"))
+    ingest = b"/api/v1/ingest?profile=suricata"
+    one = b'{"timestamp":"2022-01-18T10:21:05Z","event_type":"alert","src_ip":"1.2.3.4","alert":{"signature":"x","severity":2}}\n'
+    seeds += [
+        http_request(b"POST", b"/api/v1/ingest", one), http_request(b"POST", b"/api/v1/ingest?profile=nope", one),
+        http_request(b"POST", ingest, b"garbage", headers=(b"Content-Type: text/plain",)),
+        http_request(b"POST", ingest, one, length=False, headers=(b"Content-Length: 100000",)),
+        http_request(b"POST", ingest, one, length=False, headers=(b"Content-Length: -1",)),
+        http_request(b"POST", ingest, one, length=False, headers=(b"Content-Length: 18446744073709551616",)),
+        http_request(b"POST", ingest, one, length=False, headers=(b"Content-Length: 5", b"Content-Length: 500")),
+        http_request(b"POST", ingest, b"ffffffffffffffff\r\n" + one, length=False, headers=(b"Transfer-Encoding: chunked",)),
+        http_request(b"POST", ingest, b"zz\r\nabc\r\n0\r\n\r\n", length=False, headers=(b"Transfer-Encoding: chunked",)),
+        http_request(b"POST", ingest, b"\x1f\x8b\x08\x00garbage", headers=(b"Content-Encoding: gzip",)),
+        http_request(b"POST", ingest, gzip.compress(b" " * 200000 + one), headers=(b"Content-Encoding: gzip",)),
+        http_request(b"POST", ingest, one, headers=(b"Content-Encoding: br",)),
+        http_request(b"GET", b"/api/v1/health", headers=(b"X-Big: " + b"a" * 9000,)),
+        http_request(b"GET", b"/api/v1/health", headers=tuple(b"X-H%d: v" % i for i in range(120))),
+        http_request(b"GET", b"/api/v1/incidents?q=" + b"a" * 9000),
+        http_request(b"GET", b"/" + b"a" * 5000 + b".js", auth=False),
+        http_request(b"GET", b"/api/v1/health", headers=(b"Range: bytes=0-5,3-1,-2",)),
+        http_request(b"HEAD", b"/api/v1/health"), http_request(b"OPTIONS", b"*"), http_request(b"PUT", b"/api/v1/stats", b"{}"),
+        b"GET /api/v1/health HTTP/1.0\r\nAuthorization: Bearer " + HTTP_TOKEN + b"\r\n\r\n",
+        b"GET /api/v1/health\r\n\r\n", b"\r\n\r\nGET / HTTP/1.1\r\n\r\n", b"GET / HTTP/1.1\nHost: x\n\n",
+        b"GET /api/v1/health HTTP/1.1\r\nAuthorization: Bearer " + HTTP_TOKEN + b"\r\n folded: continuation\r\n\r\n",
+    ]
+    for s in seeds:
+        put(out, "http_fuzz", s)
+    return len(seeds)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--shared", default=os.path.join(ROOT, "..", "shared"))
@@ -204,6 +324,7 @@ def main():
     rules, conds = sigma_seeds(args.shared, args.out, rng)
     alert_seeds(args.shared, args.out)
     ingest_seeds(args.out)
+    http_seeds(args.out)
     for t in sorted(os.listdir(args.out)):
         print(f"{t}: {len(os.listdir(os.path.join(args.out, t)))} seeds")
 

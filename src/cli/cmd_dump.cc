@@ -1,6 +1,8 @@
 // `vigil dump FILE... [--format jsonl|xml] [-o FILE]`: decodes EVTX files and writes every record,
 // as one evtx_dump-layout JSON object per line or as Windows event XML. Damage is reported on
 // stderr (file, chunk, offset) and reading goes on. Exit: 0 files read, 1 a file unreadable, 2 usage.
+#include <sys/stat.h>
+
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -73,7 +75,7 @@ int run_dump(int argc, char** argv) {
   std::vector<std::string> files;
   std::string format = "jsonl";
   std::string output;
-  app.add_option("files", files, "EVTX files")->required();
+  app.add_option("files", files, "EVTX files (- for standard input)")->required();
   app.add_option("--format", format, "jsonl (evtx_dump layout, one object per line) or xml")
       ->check(CLI::IsMember({"jsonl", "xml"}));
   app.add_option("-o,--output", output, "write here instead of stdout");
@@ -96,7 +98,25 @@ int run_dump(int argc, char** argv) {
   if (xml) out.write("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Events>\n");
   int rc = 0;
   for (const auto& path : files) {
-    auto file = evtx::EvtxFile::open(path);
+    // Standard input or a pipe is read whole first (chunks refer to the file's layout).
+    std::string streamed;
+    struct stat info;
+    bool stream = path == "-" || (::stat(path.c_str(), &info) == 0 && !S_ISREG(info.st_mode) && !S_ISDIR(info.st_mode));
+    if (stream) {
+      FILE* in = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
+      if (in == nullptr) {
+        std::fprintf(stderr, "vigil dump: cannot open %s\n", path.c_str());
+        rc = 1;
+        continue;
+      }
+      char buffer[1 << 16];
+      size_t n;
+      while ((n = std::fread(buffer, 1, sizeof buffer, in)) > 0) streamed.append(buffer, n);
+      if (in != stdin) std::fclose(in);
+    }
+    auto file = stream ? evtx::EvtxFile::from_memory(path, reinterpret_cast<const uint8_t*>(streamed.data()),
+                                                     streamed.size())
+                       : evtx::EvtxFile::open(path);
     if (!file.ok()) {
       std::fprintf(stderr, "vigil dump: %s\n", file.status().message().c_str());
       rc = 1;

@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -49,7 +50,7 @@ class CliListener : public HuntListener {
     if (now - last_ < std::chrono::milliseconds(200)) return;
     last_ = now;
     double secs = std::chrono::duration<double>(now - start_).count();
-    double pct = bytes_total ? 100.0 * s.bytes / bytes_total : 100.0;
+    double pct = bytes_total ? std::min(100.0, 100.0 * s.bytes / bytes_total) : 100.0;
     std::fprintf(stderr, "\r\033[K[%5.1f%%] files %llu/%zu  %.1f MB  events %llu (%.0f/s)  detections %llu",
                  pct, static_cast<unsigned long long>(s.files), files_total_, s.bytes / 1e6,
                  static_cast<unsigned long long>(s.events), secs > 0 ? s.events / secs : 0.0,

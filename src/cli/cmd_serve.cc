@@ -81,11 +81,22 @@ int run_serve(int argc, char** argv) {
   std::printf("Console: %s#token=%s\n", base.c_str(), service.token().secret().c_str());
   std::fflush(stdout);
 
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
-  std::fprintf(stderr, "vigil serve: stopping (signal %d)\n", signal_number);
-  service.stop();
-  return 0;
+  // Wait for SIGINT/SIGTERM, looking at the service's health every second: a listener that
+  // failed for good ends the process loudly instead of leaving it running deaf.
+  const timespec tick{1, 0};
+  for (;;) {
+    int signal_number = sigtimedwait(&stop_signals, nullptr, &tick);
+    if (signal_number > 0) {
+      std::fprintf(stderr, "vigil serve: stopping (signal %d)\n", signal_number);
+      service.stop();
+      return 0;
+    }
+    if (vigil::Status health = service.health(); !health.ok()) {
+      std::fprintf(stderr, "vigil serve: %s; stopping\n", health.message().c_str());
+      service.stop();
+      return 1;
+    }
+  }
 }
 
 }  // namespace

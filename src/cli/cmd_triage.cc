@@ -129,8 +129,13 @@ int feed_raw_events(const Args& a, Engine& engine, size_t* files) {
   feed.finish();
   *files = stats->files;
   if (!a.quiet) {
-    std::fprintf(stderr, "vigil triage: %zu rules; %llu files, %llu events, %llu detections\n",
-                 report.loaded, static_cast<unsigned long long>(stats->files),
+    std::string correlations;
+    if (!rules.correlations().empty()) {
+      correlations = " (" + std::to_string(rules.correlations().size()) + " correlation" +
+                     (rules.correlations().size() == 1 ? ")" : "s)");
+    }
+    std::fprintf(stderr, "vigil triage: %zu rules%s; %llu files, %llu events, %llu detections\n",
+                 report.loaded, correlations.c_str(), static_cast<unsigned long long>(stats->files),
                  static_cast<unsigned long long>(stats->events),
                  static_cast<unsigned long long>(feed.detections()));
   }

@@ -78,6 +78,34 @@ bool CorrelationEngine::correlation_only(uint32_t rule) const {
   return rule < correlation_only_.size() && correlation_only_[rule];
 }
 
+std::vector<std::vector<std::string>> CorrelationEngine::input_fields(const RuleSet& rules) {
+  const auto& rs = rules.rules();
+  std::vector<std::vector<std::string>> out(rs.size());
+  for (const auto& c : rules.correlations()) {
+    for (const auto& ref : c.rules) {
+      if (ref.is_correlation) continue;
+      const auto& r = rs[ref.index];
+      auto& f = out[ref.index];
+      for (const auto& g : c.group_by) {
+        auto alias = c.aliases.find(g);
+        if (alias == c.aliases.end()) {
+          f.push_back(g);
+          continue;
+        }
+        for (const auto& [who, field] : alias->second) {
+          if (who == r.id || (!r.name.empty() && who == r.name)) f.push_back(field);
+        }
+      }
+      if (!c.field.empty()) f.push_back(c.field);
+    }
+  }
+  for (auto& f : out) {
+    std::sort(f.begin(), f.end());
+    f.erase(std::unique(f.begin(), f.end()), f.end());
+  }
+  return out;
+}
+
 size_t CorrelationEngine::open_windows() const {
   size_t n = 0;
   for (const State& s : states_) n += s.groups.size();

@@ -51,6 +51,13 @@ class CorrelationEngine {
 
   // True when the rule is used by a correlation and none asks to `generate` it on its own.
   bool correlation_only(uint32_t rule) const;
+  // For each detection rule, the event fields its hits must carry for the correlations that use
+  // it (group-by fields read through the correlation's aliases, and value fields), sorted and
+  // unique; empty for rules no correlation uses. A caller that keeps hits for later (hunt, the
+  // service's store) keeps these fields and reads them back through a FieldFn.
+  static std::vector<std::vector<std::string>> input_fields(const RuleSet& rules);
+  // Whether any correlation uses detection rule `rule`.
+  bool used(uint32_t rule) const { return by_rule_.count(rule) != 0; }
   size_t open_windows() const;
   // Hits dropped because their correlation already had max_groups open groups.
   uint64_t groups_refused() const { return groups_refused_; }

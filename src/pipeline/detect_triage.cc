@@ -110,6 +110,12 @@ void hash_of(std::string_view hashes, std::string* out) {
 triage::EngineOptions detection_engine_options() {
   triage::EngineOptions o;
   add_level_prior(o);
+  // A capture triaged on its own in which nothing reached the threshold still shows its most
+  // unusual detections (those within one nat of the most surprising: a level step is 1.6-2
+  // nats, so the highest level present and nothing below it), as one incident saying so. With
+  // no history, auto-closing them would rest on their level alone and nobody would look at
+  // the capture at all. Not in add_level_prior: a service's stream is not a capture.
+  o.lone_evidence = true;
   return o;
 }
 

@@ -17,7 +17,8 @@
 namespace vigil {
 
 // Engine options for Sigma detections: the defaults of triage::EngineOptions plus the prior that
-// a rule's level is (see detect_triage.cc and docs/windows-triage.md). CLI --set applies on top.
+// a rule's level is, and a capture's lone evidence surfaced (lone_evidence; see detect_triage.cc
+// and docs/windows-triage.md). CLI --set applies on top.
 triage::EngineOptions detection_engine_options();
 // That prior alone, set in `options` (the rest left as given): for an engine whose other options
 // come from elsewhere (the service running Sigma rules).

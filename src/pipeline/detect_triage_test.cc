@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "core/time.h"
@@ -87,6 +88,76 @@ TEST(DetectionAlerts, MachineIdentitiesAreNotUsers) {
   triage::Alert a =
       conv.convert(detection(r, 0, {{"SubjectUserName", "DC01$"}, {"TargetUserName", "adm_bob"}}), 0);
   EXPECT_EQ(a.entity(EntityKind::kUser), "adm_bob");
+}
+
+// The Windows Filtering Platform and Kerberos name their people and addresses in fields other
+// than Sysmon's (SourceAddress, DestAddress, Application, ClientAddress, AccountName, UserName):
+// the hunt keeps them with every detection, not only when a rule's `fields:` asks, so they
+// become entities.
+TEST(DetectionTriage, SecurityLogEntityFieldsReachTriage) {
+  const fs::path dir = fs::temp_directory_path() / "vigil_entity_fields_test";
+  fs::create_directories(dir);
+  {
+    std::ofstream rule(dir / "wfp.yml");
+    rule << "title: Outbound Connection Allowed\nid: 7c1d9a52-0f0e-4c1b-9d5e-2f1b7c7a1e01\n"
+            "level: medium\nlogsource:\n  product: windows\n  service: security\n"
+            "detection:\n  selection:\n    EventID: 5156\n  condition: selection\n";
+    std::ofstream events(dir / "events.jsonl");
+    events << R"({"Event":{"System":{"EventID":5156,"Channel":"Security","Computer":"ws07",)"
+              R"("TimeCreated":{"#attributes":{"SystemTime":"2026-11-02T07:00:00Z"}}},)"
+              R"("EventData":{"Application":"\\device\\harddiskvolume2\\tools\\beacon.exe",)"
+              R"("SourceAddress":"10.1.2.3","DestAddress":"203.0.113.9","UserName":"CONTOSO\\carol"}}})"
+           << "\n";
+  }
+  const sigma::RuleSet rules = sigma::RuleSet::load({(dir / "wfp.yml").string()}, {}, nullptr);
+  ASSERT_EQ(rules.rules().size(), 1u);
+  ASSERT_TRUE(rules.rules()[0].fields.empty());
+  struct Keep : HuntListener {
+    std::vector<Detection> got;
+    void on_detection(const Detection& d) override { got.push_back(d); }
+    void on_issue(const std::string& text) override { ADD_FAILURE() << text; }
+  } keep;
+  HuntOptions opt = detection_hunt_options();
+  opt.threads = 1;
+  ASSERT_TRUE(run_hunt(rules, {(dir / "events.jsonl").string()}, opt, keep).ok());
+  fs::remove_all(dir);
+  ASSERT_EQ(keep.got.size(), 1u);
+  DetectionAlerts conv(rules);
+  triage::Alert a = conv.convert(keep.got[0], 0);
+  EXPECT_EQ(a.entity(EntityKind::kSrcIp), "10.1.2.3");
+  EXPECT_EQ(a.entity(EntityKind::kDstIp), "203.0.113.9");
+  EXPECT_EQ(a.entity(EntityKind::kUser), "carol");
+  EXPECT_EQ(a.entity(EntityKind::kProcess), "\\device\\harddiskvolume2\\tools\\beacon.exe");
+}
+
+// A rule tagging many techniques (SigmaHQ's Net.EXE Execution names ten) keeps them all: an
+// incident then names the technique an analyst searches for, whichever of the ten it is.
+TEST(DetectionAlerts, EveryTechniqueOfARuleIsKept) {
+  const fs::path dir = fs::temp_directory_path() / "vigil_techniques_test";
+  fs::create_directories(dir);
+  {
+    std::ofstream rule(dir / "net.yml");
+    rule << "title: Net Use\nid: 2f0c7a4e-61d3-4a0e-9a7b-5c1f0e2d9b11\nlevel: low\n"
+            "tags:\n  - attack.discovery\n";
+    for (const char* t : {"t1007", "t1049", "t1018", "t1135", "t1201", "t1069.001", "t1069.002",
+                          "t1087.001", "t1087.002", "t1021.002"}) {
+      rule << "  - attack." << t << "\n";
+    }
+    rule << "logsource:\n  category: process_creation\n  product: windows\n"
+            "detection:\n  selection:\n    Image|endswith: '\\net.exe'\n  condition: selection\n";
+  }
+  const sigma::RuleSet rules = sigma::RuleSet::load({(dir / "net.yml").string()}, {}, nullptr);
+  fs::remove_all(dir);
+  ASSERT_EQ(rules.rules().size(), 1u);
+  DetectionAlerts conv(rules);
+  triage::Alert a = conv.convert(detection(0, 0, {}), 0);
+  std::vector<std::string> got;
+  for (std::string_view t : a.techniques) {
+    if (!t.empty()) got.emplace_back(t);
+  }
+  EXPECT_EQ(got.size(), 10u);
+  EXPECT_NE(std::find(got.begin(), got.end(), "T1069.002"), got.end());
+  EXPECT_NE(std::find(got.begin(), got.end(), "T1021.002"), got.end());
 }
 
 // Detections arrive in input order; the engine must see them in time order, and an untimed
@@ -230,31 +301,35 @@ TEST(DetectionTriage, EvtxAttackSampleSurfaces) {
             top[0]->techniques.end());
 }
 
-// The level prior (detection_engine_options): in a capture with no history the Sigma level
-// definitions hold. Informational is routine; a lone low hit never surfaces but joins related
-// activity; a lone medium surfaces; without the prior a young stream surfaces nothing.
-TEST(DetectionEngineOptions, LevelsFollowSigmaDefinitionsWithoutHistory) {
+// The level prior (add_level_prior): in a capture with no history the Sigma level definitions
+// hold. Informational is routine; a lone low hit never surfaces but joins related activity; a
+// lone medium surfaces; without the prior a young stream surfaces nothing.
+triage::Snapshot run_levels(const triage::EngineOptions& opts, std::initializer_list<const char*> levels) {
   const int64_t t0 = *parse_time_us("2020-10-18T07:50:00Z");
-  auto run = [&](const triage::EngineOptions& opts, std::initializer_list<const char*> levels) {
-    triage::Engine engine(opts);
-    int64_t t = t0;
-    int n = 0;
-    for (const char* level : levels) {
-      std::string rule = std::string("rule-") + level + std::to_string(n++);
-      triage::Alert a;
-      a.time_us = t;
-      t += 5'000'000;
-      a.record = static_cast<uint64_t>(n);
-      a.sensor = "Vigil";
-      a.rule_id = rule;
-      a.title = rule;
-      a.severity = triage::severity_from_level(level);
-      a.set_entity(EntityKind::kHost, "WORKSTATION5");
-      engine.add(a);
-    }
-    return engine.snapshot();
-  };
-  const triage::EngineOptions prior = detection_engine_options();
+  triage::Engine engine(opts);
+  int64_t t = t0;
+  int n = 0;
+  for (const char* level : levels) {
+    std::string rule = std::string("rule-") + level + std::to_string(n++);
+    triage::Alert a;
+    a.time_us = t;
+    t += 5'000'000;
+    a.record = static_cast<uint64_t>(n);
+    a.sensor = "Vigil";
+    a.rule_id = rule;
+    a.title = rule;
+    a.severity = triage::severity_from_level(level);
+    a.set_entity(EntityKind::kHost, "WORKSTATION5");
+    engine.add(a);
+  }
+  return engine.snapshot();
+}
+
+TEST(DetectionEngineOptions, LevelsFollowSigmaDefinitionsWithoutHistory) {
+  triage::EngineOptions prior;
+  add_level_prior(prior);
+  EXPECT_FALSE(prior.lone_evidence);  // the service's options: a stream, not a capture
+  auto run = run_levels;
   EXPECT_EQ(run(prior, {"informational"}).surfaced, 0u);
   EXPECT_EQ(run(prior, {"informational", "informational", "informational"}).surfaced, 0u);
   EXPECT_EQ(run(prior, {"low"}).surfaced, 0u);
@@ -266,6 +341,63 @@ TEST(DetectionEngineOptions, LevelsFollowSigmaDefinitionsWithoutHistory) {
   EXPECT_GT(run(prior, {"critical"}).incidents[0].score, run(prior, {"high"}).incidents[0].score);
   // The engine's own defaults: a minutes-old stream knows nothing is rare yet.
   EXPECT_EQ(run(triage::EngineOptions{}, {"medium", "high"}).surfaced, 0u);
+}
+
+// A capture triaged on its own (detection_engine_options) in which nothing reaches the threshold
+// shows its most unusual detections -- the highest level present -- as one incident that says
+// why; lower levels stay closed, and a capture where something surfaced gets nothing extra.
+TEST(DetectionEngineOptions, CaptureWithOnlyLowHitsShowsThemAsItsLoneEvidence) {
+  const triage::EngineOptions capture = detection_engine_options();
+  triage::Snapshot low = run_levels(capture, {"informational", "low", "informational", "low"});
+  ASSERT_EQ(low.surfaced, 1u);
+  const triage::Incident& inc = low.incidents[0];
+  EXPECT_EQ(inc.status, IncidentStatus::kSurfaced);
+  EXPECT_LT(inc.score, capture.score.surface_threshold);
+  EXPECT_EQ(inc.alert_count, 2u);  // the two low hits; the informational ones stay routine
+  ASSERT_EQ(inc.groups.size(), 2u);
+  for (const auto& g : inc.groups) EXPECT_EQ(g.title.substr(0, 8), "rule-low");
+  EXPECT_NE(inc.reason.find("only evidence"), std::string::npos) << inc.reason;
+  EXPECT_TRUE(inc.lone_evidence);
+  EXPECT_NE(inc.narrative.find("below the threshold and shown because"), std::string::npos);
+  EXPECT_EQ(low.auto_closed, 2u);
+  EXPECT_EQ(low.surfaced_alerts, 2u);
+  // Only informational: those, since nothing is above them.
+  EXPECT_EQ(run_levels(capture, {"informational"}).surfaced, 1u);
+  // Something surfaced on its own: the low hit joins it, nothing else is added.
+  triage::Snapshot medium = run_levels(capture, {"informational", "medium", "low"});
+  EXPECT_EQ(medium.surfaced, 1u);
+  EXPECT_EQ(medium.incidents[0].alert_count, 2u);
+  EXPECT_GE(medium.incidents[0].score, capture.score.surface_threshold);
+  // An analyst dismissed the low hits: the informational background does not take their place.
+  {
+    triage::Snapshot first = run_levels(capture, {"informational", "low"});
+    ASSERT_EQ(first.surfaced, 1u);
+    triage::TriageState state;
+    state.record_incidents(first);
+    ASSERT_TRUE(state.add_verdict(first.incidents[0].id, triage::Verdict::kFalsePositive, "lab", 0).ok());
+    triage::Engine engine(capture);
+    engine.apply_state(state);
+    int n = 0;
+    for (const char* level : {"informational", "low"}) {
+      std::string rule = std::string("rule-") + level + std::to_string(n++);
+      triage::Alert a;
+      a.time_us = *parse_time_us("2020-10-18T07:50:00Z") + n * 5'000'000;
+      a.record = static_cast<uint64_t>(n);
+      a.sensor = "Vigil";
+      a.rule_id = rule;
+      a.title = rule;
+      a.severity = triage::severity_from_level(level);
+      a.set_entity(EntityKind::kHost, "WORKSTATION5");
+      engine.add(a);
+    }
+    triage::Snapshot again = engine.snapshot();
+    EXPECT_EQ(again.surfaced, 0u);
+    EXPECT_EQ(again.suppressed, 1u);
+  }
+  // Off: the prior alone.
+  triage::EngineOptions off = capture;
+  ASSERT_TRUE(triage::set_option(off, "lone_evidence=0").ok());
+  EXPECT_EQ(run_levels(off, {"low"}).surfaced, 0u);
 }
 
 }  // namespace

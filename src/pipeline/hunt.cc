@@ -55,7 +55,8 @@ constexpr std::string_view kKeyFields[] = {
     "DestinationIp", "DestinationPort", "DestinationHostname", "SourceIp", "QueryName",
     "PipeName", "ServiceName", "ImagePath", "NewProcessName", "ParentProcessName",
     "ProcessName", "TargetUserName", "SubjectUserName", "IpAddress", "LogonType",
-    "WorkstationName", "ScriptBlockText", "Payload", "Hashes"};
+    "WorkstationName", "ScriptBlockText", "Payload", "Hashes", "AccountName", "UserName",
+    "SourceAddress", "ClientAddress", "DestAddress", "Application"};
 constexpr size_t kMaxFieldBytes = 4096;
 
 struct CorrHit {
@@ -122,30 +123,15 @@ Selection select_rules(const sigma::RuleSet& rules, const HuntOptions& opt) {
     }
     return true;
   };
-  for (size_t i = 0; i < rs.size(); ++i) s.report[i] = admits(rs[i].level, rs[i].status, rs[i].tags);
-  for (const auto& c : rules.correlations()) {
-    for (const auto& ref : c.rules) {
-      if (ref.is_correlation) continue;
-      const auto& r = rs[ref.index];
-      s.correlated[ref.index] = true;
-      auto& f = s.corr_fields[ref.index];
-      for (const auto& g : c.group_by) {
-        auto alias = c.aliases.find(g);
-        if (alias == c.aliases.end()) {
-          f.push_back(g);
-          continue;
-        }
-        for (const auto& [who, field] : alias->second) {
-          if (who == r.id || (!r.name.empty() && who == r.name)) f.push_back(field);
-        }
-      }
-      if (!c.field.empty()) f.push_back(c.field);
-    }
+  // A rule that a correlation uses is reported on its own only when one of them says `generate`
+  // (Sigma: by default only the correlation's result is generated).
+  sigma::CorrelationEngine uses(rules);
+  for (size_t i = 0; i < rs.size(); ++i) {
+    s.report[i] = admits(rs[i].level, rs[i].status, rs[i].tags) &&
+                  !uses.correlation_only(static_cast<uint32_t>(i));
+    s.correlated[i] = uses.used(static_cast<uint32_t>(i));
   }
-  for (auto& f : s.corr_fields) {
-    std::sort(f.begin(), f.end());
-    f.erase(std::unique(f.begin(), f.end()), f.end());
-  }
+  s.corr_fields = sigma::CorrelationEngine::input_fields(rules);
   return s;
 }
 
@@ -286,6 +272,27 @@ Detection make_detection(const Event& ev, const sigma::Rule& rule, uint32_t rule
   return facts.make(rule, rule_index, time_us, max_key_fields);
 }
 
+Detection correlation_detection(const sigma::RuleSet& rules, const sigma::CorrelationDetection& cd) {
+  const auto& corr = rules.correlations()[cd.correlation];
+  Detection d;
+  d.correlation = true;
+  d.rule = cd.correlation;
+  d.has_time = true;
+  d.time_us = cd.last_us;
+  d.first_us = cd.first_us;
+  d.group = cd.group;
+  d.value = cd.value;
+  d.event_count = cd.event_count;
+  for (size_t g = 0; g < corr.group_by.size() && g < cd.group.size(); ++g) {
+    d.fields.emplace_back(corr.group_by[g], cd.group[g]);
+    // Grouped by host: the detection is about that computer.
+    if (d.computer.empty() && (iequals(corr.group_by[g], "Computer") || iequals(corr.group_by[g], "Hostname"))) {
+      d.computer = cd.group[g];
+    }
+  }
+  return d;
+}
+
 Result<HuntStats> run_hunt(const sigma::RuleSet& rules, const std::vector<std::string>& paths,
                            const HuntOptions& opt, HuntListener& listener) {
   auto started = std::chrono::steady_clock::now();
@@ -385,7 +392,8 @@ Result<HuntStats> run_hunt(const sigma::RuleSet& rules, const std::vector<std::s
           const std::string& path = found.files[u.input].path;
           Status st = read_path(path, sink, ropts, &rs);
           if (!st.ok()) out.issues.push_back(path + ": " + st.message());
-          out.bytes = found.files[u.input].size;
+          // A stream (standard input, a pipe) has no size on disk: count what it gave.
+          out.bytes = found.files[u.input].size != 0 ? found.files[u.input].size : rs.bytes;
         }
         out.file_done = u.last_of_file;
         return out;
@@ -437,24 +445,13 @@ Result<HuntStats> run_hunt(const sigma::RuleSet& rules, const std::vector<std::s
       const auto& corr = rules.correlations()[cd.correlation];
       int rank = level_rank(corr.level);
       if (rank >= 0 && rank < opt.min_level) continue;
-      Detection d;
-      d.correlation = true;
-      d.rule = cd.correlation;
-      d.has_time = true;
-      d.time_us = cd.last_us;
-      d.first_us = cd.first_us;
-      d.group = cd.group;
-      d.value = cd.value;
-      d.event_count = cd.event_count;
+      Detection d = correlation_detection(rules, cd);
       for (uint64_t ref : cd.events) {
         d.events.emplace_back(static_cast<uint32_t>(ref >> 40), ref & ((1ull << 40) - 1));
       }
       if (!d.events.empty()) {
         d.input = d.events.back().first;
         d.record_index = d.events.back().second;
-      }
-      for (size_t g = 0; g < corr.group_by.size() && g < cd.group.size(); ++g) {
-        d.fields.emplace_back(corr.group_by[g], cd.group[g]);
       }
       listener.on_detection(d);
       ++stats.correlation_detections;

@@ -13,6 +13,7 @@
 
 #include "core/event.h"
 #include "core/status.h"
+#include "detect/correlation.h"
 #include "detect/ruleset.h"
 #include "read/sink.h"
 
@@ -78,6 +79,12 @@ class HuntListener {
 // one at a time (the service) builds its detections with it too, so both describe them alike.
 Detection make_detection(const Event& ev, const sigma::Rule& rule, uint32_t rule_index,
                          std::optional<int64_t> time_us, const RecordRef& ref, size_t max_key_fields);
+
+// The Detection of a correlation's result: time (its last event), group values as fields (and
+// as the computer when grouped by Computer/Hostname), value and event count. Contributing
+// events are the caller's to fill in (`events`, `input`, `record_index`), since only it knows
+// what its event references mean.
+Detection correlation_detection(const sigma::RuleSet& rules, const sigma::CorrelationDetection& cd);
 
 // Scans `paths` with `rules`. Fails only when no input can be found at all; unreadable files and
 // damaged records are issues.

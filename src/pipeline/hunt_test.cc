@@ -9,6 +9,11 @@
 #include <map>
 #include <set>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <thread>
+
 #include "pipeline/hunt_output.h"
 
 namespace vigil {
@@ -55,7 +60,11 @@ TEST(Hunt, DemoScenarioFindsEveryAttackStepAndOrderIsStable) {
   EXPECT_GT(st->events, 5000u);
 
   std::map<std::string, int> by_title;
-  for (const auto& d : a.dets) by_title[rules.rules()[d.rule].title]++;
+  for (const auto& d : a.dets) {
+    by_title[d.correlation ? rules.correlations()[d.rule].title : rules.rules()[d.rule].title]++;
+  }
+  // The three discovery commands within minutes make one correlation detection.
+  EXPECT_EQ(by_title["Burst Of Domain Discovery Commands"], 1);
   // Every step of the intrusion is detected once.
   for (const char* t : {"Office Application Starts a Command Shell",
                         "PowerShell Download Cradle", "Whoami Lists All Privileges",
@@ -73,6 +82,38 @@ TEST(Hunt, DemoScenarioFindsEveryAttackStepAndOrderIsStable) {
   Collect b(rules);
   ASSERT_TRUE(run_hunt(rules, {kSource + "/demo/logs"}, two, b).ok());
   EXPECT_EQ(a.lines, b.lines);
+}
+
+// A pipe (what `vigil hunt <(zcat x.gz)` or standard input gives) is read as a stream, its format
+// and compression told from its bytes: the same detections as from the file.
+TEST(Hunt, PipeGivesTheDetectionsOfTheFile) {
+  sigma::LoadReport report;
+  auto rules = load({kSource + "/demo/rules"}, &report);
+  const std::string file = kSource + "/demo/logs/contoso-sysmon.jsonl.gz";
+  Collect from_file(rules);
+  ASSERT_TRUE(run_hunt(rules, {file}, {}, from_file).ok());
+  ASSERT_FALSE(from_file.dets.empty());
+
+  fs::path fifo = fs::temp_directory_path() / ("vigil-hunt-pipe-" + std::to_string(::getpid()));
+  fs::remove(fifo);
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::thread writer([&] {
+    std::ifstream in(file, std::ios::binary);
+    std::ofstream out(fifo, std::ios::binary);  // blocks until the hunt opens the pipe
+    out << in.rdbuf();
+  });
+  Collect from_pipe(rules);
+  auto st = run_hunt(rules, {fifo.string()}, {}, from_pipe);
+  writer.join();
+  fs::remove(fifo);
+  ASSERT_TRUE(st.ok()) << st.status().message();
+  EXPECT_TRUE(from_pipe.issues.empty());
+  ASSERT_EQ(from_pipe.dets.size(), from_file.dets.size());
+  for (size_t i = 0; i < from_file.dets.size(); ++i) {
+    EXPECT_EQ(from_pipe.dets[i].rule, from_file.dets[i].rule);
+    EXPECT_EQ(from_pipe.dets[i].record_index, from_file.dets[i].record_index);
+    EXPECT_EQ(from_pipe.dets[i].fields, from_file.dets[i].fields);
+  }
 }
 
 TEST(Hunt, LevelAndTimeFilters) {
@@ -106,6 +147,105 @@ TEST(Hunt, MissingInputIsAnErrorNotACrash) {
 
 // Each SigmaHQ regression case's rule fires on its own .json and on its own .evtx, with every
 // SigmaHQ rule loaded at once.
+void write_text(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+}
+
+// Sigma's `generate`: a rule used by a correlation is reported on its own only when a
+// correlation using it says `generate: true`; the correlation's detection names its group, and
+// its computer when grouped by Computer.
+TEST(Hunt, CorrelationBaseRulesAreReportedOnlyWhenGenerated) {
+  fs::path dir = fs::temp_directory_path() / ("vigil-hunt-corr-" + std::to_string(::getpid()));
+  fs::create_directories(dir / "rules");
+  const char* base = R"(
+logsource: {product: windows, service: security}
+detection:
+  selection: {EventID: %ID%}
+  condition: selection
+level: low
+)";
+  auto rule = [&](const std::string& name, const std::string& id) {
+    std::string text = "title: " + name + "\nname: " + name + "\n" + base;
+    text.replace(text.find("%ID%"), 4, id);
+    write_text(dir / "rules" / (name + ".yml"), text);
+  };
+  rule("failed_logon", "4625");
+  rule("logon", "4624");
+  write_text(dir / "rules" / "brute.yml", R"(title: Many failed logons
+correlation:
+  type: event_count
+  rules: [failed_logon]
+  group-by: [Computer, TargetUserName]
+  timespan: 5m
+  condition: {gte: 3}
+level: high
+)");
+  write_text(dir / "rules" / "brute_then_logon.yml", R"(title: Failed logons then one that works
+correlation:
+  type: temporal_ordered
+  rules: [failed_logon, logon]
+  group-by: [TargetUserName]
+  timespan: 10m
+  generate: false
+level: critical
+)");
+  std::string events;
+  auto event = [&](int id, int second, const std::string& user) {
+    events += R"({"Event":{"System":{"Channel":"Security","EventID":)" + std::to_string(id) +
+              R"(,"Computer":"dc01","TimeCreated":{"#attributes":{"SystemTime":"2026-11-03T10:00:)" +
+              (second < 10 ? "0" : "") + std::to_string(second) + R"(Z"}}},"EventData":{"TargetUserName":")" +
+              user + "\"}}}\n";
+  };
+  for (int i = 0; i < 3; ++i) event(4625, 10 + i, "bob");
+  event(4624, 20, "bob");
+  write_text(dir / "events.jsonl", events);
+
+  sigma::LoadReport report;
+  auto rules = load({(dir / "rules").string()}, &report);
+  ASSERT_TRUE(report.refused.empty()) << report.refused[0].path << ": " << report.refused[0].reason;
+  Collect c(rules);
+  auto st = run_hunt(rules, {(dir / "events.jsonl").string()}, {}, c);
+  ASSERT_TRUE(st.ok()) << st.status().message();
+
+  // The same with `generate: true` on the count correlation: its rule is reported too.
+  std::string brute_rule = "title: Many failed logons\ncorrelation:\n  type: event_count\n  rules: [failed_logon]\n"
+                           "  group-by: [Computer, TargetUserName]\n  timespan: 5m\n  condition: {gte: 3}\n"
+                           "  generate: true\nlevel: high\n";
+  write_text(dir / "rules" / "brute.yml", brute_rule);
+  sigma::LoadReport report2;
+  auto generated = load({(dir / "rules").string()}, &report2);
+  Collect g(generated);
+  ASSERT_TRUE(run_hunt(generated, {(dir / "events.jsonl").string()}, {}, g).ok());
+  fs::remove_all(dir);
+  std::map<std::string, int> generated_titles;
+  for (const auto& d : g.dets) {
+    generated_titles[d.correlation ? generated.correlations()[d.rule].title : generated.rules()[d.rule].title]++;
+  }
+  EXPECT_EQ(generated_titles["failed_logon"], 3);
+  EXPECT_EQ(generated_titles["logon"], 0);  // its only correlation still does not generate it
+  EXPECT_EQ(generated_titles["Many failed logons"], 1);
+
+  std::map<std::string, int> titles;
+  const Detection* brute = nullptr;
+  for (const auto& d : c.dets) {
+    titles[d.correlation ? rules.correlations()[d.rule].title : rules.rules()[d.rule].title]++;
+    if (d.correlation && rules.correlations()[d.rule].title == "Many failed logons") brute = &d;
+  }
+  // Neither correlation generates its rules, so no base hit is reported on its own.
+  EXPECT_EQ(titles["failed_logon"], 0);
+  EXPECT_EQ(titles["logon"], 0);
+  EXPECT_EQ(titles["Many failed logons"], 1);
+  EXPECT_EQ(titles["Failed logons then one that works"], 1);
+  EXPECT_EQ(st->correlation_detections, 2u);
+  ASSERT_NE(brute, nullptr);
+  EXPECT_EQ(brute->computer, "dc01");
+  EXPECT_EQ(brute->event_count, 3u);
+  ASSERT_EQ(brute->fields.size(), 2u);
+  EXPECT_EQ(brute->fields[1].second, "bob");
+
+}
+
 TEST(HuntRegression, EveryCaseFiresFromJsonAndEvtx) {
   const std::string root = kShared + "/data/sigma-regression/regression_data";
   if (!fs::exists(root)) GTEST_SKIP() << "needs ../shared (data/sigma-regression)";

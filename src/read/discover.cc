@@ -33,6 +33,11 @@ class Walker {
   Walker(const DiscoverOptions& opts, Discovery& out) : opts_(opts), out_(out) {}
 
   void take(const std::string& path) {
+    if (path == "-") {  // standard input, once
+      if (!stdin_taken_) out_.files.push_back({path, 0, Format::kUnknown, Compression::kNone});
+      stdin_taken_ = true;
+      return;
+    }
     struct stat st;
     if (::stat(path.c_str(), &st) != 0) {
       issue(path, std::strerror(errno));
@@ -42,8 +47,14 @@ class Walker {
       walk(path, st, 0);
     } else if (S_ISREG(st.st_mode)) {
       add(path, st, /*walked=*/false);
+    } else if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode)) {
+      // A pipe (`<(zcat ...)`) or a device: read as a stream, never sniffed here (sniffing
+      // would consume what the reader needs); the reader tells its format from its first bytes.
+      if (files_.insert({st.st_dev, st.st_ino}).second) {
+        out_.files.push_back({path, 0, Format::kUnknown, Compression::kNone});
+      }
     } else {
-      issue(path, "not a regular file or directory");
+      issue(path, "not a regular file, directory or pipe");
     }
   }
 
@@ -123,6 +134,7 @@ class Walker {
   Discovery& out_;
   std::set<Identity> dirs_;
   std::set<Identity> files_;
+  bool stdin_taken_ = false;
 };
 
 }  // namespace

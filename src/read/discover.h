@@ -44,7 +44,8 @@ struct Discovery {
 };
 
 // Files named in `paths` are taken as they are (filters apply only to files found by walking a
-// directory); directories are walked depth-first with entries sorted by name (byte order),
+// directory); `-` (standard input) and named pipes are taken unsniffed, with size 0 and format
+// kUnknown, for a reader to sniff as it reads them; directories are walked depth-first with entries sorted by name (byte order),
 // following symbolic links but entering each directory once, and listing each file once.
 Discovery discover(const std::vector<std::string>& paths, const DiscoverOptions& opts = {});
 

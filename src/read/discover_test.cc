@@ -5,6 +5,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "read/test_support.h"
 
 namespace vigil {
@@ -80,6 +83,22 @@ TEST_F(DiscoverTest, NamedPathsAreTakenAsGivenAndMissingOnesReported) {
   EXPECT_EQ(rel_paths(d), (std::vector<std::string>{"c.txt", ".hidden/x.json"}));
   ASSERT_EQ(d.issues.size(), 1u);
   EXPECT_NE(d.issues[0].describe().find("missing.json: "), std::string::npos);
+}
+
+// Standard input and named pipes are streams: listed unsniffed (opening a pipe with no writer
+// to sniff it would block this test forever), standard input once however often it is named.
+TEST_F(DiscoverTest, StandardInputAndPipesAreTakenUnsniffed) {
+  fs::path fifo = root_ / "pipe";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  Discovery d = discover({"-", fifo.string(), (root_ / "a.jsonl").string(), "-"});
+  ASSERT_EQ(d.files.size(), 3u);
+  EXPECT_TRUE(d.issues.empty());
+  EXPECT_EQ(d.files[0].path, "-");
+  EXPECT_EQ(d.files[0].format, Format::kUnknown);
+  EXPECT_EQ(d.files[1].path, fifo.string());
+  EXPECT_EQ(d.files[1].format, Format::kUnknown);
+  EXPECT_EQ(d.files[1].size, 0u);
+  EXPECT_EQ(d.files[2].format, Format::kJson);
 }
 
 TEST_F(DiscoverTest, HiddenEntriesOnRequest) {

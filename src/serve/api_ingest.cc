@@ -31,9 +31,13 @@ void ApiServer::install_ingest() {
       res.set_header("Retry-After", "1");
       return api::send_error(res, 503, "overloaded", "too many ingest requests at once; retry");
     }
-    // httplib stops reading at its payload limit (max_body_bytes) and the reader fails then.
+    // httplib checks its payload limit (max_body_bytes) only against a Content-Length: a chunked
+    // body, or what a gzip Content-Encoding inflates to, reaches here unbounded (a 64 KB gzip
+    // body can inflate to 64 MB). So the limit is kept here too, on the bytes as decoded.
     std::string body;
-    bool complete = read_body([&body](const char* data, size_t length) {
+    const size_t limit = options_.max_body_bytes;
+    bool complete = read_body([&body, limit](const char* data, size_t length) {
+      if (length > limit - body.size()) return false;
       body.append(data, length);
       return true;
     });

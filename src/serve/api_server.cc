@@ -1,5 +1,7 @@
 #include "serve/api_server.h"
 
+#include <pthread.h>
+
 #include <cstdio>
 
 #include "core/json_writer.h"
@@ -38,7 +40,10 @@ Status ApiServer::start(const HostPort& address) {
     }
     port_ = address.port;
   }
-  thread_ = std::thread([this] { http_->listen_after_bind(); });
+  stopping_ = false;
+  failure_.clear();
+  listener_done_ = false;
+  thread_ = std::thread([this, host = address.host] { listen_loop(host); });
   // httplib's stop() does nothing until the listen loop runs; wait for it so a stop() right
   // after start() cannot leave the thread blocked in accept().
   for (int waited = 0; !http_->is_running(); ++waited) {
@@ -51,11 +56,57 @@ Status ApiServer::start(const HostPort& address) {
   return Status::Ok();
 }
 
-void ApiServer::stop() {
-  if (thread_.joinable()) {
-    http_->stop();
-    thread_.join();
+// cpp-httplib 0.11's accept loop retries only EMFILE; any other accept() error closes the
+// listening socket and returns false, which would leave the process alive but deaf. So bind
+// the same port again (backing off, ApiOptions::relisten_*) and serve on; count each time.
+void ApiServer::listen_loop(std::string host) {
+  pthread_setname_np(pthread_self(), "vigil-http");  // the pool it starts inherits the name
+  for (;;) {
+    if (http_->listen_after_bind()) break;  // stopped by stop()
+    std::unique_lock lock(listen_mu_);
+    if (stopping_) break;
+    bool bound = false;
+    for (int attempt = 0; attempt < options_.relisten_attempts && !stopping_ && !bound; ++attempt) {
+      if (attempt > 0) {
+        lock.unlock();
+        std::this_thread::sleep_for(options_.relisten_backoff);
+        lock.lock();
+      }
+      bound = !stopping_ && http_->bind_to_port(host, port_);
+    }
+    if (stopping_) break;
+    if (!bound) {
+      failure_ = "the HTTP listener on " + HostPort{host, port_}.to_string() +
+                 " failed and could not listen again";
+      break;
+    }
+    relistens_->add(1);
   }
+  listener_done_ = true;
+}
+
+Status ApiServer::health() const {
+  std::lock_guard lock(listen_mu_);
+  if (failure_.empty()) return Status::Ok();
+  return IoError(failure_);
+}
+
+void ApiServer::stop() {
+  if (!thread_.joinable()) return;
+  {
+    std::lock_guard lock(listen_mu_);
+    stopping_ = true;
+  }
+  // The listener may be between two binds; once stopping_ is set it starts no new one, so it
+  // is either listening (stop it once) or about to return.
+  while (!listener_done_) {
+    if (http_->is_running()) {
+      http_->stop();
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  thread_.join();
 }
 
 void ApiServer::install_routes() {
@@ -66,6 +117,8 @@ void ApiServer::install_routes() {
   http_->set_read_timeout(30, 0);
   http_->set_write_timeout(30, 0);
 
+  relistens_ = &deps_.metrics->counter("vigil_http_relisten_total",
+                                      "Times the HTTP listener failed and listened on its port again");
   Counter& unauthorized = deps_.metrics->counter("vigil_http_unauthorized_total",
                                                  "Requests refused for a missing or wrong token");
   const ApiToken* token = deps_.token;

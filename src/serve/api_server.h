@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -53,6 +54,10 @@ struct ApiOptions {
   size_t max_concurrent_ingest = 8;
   // How long an ingest request may wait for room in a full queue before 503.
   std::chrono::milliseconds ingest_room_timeout{10'000};
+  // After the listening socket fails: binds of the same port tried, this far apart, before
+  // health() reports the failure.
+  int relisten_attempts = 100;
+  std::chrono::milliseconds relisten_backoff{100};
   BodyLimits body;
   bool access_log = true;  // one line per request on stderr: method, path, status (no query)
 };
@@ -64,10 +69,15 @@ class ApiServer {
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;
 
-  // Binds (port 0 picks a free port) and starts serving on a background thread.
+  // Binds (port 0 picks a free port) and starts serving on a background thread. If the
+  // listening socket fails later (cpp-httplib closes it on any accept() error but EMFILE, e.g.
+  // EINTR, ENFILE, ENOBUFS), the server binds the same port again and goes on serving.
   Status start(const HostPort& address);
   void stop();
   int port() const { return port_; }
+  // Ok while the server listens; the error once it has given up listening again (for about
+  // relisten_attempts x relisten_backoff), so the owner can exit instead of living on deaf.
+  Status health() const;
 
  private:
   void install_routes();
@@ -78,8 +88,15 @@ class ApiServer {
   ApiDeps deps_;
   ApiOptions options_;
   std::unique_ptr<httplib::Server> http_;
+  void listen_loop(std::string host);
+
   std::thread thread_;
   int port_ = 0;
+  mutable std::mutex listen_mu_;  // stopping_, failure_ and each new bind
+  bool stopping_ = false;
+  std::string failure_;
+  std::atomic<bool> listener_done_{false};
+  Counter* relistens_ = nullptr;
   std::chrono::steady_clock::time_point started_;
   std::atomic<size_t> ingest_in_flight_{0};
 };

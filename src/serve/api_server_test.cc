@@ -3,12 +3,45 @@
 // host does), health, stats, metrics and the console's files.
 #include "serve/api_server.h"
 
+#include <dlfcn.h>
+#include <errno.h>
 #include <httplib.h>
+#include <sys/socket.h>
+
+#include <atomic>
 
 #include <gtest/gtest.h>
 
 #include "serve/intake_for_test.h"
 #include "serve/temp_dir_for_test.h"
+
+// Failures on demand for the listener tests below: while a count is positive, the call fails
+// (ENOBUFS, EADDRNOTAVAIL) and the count goes down. The executable's definitions come first in
+// symbol lookup, so cpp-httplib's shared library calls these.
+std::atomic<int> g_failing_accepts{0};
+std::atomic<int> g_failing_binds{0};
+
+extern "C" int accept(int fd, sockaddr* __restrict address, socklen_t* __restrict length) {
+  using Accept = int (*)(int, sockaddr*, socklen_t*);
+  static const auto real = reinterpret_cast<Accept>(dlsym(RTLD_NEXT, "accept"));
+  if (g_failing_accepts.fetch_sub(1) > 0) {
+    errno = ENOBUFS;
+    return -1;
+  }
+  g_failing_accepts.fetch_add(1);
+  return real(fd, address, length);
+}
+
+extern "C" int bind(int fd, const sockaddr* address, socklen_t length) noexcept {
+  using Bind = int (*)(int, const sockaddr*, socklen_t);
+  static const auto real = reinterpret_cast<Bind>(dlsym(RTLD_NEXT, "bind"));
+  if (g_failing_binds.fetch_sub(1) > 0) {
+    errno = EADDRNOTAVAIL;
+    return -1;
+  }
+  g_failing_binds.fetch_add(1);
+  return real(fd, address, length);
+}
 
 namespace vigil::serve {
 namespace {
@@ -156,6 +189,44 @@ TEST_F(ApiServerTest, IngestAnswersOnlyWithDurableRecords) {
   EXPECT_EQ(*store->alert_count(), 5);
 }
 
+// Found by http_fuzz: httplib enforces the payload limit on Content-Length only, so a gzip body
+// (3 KB inflating to 3 MiB) or a chunked one went past max_body_bytes (1 MiB here).
+TEST_F(ApiServerTest, BodyLimitHoldsForGzipAndChunkedBodies) {
+  const std::string record = "{\"time\":9}\n";
+  httplib::Client gzip_client("127.0.0.1", server_->port());
+  gzip_client.set_bearer_token_auth(token_.secret().c_str());
+  gzip_client.set_compress(true);  // Content-Encoding: gzip
+  auto small = gzip_client.Post("/api/v1/ingest?profile=timed", record, "application/json");
+  ASSERT_TRUE(small);
+  EXPECT_EQ(small->status, 200) << small->body;
+  auto bomb = gzip_client.Post("/api/v1/ingest?profile=timed", std::string(3 << 20, ' ') + record,
+                               "application/json");
+  if (bomb) {
+    EXPECT_EQ(bomb->status, 413) << bomb->body;
+  }
+
+  size_t sent = 0;
+  auto chunked = client_->Post(
+      "/api/v1/ingest?profile=timed",
+      [&sent, &record](size_t, httplib::DataSink& sink) {
+        if (sent >= (2u << 20)) {
+          sink.write(record.data(), record.size());
+          sink.done();
+          return true;
+        }
+        std::string spaces(64 << 10, ' ');
+        sent += spaces.size();
+        return sink.write(spaces.data(), spaces.size());
+      },
+      "application/json");
+  if (chunked) {
+    EXPECT_EQ(chunked->status, 413) << chunked->body;
+  }
+  // Whatever the client saw, only the small body was stored.
+  auto store = Store::open(path_, {});
+  EXPECT_EQ(*store->alert_count(), 1);
+}
+
 TEST_F(ApiServerTest, QueuePageVerdictAndSuppressions) {
   add_incident("inc-1", 40, "surfaced");
   add_incident("inc-2", 90, "surfaced");
@@ -239,6 +310,67 @@ TEST_F(ApiServerTest, MetricsAndConsole) {
   EXPECT_NE(index->body.find("<title>Vigil"), std::string::npos);
   EXPECT_EQ(anonymous_->Get("/missing.js")->status, 404);
   EXPECT_EQ(anonymous_->Get("/../etc/passwd")->status, 404);
+}
+
+// Stops the injected failures when a test ends, however it ends.
+struct FailuresOff {
+  ~FailuresOff() {
+    g_failing_accepts = 0;
+    g_failing_binds = 0;
+  }
+};
+
+// The value of vigil_http_relisten_total in the registry's exposition.
+std::string relistens(const MetricsRegistry& metrics) {
+  const std::string text = metrics.render(), key = "\nvigil_http_relisten_total ";
+  size_t at = text.find(key);
+  if (at == std::string::npos) return "missing";
+  at += key.size();
+  return text.substr(at, text.find('\n', at) - at);
+}
+
+// cpp-httplib 0.11 retries accept() on EINTR and EMFILE only; any other error (ENFILE,
+// ENOBUFS, ENOMEM...) closes the listening socket. No test can make the kernel run short of
+// buffers, so accept() and bind() are interposed here and fail on demand.
+TEST_F(ApiServerTest, ListensAgainWhenAcceptFails) {
+  FailuresOff off;
+  ASSERT_EQ(relistens(metrics_), "0");
+  g_failing_accepts = 1;
+  // Requests wake the listener from a good accept(); the next one fails.
+  for (int waited = 0; waited < 500 && relistens(metrics_) == "0"; ++waited) {
+    client_->Get("/api/v1/health");
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(g_failing_accepts.load(), 0);
+  EXPECT_EQ(relistens(metrics_), "1");
+  EXPECT_TRUE(server_->health().ok()) << server_->health().message();
+  auto res = client_->Get("/api/v1/health");
+  ASSERT_TRUE(res) << "the server stopped answering: " << httplib::to_string(res.error());
+  EXPECT_EQ(res->status, 200);
+}
+
+TEST_F(ApiServerTest, SaysSoWhenItCannotListenAgain) {
+  FailuresOff off;
+  ApiOptions options;
+  options.access_log = false;
+  options.relisten_attempts = 3;
+  options.relisten_backoff = std::chrono::milliseconds(10);
+  ApiServer server(deps_, options);
+  ASSERT_TRUE(server.start({"127.0.0.1", 0}).ok());
+  httplib::Client client("127.0.0.1", server.port());
+  client.set_bearer_token_auth(token_.secret().c_str());
+  g_failing_binds = 1000;
+  g_failing_accepts = 1;
+  for (int waited = 0; waited < 500 && server.health().ok(); ++waited) {
+    client.Get("/api/v1/health");
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(1000 - g_failing_binds.exchange(0), 3);
+  Status health = server.health();
+  ASSERT_FALSE(health.ok());
+  EXPECT_NE(health.message().find("could not listen again"), std::string::npos) << health.message();
+  EXPECT_FALSE(client.Get("/api/v1/health"));
+  server.stop();  // returns: the listener thread has ended
 }
 
 }  // namespace

@@ -62,6 +62,8 @@ size_t Committer::queued_records() const {
 }
 
 Status Committer::enqueue(Pending pending, std::chrono::milliseconds room_timeout) {
+  // Seqs follow time within a batch: the engine is fed in seq order (on the sender's thread).
+  pending.batch.sort_by_time();
   size_t n = pending.batch.size();
   std::unique_lock lock(mu_);
   // A batch larger than the whole queue is admitted when the queue is empty, so it cannot

@@ -4,10 +4,16 @@
 
 #include "core/fields.h"
 #include "core/json_writer.h"
+#include "detect/correlation.h"
 #include "serve/alert_json.h"
 #include "triage/alert.h"
 
 namespace vigil::serve {
+namespace {
+
+constexpr size_t kMaxCorrelateBytes = 4096;  // as hunt keeps a field's text
+
+}  // namespace
 
 const std::string& EventDetector::field_map() {
   static const std::string map = [] {
@@ -23,7 +29,15 @@ const std::string& EventDetector::field_map() {
 }
 
 EventDetector::EventDetector(sigma::RuleSet rules)
-    : rules_(std::move(rules)), max_key_fields_(detection_hunt_options().max_key_fields) {}
+    : rules_(std::move(rules)),
+      max_key_fields_(detection_hunt_options().max_key_fields),
+      correlate_fields_(sigma::CorrelationEngine::input_fields(rules_)) {
+  sigma::CorrelationEngine uses(rules_);
+  correlation_only_.resize(rules_.rules().size());
+  for (size_t r = 0; r < correlation_only_.size(); ++r) {
+    correlation_only_[r] = uses.correlation_only(static_cast<uint32_t>(r));
+  }
+}
 
 std::unique_ptr<EventDetector::Worker> EventDetector::take_worker() {
   {
@@ -68,8 +82,20 @@ Status EventDetector::detect(const Event& event, RecordBatch& batch) {
         if (!alert.entity(kind).empty()) out.field(triage::entity_kind_name(kind), alert.entity(kind));
       }
       out.key("event").raw(w.event_json);
+      if (!correlate_fields_[hit].empty()) {
+        out.key("correlate").begin_object();
+        for (const std::string& name : correlate_fields_[hit]) {
+          Value v = event.field(name);
+          if (!v || v.is_null()) continue;
+          std::string scratch;
+          std::string_view text = v.text(scratch);
+          out.field(name, text.substr(0, kMaxCorrelateBytes));
+        }
+        out.end_object();
+      }
+      if (correlation_only_[hit]) out.field("standalone", false);
       out.end_object();
-      batch.add(w.record, kProfile);
+      batch.add(w.record, kProfile, alert.time_us);
     }
   }
   give_back(std::move(worker));

@@ -2,7 +2,8 @@
 // a sender posts (profile `events`) and stores every rule that fires as an alert record of the
 // `vigil` profile: the triage Alert that `vigil triage -r` makes of the same detection
 // (pipeline/detect_triage.h: normalised entities, severity from level, ATT&CK from tags), plus
-// the rule's level and the event itself. The RuleSet is immutable and shared; matchers and
+// the rule's level and the event itself; for a rule that Sigma correlation rules use, the event
+// fields they read, and whether it is reported only through them (TriageHost correlates). The RuleSet is immutable and shared; matchers and
 // converters are pooled per calling thread. detect() is thread-safe.
 #pragma once
 
@@ -34,6 +35,7 @@ class EventDetector {
   // without a readable time is taken as happening now.
   Status detect(const Event& event, RecordBatch& batch);
   size_t rule_count() const { return rules_.rules().size(); }
+  const sigma::RuleSet& rules() const { return rules_; }
 
  private:
   // What one thread needs: a matcher, and a converter (it caches per-rule facts and holds the
@@ -50,6 +52,10 @@ class EventDetector {
 
   const sigma::RuleSet rules_;  // its shared index routes events to rules
   const size_t max_key_fields_;  // as `vigil triage -r` keeps them
+  // Per rule: the fields its correlations read (stored with its alerts, under "correlate"), and
+  // whether it is used only through correlations (its alerts say "standalone": false).
+  std::vector<std::vector<std::string>> correlate_fields_;
+  std::vector<bool> correlation_only_;
   std::mutex mu_;
   std::vector<std::unique_ptr<Worker>> idle_;  // guarded by mu_
 };

@@ -1,5 +1,7 @@
 #include "serve/incident_doc.h"
 
+#include <unordered_set>
+
 #include <xxhash.h>
 
 #include "core/json_writer.h"
@@ -112,11 +114,22 @@ IncidentRow incident_row(const triage::Incident& inc, size_t max_alerts) {
   w.key("merges").begin_array();
   for (const auto& m : inc.merges) w.value(m);
   w.end_array();
-  size_t listed = std::min(max_alerts, inc.alerts.size());
+  // Stored alerts by seq, each once: a correlation's alert carries the seq of the alert that
+  // completed it (it is derived, not stored), so that seq can appear twice in the engine's list.
   w.key("alerts").begin_array();
-  for (size_t i = 0; i < listed; ++i) w.value(inc.alerts[i]);
+  std::unordered_set<uint64_t> listed;
+  bool truncated = false;
+  for (uint64_t seq : inc.alerts) {
+    if (listed.count(seq) != 0) continue;
+    if (listed.size() == max_alerts) {
+      truncated = true;
+      break;
+    }
+    listed.insert(seq);
+    w.value(seq);
+  }
   w.end_array();
-  w.field("alerts_truncated", listed < inc.alerts.size());
+  w.field("alerts_truncated", truncated);
   w.end_object();
   return row;
 }

@@ -70,7 +70,7 @@ Result<RecordIntake> ProfileCatalog::intake_for(std::string_view name) {
           thread_local std::string json;
           json.clear();
           write_json(record, json);
-          batch.add(json, profile->name());
+          batch.add(json, profile->name(), alert.time_us);
           return Status::Ok();
         }
         reasons += reasons.empty() ? status.message() : "; " + status.message();
@@ -88,7 +88,7 @@ Result<RecordIntake> ProfileCatalog::intake_for(std::string_view name) {
     thread_local std::string json;
     json.clear();
     write_json(record, json);
-    batch.add(json, stored_name);
+    batch.add(json, stored_name, alert.time_us);
     return Status::Ok();
   });
 }

@@ -25,6 +25,8 @@ class ProfileCatalog {
 
   // Enables the `events` profile (before the catalog is shared with ingest threads).
   void set_detector(std::shared_ptr<EventDetector> detector) { detector_ = std::move(detector); }
+  // The detector behind `events`, or null.
+  const EventDetector* detector() const { return detector_.get(); }
 
   // The intake for a sender's profile name. An alert profile stores records it maps to an alert
   // (as compact JSON) and refuses the rest with the profile's reason; `auto` tries suricata,

@@ -1,9 +1,11 @@
 // RecordBatch: records (each one JSON object, as received) that arrived together from one
-// origin, each under the profile it was taken with, stored back to back in one buffer so a batch
-// of thousands costs a few allocations. A plain value; no thread rules beyond std::string's.
+// origin, each under the profile it was taken with and with the time its alert fired, stored back
+// to back in one buffer so a batch of thousands costs a few allocations. A plain value; no thread
+// rules beyond std::string's.
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,9 +33,14 @@ class RecordBatch {
   RecordBatch() = default;
   explicit RecordBatch(std::string origin) : origin_(std::move(origin)) {}
 
-  void add(std::string_view record, std::string_view profile) {
+  // A record whose time is not known (kNoTime) stays behind the record added before it.
+  static constexpr int64_t kNoTime = std::numeric_limits<int64_t>::min();
+
+  void add(std::string_view record, std::string_view profile, int64_t time_us = kNoTime) {
     bytes_.append(record);
     ends_.push_back(bytes_.size());
+    times_.push_back(time_us != kNoTime ? time_us : (times_.empty() ? kNoTime : times_.back()));
+    if (times_.size() > 1 && times_.back() < times_[times_.size() - 2]) sorted_ = false;
     // Batches hold few distinct profiles (usually one): a linear search beats a map here.
     uint32_t index = 0;
     while (index < profiles_.size() && profiles_[index] != profile) ++index;
@@ -49,6 +56,13 @@ class RecordBatch {
   }
   const std::string& profile(size_t i) const { return profiles_[profile_of_[i]]; }
   const std::string& origin() const { return origin_; }
+  int64_t time_us(size_t i) const { return times_[i]; }
+
+  // Puts the records in order of time, keeping the received order among equal times (a record
+  // without a time travels with the one before it). The triage engine takes alerts in time
+  // order, so a sender that posts a file made of several time-sorted runs, or a batch gathered
+  // from several sources, is fed as it happened. Returns whether anything moved.
+  bool sort_by_time();
 
   // Set for batches read from a watched file.
   std::optional<FileProgress> progress;
@@ -59,6 +73,8 @@ class RecordBatch {
   std::vector<size_t> ends_;
   std::vector<std::string> profiles_;
   std::vector<uint32_t> profile_of_;
+  std::vector<int64_t> times_;
+  bool sorted_ = true;
 };
 
 }  // namespace vigil::serve

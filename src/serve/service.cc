@@ -153,6 +153,11 @@ void Service::stop() {
   if (p.triage) p.triage->stop();
 }
 
+Status Service::health() const {
+  if (parts_ && parts_->api) return parts_->api->health();
+  return Status::Ok();
+}
+
 int Service::http_port() const { return parts_->api ? parts_->api->port() : 0; }
 int Service::syslog_tcp_port() const { return parts_->syslog ? parts_->syslog->tcp_port() : 0; }
 int Service::syslog_udp_port() const { return parts_->syslog ? parts_->syslog->udp_port() : 0; }

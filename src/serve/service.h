@@ -52,6 +52,9 @@ class Service {
   int syslog_tcp_port() const;
   int syslog_udp_port() const;
   const ApiToken& token() const;
+  // Ok while every listener serves; the error once one has failed for good (the owner should
+  // stop the service and exit non-zero).
+  Status health() const;
   // Alerts replayed into the engine at start.
   int64_t replayed() const { return replayed_; }
 

@@ -58,17 +58,28 @@ TriageHost::TriageHost(Store store, ProfileCatalog& profiles, TriageHostOptions 
       engine_(std::make_unique<triage::Engine>(options_.engine)) {
   metrics.gauge_fn("vigil_triage_processed_seq", "Last alert seq taken in by the engine",
                    [this] { return static_cast<double>(processed_seq()); });
+  const EventDetector* detector = profiles_.detector();
+  if (detector != nullptr && !detector->rules().correlations().empty()) {
+    rules_ = &detector->rules();
+    correlation_ = std::make_unique<sigma::CorrelationEngine>(*rules_);
+    correlation_alerts_ = std::make_unique<DetectionAlerts>(*rules_);
+    // Stored alerts name their rule as DetectionAlerts does: its id, else its name.
+    for (uint32_t r = 0; r < rules_->rules().size(); ++r) {
+      const sigma::Rule& rule = rules_->rules()[r];
+      if (correlation_->used(r)) rule_by_id_.emplace(rule.id.empty() ? rule.name : rule.id, r);
+    }
+  }
 }
 
 TriageHost::~TriageHost() { stop(); }
 
 Result<int64_t> TriageHost::start() {
-  int64_t before = fed_.get();
+  replayed_ = 0;
   VIGIL_RETURN_IF_ERROR(replay());
   VIGIL_RETURN_IF_ERROR(publish());
   last_retention_ = std::chrono::steady_clock::now();
   thread_ = std::thread([this] { run(); });
-  return static_cast<int64_t>(fed_.get() - before);
+  return replayed_;
 }
 
 void TriageHost::stop() {
@@ -179,15 +190,44 @@ bool TriageHost::to_alert(int64_t seq, std::string_view raw, const std::string& 
   return true;
 }
 
-void TriageHost::feed_one(int64_t seq, std::string_view raw, const std::string& profile_name) {
+bool TriageHost::feed_one(int64_t seq, std::string_view raw, const std::string& profile_name) {
   triage::Alert alert;
   if (!to_alert(seq, raw, profile_name, alert)) {
     unreadable_.add();
-    return;
+    return false;
   }
-  engine_->add(alert);
-  fed_.add();
+  bool standalone = true;
+  if (correlation_ && profile_name == EventDetector::kProfile) standalone = correlate(seq, alert);
+  if (standalone) {
+    engine_->add(alert);
+    fed_.add();
+  }
+  // A correlation's detection follows the alert that completed it, as `vigil triage -r` orders
+  // them (its time is that alert's).
+  for (const sigma::CorrelationDetection& cd : correlated_) {
+    Detection d = correlation_detection(*rules_, cd);
+    engine_->add(correlation_alerts_->convert(d, static_cast<uint64_t>(seq)));
+    fed_.add();
+  }
+  correlated_.clear();
   dirty_ = true;
+  return true;
+}
+
+bool TriageHost::correlate(int64_t seq, const triage::Alert& alert) {
+  auto rule = rule_by_id_.find(std::string(alert.rule_id));
+  if (rule == rule_by_id_.end()) return true;
+  Value root = record_.root();
+  Value standalone = root.get("standalone");
+  Value fields = root.get("correlate");
+  auto read = [&fields](std::string_view name, std::string* value) {
+    Value v = fields ? fields.get(name) : Value();
+    if (!v || !v.is_string()) return false;
+    *value = std::string(v.str());
+    return true;
+  };
+  correlation_->add(rule->second, alert.time_us, static_cast<uint64_t>(seq), read, &correlated_);
+  return !(standalone && standalone.kind() == Kind::kBool && !standalone.node().num.b);
 }
 
 Status TriageHost::publish() {
@@ -512,7 +552,7 @@ Status TriageHost::replay() {
   int64_t last = 0;
   Status scan = store_.scan_alerts(checkpoint_seq_, [&](const StoredAlert& alert) {
     apply_until(alert.seq);
-    feed_one(alert.seq, alert.raw, alert.profile);
+    if (feed_one(alert.seq, alert.raw, alert.profile)) ++replayed_;
     last = alert.seq;
     return true;
   });

@@ -1,7 +1,8 @@
 // TriageHost: runs the live triage engine on its own thread. It takes committed alerts in seq
 // order, publishes the engine's incidents to the store, applies verdicts and suppressions, and
 // on start rebuilds the engine from the store so a restart (even after kill -9) shows the same
-// incidents. Owns the engine and its own store connection; take() and the TriageControl calls
+// incidents; runs the Sigma correlation rules over stored detections of raw events. Owns the
+// engine and its own store connection; take() and the TriageControl calls
 // are thread-safe, start()/stop() belong to the owner.
 #pragma once
 
@@ -17,6 +18,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "detect/correlation.h"
+#include "pipeline/detect_triage.h"
 #include "read/json_record.h"
 #include "serve/committer.h"
 #include "serve/metrics.h"
@@ -76,7 +79,11 @@ class TriageHost : public TriageControl {
 
   void run();
   void feed(const CommittedBatch& batch);
-  void feed_one(int64_t seq, std::string_view raw, const std::string& profile);
+  // False when the stored alert cannot be read (counted, skipped).
+  bool feed_one(int64_t seq, std::string_view raw, const std::string& profile);
+  // Feeds a Sigma detection alert (just read into record_) to the correlation rules; their
+  // detections land in correlated_. Returns whether the alert also counts on its own.
+  bool correlate(int64_t seq, const triage::Alert& alert);
   // Reads a stored alert through its profile; the Alert's views live until the next call.
   bool to_alert(int64_t seq, std::string_view raw, const std::string& profile, triage::Alert& alert);
   Result<int64_t> retire(int64_t cutoff_us);
@@ -104,6 +111,13 @@ class TriageHost : public TriageControl {
   triage::MapScratch scratch_;
   std::string last_profile_name_;           // consecutive alerts nearly always share a profile
   const triage::Profile* last_profile_ = nullptr;
+  // Sigma correlation rules over the stored detections of raw events (null without any): fed
+  // in seq order like the engine, so replay rebuilds their windows too.
+  const sigma::RuleSet* rules_ = nullptr;
+  std::unique_ptr<sigma::CorrelationEngine> correlation_;
+  std::unique_ptr<DetectionAlerts> correlation_alerts_;
+  std::unordered_map<std::string, uint32_t> rule_by_id_;
+  std::vector<sigma::CorrelationDetection> correlated_;
   triage::TriageState verdict_state_;          // verdicts and what they taught
   std::vector<SuppressionRow> suppressions_;   // every suppression row, live and deleted
   struct Confirmation {
@@ -112,7 +126,8 @@ class TriageHost : public TriageControl {
   };
   std::vector<Confirmation> confirmations_;    // true-positive verdicts since the checkpoint
   std::vector<triage::KeyRef> checkpoint_confirmed_;  // confirmed before the checkpoint
-  int64_t checkpoint_seq_ = 0;                 // alerts up to here are in the stored baseline
+  int64_t checkpoint_seq_ = 0;
+  int64_t replayed_ = 0;                       // readable stored alerts read back by the last start()                 // alerts up to here are in the stored baseline
   struct Published {
     uint64_t fingerprint;
     const char* status;

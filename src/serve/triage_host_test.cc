@@ -3,20 +3,27 @@
 // exactly the incidents it had.
 #include "serve/triage_host.h"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
+#include "read/json_record.h"
 #include "serve/temp_dir_for_test.h"
 
 namespace vigil::serve {
 namespace {
 
-// Two quiet days of routine alerts on `mail`, then an intrusion on `web` (AIT layout).
-RecordBatch scenario() {
-  RecordBatch batch("test");
+// Two quiet days of routine alerts on `mail`, then an intrusion on `web` (AIT layout), as
+// (time, record) lines in the order they are listed.
+struct Line {
+  long time;
+  std::string json;
+};
+std::vector<Line> scenario_lines() {
+  std::vector<Line> lines;
   auto add = [&](long time, const std::string& name, const std::string& host) {
-    batch.add("{\"time\":\"" + std::to_string(time) + "\",\"name\":\"" + name + "\",\"ip\":\"10.0.0.1\",\"host\":\"" +
-                  host + "\",\"short\":\"x\"}",
-              "aitads");
+    lines.push_back({time, "{\"time\":\"" + std::to_string(time) + "\",\"name\":\"" + name +
+                               "\",\"ip\":\"10.0.0.1\",\"host\":\"" + host + "\",\"short\":\"x\"}"});
   };
   const long start = 1641772800, day = 86400;
   for (long t = start; t < start + 2 * day; t += 600) add(t, "Wazuh: ClamAV database update", "mail");
@@ -27,8 +34,19 @@ RecordBatch scenario() {
   for (int i = 0; i < 5; ++i) add(attack + 300 + i, "Wazuh: First time user executed sudo.", "web");
   for (int i = 0; i < 10; ++i) add(attack + 600 + i, "Suricata: Alert - ET POLICY Outbound data transfer (exfiltration)", "web");
   for (long t = attack + 700; t < attack + day; t += 600) add(t, "Wazuh: ClamAV database update", "mail");
+  return lines;
+}
+
+// With `with_times`, each record carries its time as an intake gives it.
+RecordBatch batch_of(const std::vector<Line>& lines, bool with_times) {
+  RecordBatch batch("test");
+  for (const auto& line : lines) {
+    batch.add(line.json, "aitads", with_times ? line.time * 1000000 : RecordBatch::kNoTime);
+  }
   return batch;
 }
+
+RecordBatch scenario() { return batch_of(scenario_lines(), false); }
 
 class Host {
  public:
@@ -133,6 +151,108 @@ TEST(TriageHost, PublishesIncidentsAndRebuildsThemAfterRestart) {
   {
     Host restarted(dir, profiles, metrics);
     EXPECT_GT(restarted.replayed, 0);
+    EXPECT_EQ(published(dir), before);
+  }
+}
+
+// Everything a host publishes after taking `batch` in one request on a fresh store.
+std::string published_after(RecordBatch batch) {
+  TempDir dir;
+  ProfileCatalog profiles;
+  MetricsRegistry metrics;
+  Host live(dir, profiles, metrics);
+  EXPECT_TRUE(live.committer->submit_and_wait(std::move(batch), std::chrono::seconds(10)).ok());
+  EXPECT_TRUE(live.host->sync(std::chrono::seconds(10)).ok());
+  return published(dir);
+}
+
+// A sender posts a log made of two time-sorted runs (the AIT CSV files are): within a request
+// the records are fed in time order, so the incidents are those of the sorted log.
+TEST(TriageHost, ARequestThatGoesBackInTimeIsFedInTimeOrder) {
+  std::vector<Line> sorted = scenario_lines();
+  std::stable_sort(sorted.begin(), sorted.end(), [](const Line& a, const Line& b) { return a.time < b.time; });
+  std::vector<Line> two_runs;
+  for (size_t i = 0; i < sorted.size(); i += 2) two_runs.push_back(sorted[i]);
+  for (size_t i = 1; i < sorted.size(); i += 2) two_runs.push_back(sorted[i]);
+
+  std::string expected = published_after(batch_of(sorted, true));
+  ASSERT_NE(expected.find("\"host\":\"web\""), std::string::npos) << expected;
+  EXPECT_EQ(published_after(batch_of(two_runs, true)), expected);
+  // Without times nothing can be reordered: the second run is taken as "now" and the incidents
+  // differ, which is what the sort prevents.
+  EXPECT_NE(published_after(batch_of(two_runs, false)), expected);
+}
+
+// Sigma correlation rules run over the stored detections of raw events: a rule used only by a
+// correlation (no `generate`) is stored but never triaged on its own, the correlation's alert is,
+// and a restart rebuilds the correlation windows from the store like the engine.
+TEST(TriageHost, CorrelationRulesRunOverStoredDetectionsAndSurviveRestart) {
+  constexpr const char* kRules = R"(
+title: Any Whoami
+id: 22222222-0000-0000-0000-000000000001
+logsource: {category: process_creation, product: windows}
+detection:
+  selection:
+    Image|endswith: '\whoami.exe'
+  condition: selection
+level: low
+---
+title: Whoami Again And Again
+id: 22222222-0000-0000-0000-000000000002
+correlation:
+  type: event_count
+  rules: [22222222-0000-0000-0000-000000000001]
+  group-by: [Computer]
+  timespan: 5m
+  condition: {gte: 3}
+level: high
+)";
+  sigma::LoadReport report;
+  auto rules = sigma::RuleSet::from_yaml(kRules, {}, &report);
+  ASSERT_EQ(report.refused.size(), 0u);
+  auto detector = std::make_shared<EventDetector>(std::move(rules));
+  auto event = [](int minute, const std::string& computer) {
+    char time[32];
+    std::snprintf(time, sizeof time, "2026-11-02T07:%02d:00.000000Z", minute);
+    return std::string(R"({"Event":{"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-Sysmon"}},)") +
+           R"("EventID":1,"TimeCreated":{"#attributes":{"SystemTime":")" + time +
+           R"("}},"Channel":"Microsoft-Windows-Sysmon/Operational","Computer":")" + computer +
+           R"("},"EventData":{"Image":"C:\\Windows\\System32\\whoami.exe","CommandLine":"whoami"}}})";
+  };
+  RecordBatch batch("test");
+  JsonRecordParser parser;
+  Event ev;
+  // Three on ws01 within five minutes (fires once), two on ws02 (does not).
+  for (auto [minute, computer] : std::vector<std::pair<int, std::string>>{
+           {1, "ws01"}, {2, "ws02"}, {3, "ws01"}, {4, "ws01"}, {5, "ws02"}}) {
+    ASSERT_TRUE(parser.parse_copy(event(minute, computer), ev).ok());
+    ASSERT_TRUE(detector->detect(ev, batch).ok());
+  }
+  ASSERT_EQ(batch.size(), 5u);
+  EXPECT_NE(std::string(batch.record(0)).find(R"("standalone":false)"), std::string::npos);
+  EXPECT_NE(std::string(batch.record(0)).find(R"("correlate":{"Computer":"ws01"})"), std::string::npos);
+
+  TempDir dir;
+  ProfileCatalog profiles;
+  profiles.set_detector(detector);
+  MetricsRegistry metrics;
+  std::string before;
+  {
+    Host live(dir, profiles, metrics);
+    ASSERT_TRUE(live.committer->submit_and_wait(std::move(batch), std::chrono::seconds(10)).ok());
+    ASSERT_TRUE(live.host->sync(std::chrono::seconds(10)).ok());
+    before = published(dir);
+    // The engine took one alert: the correlation's (its rule's five are not standalone).
+    EXPECT_NE(metrics.render().find("vigil_triage_alerts_total 1\n"), std::string::npos) << metrics.render();
+  }
+  EXPECT_NE(before.find("Whoami Again And Again"), std::string::npos) << before;
+  EXPECT_EQ(before.find("Any Whoami"), std::string::npos) << before;
+  EXPECT_NE(before.find("ws01"), std::string::npos);
+  EXPECT_EQ(before.find("ws02"), std::string::npos);
+  {
+    MetricsRegistry fresh;
+    Host restarted(dir, profiles, fresh);
+    EXPECT_EQ(restarted.replayed, 5);  // every stored detection, standalone or not
     EXPECT_EQ(published(dir), before);
   }
 }

@@ -29,7 +29,8 @@ inline constexpr int kEntityKinds = 9;
 std::string_view entity_kind_name(EntityKind k);  // "host", "host_ip", "user", "src_ip", ...
 std::optional<EntityKind> parse_entity_kind(std::string_view name);
 
-inline constexpr int kMaxTechniques = 4;
+// ATT&CK techniques kept per alert: SigmaHQ rules tag up to ~10 (Net.EXE Execution names 10).
+inline constexpr int kMaxTechniques = 12;
 
 // A Sigma rule `level` on the 0..100 severity scale: informational 10, low 30, medium 50,
 // high 75, critical 95; -1 for anything else.

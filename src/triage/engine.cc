@@ -397,6 +397,10 @@ void Engine::add(const PreparedAlert& a) {
     g.count++;
     g.last_us = t;
     if (weak) g.weak_signals++;
+    if (signal_point && s > g.surprise) {
+      g.surprise = static_cast<float>(s);
+      g.novelty = obs.novelty;
+    }
     if (o.max_records == 0 || g.records.size() < o.max_records) g.records.push_back(a.record);
     g.seen.add(a);
   };

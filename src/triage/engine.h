@@ -55,6 +55,15 @@ struct EngineOptions {
   // An entity seen with more distinct signatures than this (a gateway, a DNS server) still
   // names an incident's scope but no longer joins incidents by itself.
   uint32_t hub_signatures = 256;
+  // A short capture with nothing surfaced. When less than one baseline memory has been watched
+  // (this stream and any loaded baseline: no routine could be learned) and no incident reached the threshold, its most
+  // unusual closed evidence -- every closed correlation and routine group whose surprise is
+  // within `lone_margin` nats of the most surprising one -- is surfaced as one incident, below
+  // the threshold and saying why: the level prior alone is too little to close a capture's only
+  // evidence unseen. Off by default (a generic sensor's young stream is not trusted yet);
+  // detection_engine_options() turns it on for Sigma captures.
+  bool lone_evidence = false;
+  double lone_margin = 1.0;
   // Record numbers kept per incident or group (0 = all). A long-running service bounds its
   // memory with this; `alert_count`s stay exact, `alerts` lists hold the first N.
   size_t max_records = 0;

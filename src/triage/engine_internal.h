@@ -79,6 +79,8 @@ struct RoutineGroup {
   bool suppressed = false;
   uint64_t count = 0;
   uint32_t weak_signals = 0;   // episode starts mildly unusual but with nothing to join
+  float surprise = 0;          // the largest surprise of its episode starts (or bursts)
+  Novelty novelty = Novelty::kNone;  // ...and of which kind
   int64_t first_us = 0;
   int64_t last_us = 0;
   std::vector<uint64_t> records;

@@ -255,6 +255,30 @@ TEST(EngineTest, RecordListsCanBeBoundedWithExactCounts) {
 namespace vigil::triage {
 namespace {
 
+// The lone oddity of lone_oddity.case is closed by the corroboration rule, and says so; with
+// the rule off it would surface beside the real pair.
+TEST(EngineTest, SingleUnusualSignatureNeedsCorroboration) {
+  auto c = testing::load_case(kCases + "/lone_oddity.case");
+  ASSERT_TRUE(c.ok());
+  Engine engine;
+  Snapshot on = run_case(*c, engine);
+  EXPECT_EQ(on.surfaced, 1u);
+  const Incident* oddity = nullptr;
+  for (const Incident& inc : on.incidents) {
+    if (!inc.is_routine_group && inc.title.find(".to TLD") != std::string::npos) oddity = &inc;
+  }
+  ASSERT_NE(oddity, nullptr);
+  EXPECT_EQ(oddity->status, IncidentStatus::kAutoClosed);
+  EXPECT_GE(oddity->score, EngineOptions{}.score.surface_threshold);
+  EXPECT_NE(oddity->reason.find("nothing corroborates"), std::string::npos) << oddity->reason;
+
+  EngineOptions off;
+  ASSERT_TRUE(set_option(off, "single_needs_corroboration=0").ok());
+  Engine uncorroborated(off);
+  EXPECT_EQ(run_case(*c, uncorroborated).surfaced, 2u);
+  // A sensor severity of medium or more is corroboration enough: see DetectionEngineOptions.
+}
+
 TEST(EngineTest, BaselineCarriesOverBetweenRuns) {
   // Day 1-3 in one run, day 4 in the next: with the saved baseline the second run knows the
   // routine types and surfaces only what is new; without it, everything is new again but too
@@ -287,6 +311,27 @@ at 80h                Wazuh: User successfully changed UID. @ web => any
   Engine fresh;  // no baseline: at hour 0 of its stream nothing is trusted yet
   Snapshot s3 = run_case(second, fresh);
   EXPECT_EQ(s3.surfaced, 0u);
+
+  // Lone evidence on: the fresh engine has watched 24 h, less than one memory, and surfaced
+  // nothing, so it shows its most unusual closed types -- the sudo and the UID change, not the
+  // updates that fire all day. The carried engine has watched 96 h: nothing is added to it.
+  EngineOptions lone;
+  lone.lone_evidence = true;
+  Engine fresh_lone(lone);
+  Snapshot s4 = run_case(second, fresh_lone);
+  ASSERT_EQ(s4.surfaced, 1u);
+  const Incident& shown = s4.incidents.front();
+  EXPECT_LT(shown.score, lone.score.surface_threshold);
+  std::vector<std::string> titles;
+  for (const AlertGroup& g : shown.groups) titles.push_back(g.title);
+  std::sort(titles.begin(), titles.end());
+  EXPECT_EQ(titles, (std::vector<std::string>{"Successful sudo to ROOT executed.",
+                                              "User successfully changed UID."}));
+  Engine carried_lone(lone);
+  ASSERT_TRUE(carried_lone.load_baseline(saved).ok());
+  Snapshot s5 = run_case(second, carried_lone);
+  ASSERT_EQ(s5.surfaced, 1u);
+  EXPECT_GE(s5.incidents.front().score, lone.score.surface_threshold);
 
   EXPECT_FALSE(Engine().load_baseline("{\"version\":2}").ok());
   EXPECT_FALSE(Engine().load_baseline("[").ok());

@@ -59,6 +59,7 @@ struct Incident {
   std::vector<uint64_t> alerts;     // input record numbers, ascending
   uint64_t alert_count = 0;
   bool is_routine_group = false;    // one signature on one host (RTN-/SUP-), not a correlation
+  bool lone_evidence = false;       // a short capture's only evidence (EngineOptions::lone_evidence)
 };
 
 // Alert volume over time, for timelines: counts[i] alerts in [start_us + i*bucket_us, +bucket_us).

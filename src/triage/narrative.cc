@@ -219,7 +219,12 @@ std::string write_narrative(const Incident& inc, size_t rank, double threshold) 
     std::snprintf(buf, sizeof buf, "%s %.1f", f.name.c_str(), f.value);
     parts.push_back(std::string(buf) + " (" + f.detail + ")");
   }
-  out += join_limited(parts, parts.size()) + ".";
+  out += parts.empty() ? std::string("nothing beyond the baseline.") : join_limited(parts, parts.size()) + ".";
+  if (inc.lone_evidence) {
+    out += std::string(inc.score < threshold ? " It is below the threshold and shown"
+                                             : " It is shown whatever its score")
+           + " because it is " + inc.reason + ".";
+  }
 
   // What to check next.
   std::string scope = hosts.empty() ? std::string("the affected systems") : join_limited(hosts, 3);

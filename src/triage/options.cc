@@ -30,6 +30,8 @@ const Setter kSetters[] = {
     {"recurrence_window_h", [](EngineOptions& o, double v) { o.recurrence_window_us = minutes_us(v * 60); }},
     {"heat_gain", [](EngineOptions& o, double v) { o.heat_gain = v; }},
     {"heat_memory_h", [](EngineOptions& o, double v) { o.heat_memory_hours = v; }},
+    {"lone_evidence", [](EngineOptions& o, double v) { o.lone_evidence = v != 0; }},
+    {"lone_margin", [](EngineOptions& o, double v) { o.lone_margin = v; }},
     {"max_records", [](EngineOptions& o, double v) { o.max_records = static_cast<size_t>(v); }},
     {"hub_signatures", [](EngineOptions& o, double v) { o.hub_signatures = static_cast<uint32_t>(v); }},
     {"episode_gap_min", [](EngineOptions& o, double v) { o.baseline.episode_gap_us = minutes_us(v); }},
@@ -54,6 +56,8 @@ const Setter kSetters[] = {
     {"burst_cap", [](EngineOptions& o, double v) { o.score.burst_cap = v; }},
     {"severity_weight", [](EngineOptions& o, double v) { o.score.severity_weight = v; }},
     {"confirmed_bonus", [](EngineOptions& o, double v) { o.score.confirmed_bonus = v; }},
+    {"single_needs_corroboration", [](EngineOptions& o, double v) { o.score.single_needs_corroboration = v != 0; }},
+    {"corroborating_severity", [](EngineOptions& o, double v) { o.score.corroborating_severity = static_cast<int>(v); }},
     {"surface_threshold", [](EngineOptions& o, double v) { o.score.surface_threshold = v; }},
 };
 

@@ -161,7 +161,7 @@ std::string render_html(const Snapshot& snap, const ReportOptions& opts) {
     }
     out += "</div>";
   }
-  out += "<h2>Auto-closed correlations</h2><details><summary>below the surfacing threshold</summary><table>"
+  out += "<h2>Auto-closed correlations</h2><details><summary>below the surfacing threshold, or one unusual signature that nothing corroborates</summary><table>"
          "<tr><th>score</th><th>id</th><th>title</th><th>alerts</th><th>first seen</th></tr>";
   for (const Incident& inc : snap.incidents) {
     if (inc.status != IncidentStatus::kAutoClosed || inc.is_routine_group) continue;

@@ -18,6 +18,7 @@ void write_incident(JsonWriter& w, const Incident& inc) {
   w.field("id", inc.id).field("status", status_name(inc.status));
   put_score(w, "score", inc.score);
   w.field("title", inc.title).field("narrative", inc.narrative).field("reason", inc.reason);
+  if (inc.lone_evidence) w.field("lone_evidence", true);
   put_time(w, "first_seen", inc.first_us);
   put_time(w, "last_seen", inc.last_us);
   w.field("alert_count", uint64_t{inc.alert_count});

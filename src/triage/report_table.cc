@@ -120,10 +120,12 @@ std::string render_table(const Snapshot& snap, const ReportOptions& opts) {
            "\n";
   }
   if (opts.show_auto_closed) {
-    out += "\nWeak correlations (below the surfacing threshold):\n";
+    out += "\nWeak correlations (below the surfacing threshold; * one unusual signature that\n"
+           "nothing corroborates):\n";
     for (const Incident& inc : snap.incidents) {
       if (inc.status != IncidentStatus::kAutoClosed || inc.is_routine_group) continue;
-      std::snprintf(buf, sizeof buf, "  %5.1f  %-12s  ", inc.score, inc.id.c_str());
+      std::snprintf(buf, sizeof buf, " %s%5.1f  %-12s  ",
+                    inc.score >= opts.surface_threshold ? "*" : " ", inc.score, inc.id.c_str());
       out += fit(buf + inc.title, kWidth) + "\n";
     }
     out += "\nLargest routine alert types:\n";

@@ -17,8 +17,8 @@ namespace {
 
 const std::string kCases = std::string(VIGIL_SOURCE_DIR) + "/src/triage/testdata/cases";
 
-Snapshot attack_snapshot() {
-  auto c = testing::load_case(kCases + "/attack_chain.case");
+Snapshot case_snapshot(const std::string& name) {
+  auto c = testing::load_case(kCases + "/" + name);
   EXPECT_TRUE(c.ok());
   Engine engine;
   auto p = Profile::builtin("aitads");
@@ -37,6 +37,8 @@ Snapshot attack_snapshot() {
   collector.feed();
   return engine.snapshot();
 }
+
+Snapshot attack_snapshot() { return case_snapshot("attack_chain.case"); }
 
 size_t code_points(const std::string& s) {
   size_t n = 0;
@@ -59,6 +61,18 @@ TEST(ReportTest, TableFitsEightyColumns) {
   EXPECT_GT(n, 8u);
   EXPECT_NE(table.find("1 surfaced"), std::string::npos) << table;
   EXPECT_NE(table.find("why: novelty"), std::string::npos) << table;
+}
+
+// An incident closed for want of corroboration scores above the threshold: the table marks it
+// so the listing of weak correlations does not read as a contradiction.
+TEST(ReportTest, TableMarksUncorroboratedOddities) {
+  ReportOptions opts;
+  opts.show_auto_closed = true;
+  std::string table = render_table(case_snapshot("lone_oddity.case"), opts);
+  size_t at = table.find(".to TLD");
+  ASSERT_NE(at, std::string::npos) << table;
+  size_t line = table.rfind('\n', at) + 1;
+  EXPECT_EQ(table.substr(line, 2), " *") << table.substr(line, at - line);
 }
 
 TEST(ReportTest, JsonCarriesTheDocumentedFields) {

@@ -8,6 +8,14 @@
 // kill chain (each later ATT&CK tactic is a step of a story), firing far above its habit
 // (burst), rated severe by the sensor, or of a kind an analyst already confirmed malicious.
 // Spread, burst and severity are capped so volume alone cannot surface anything.
+//
+// Corroboration. Rarity is measured per signature, and among hundreds of signatures one is
+// always having a rare day: a DNS query for an unusual domain coming back after three days, a
+// certificate error never seen before. One such signature, with at most mildly unusual types
+// riding along, is an oddity rather than an incident; it surfaces only when something
+// independent of its rarity backs it: a second strongly unusual signature, another host or
+// sensor, a kill-chain step made by two signatures together, a burst, the sensor's own
+// severity (at least medium), or an analyst's confirmation. The score itself is unchanged.
 #include "triage/score.h"
 
 #include <algorithm>
@@ -25,6 +33,16 @@ std::string format(const char* fmt, double a, double b = 0) {
 }
 
 }  // namespace
+
+bool corroborated(const ScoreInput& in, const ScoreOptions& opts, double strong_surprise) {
+  if (!opts.single_needs_corroboration) return true;
+  int strong = 0;
+  for (double s : in.surprises) strong += s >= strong_surprise;
+  // A kill-chain step counts only when the signatures make it together: a rule tagged with
+  // several tactics names them all alone.
+  return strong >= 2 || in.hosts > 1 || in.sensors > 1 || chain_length(in.tactics) > in.own_chain ||
+         in.max_burst_ratio > 1 || in.max_severity >= opts.corroborating_severity || in.confirmed;
+}
 
 double score_incident(const ScoreInput& in, const ScoreOptions& opts, std::vector<Factor>* factors) {
   std::vector<Factor> out;

@@ -24,6 +24,12 @@ struct ScoreOptions {
   double severity_weight = 2;        // at severity 100; nothing at 50 or below
   double confirmed_bonus = 5;        // an alert type an analyst confirmed malicious before
   double surface_threshold = 2;      // surfaced at or above this score
+  // One unusual signature is one oddity, not yet an incident: an incident whose strong evidence
+  // (surprise >= strong_surprise) is a single signature surfaces only when something
+  // corroborates it -- another host or sensor with such evidence, a kill-chain transition, a
+  // burst, the sensor rating it at least `corroborating_severity`, or an analyst's confirmation.
+  bool single_needs_corroboration = true;
+  int corroborating_severity = 50;
 };
 
 struct ScoreInput {
@@ -31,10 +37,16 @@ struct ScoreInput {
   int hosts = 0;                  // hosts that carried evidence
   int sensors = 0;                // sensors that carried evidence
   TacticSet tactics = 0;
+  int own_chain = 0;              // the longest chain_length one signature's tactics make alone
   double max_burst_ratio = 0;
   int max_severity = -1;
   bool confirmed = false;
 };
+
+// Whether an incident with this evidence may surface on its score: false for a single strong
+// signature (surprise >= strong_surprise, the engine's) that nothing corroborates (see
+// ScoreOptions::single_needs_corroboration).
+bool corroborated(const ScoreInput& in, const ScoreOptions& opts, double strong_surprise);
 
 // Fills `factors` (only the non-zero ones, largest first) and returns their sum.
 double score_incident(const ScoreInput& in, const ScoreOptions& opts, std::vector<Factor>* factors);

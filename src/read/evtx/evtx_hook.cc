@@ -1,5 +1,7 @@
 #include "read/evtx/evtx_hook.h"
 
+#include <sys/stat.h>
+
 #include <cstdint>
 
 #include "read/evtx/evtx_file.h"
@@ -7,14 +9,16 @@
 namespace vigil::evtx {
 
 Status read_evtx(const std::string& path, ByteSource& bytes, EventSink& sink, ReadStats& stats) {
-  if (bytes.compression() == Compression::kNone && path != "-") {
+  struct stat st;
+  bool regular = path != "-" && ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+  if (bytes.compression() == Compression::kNone && regular) {
     auto file = EvtxFile::open(path);
     if (!file.ok()) return file.status();
     stats.bytes += file->size();
     return file->read_all(sink);
   }
-  // EVTX is a file of 64 KiB chunks that point into one another by offset: a stream has to be
-  // whole before it can be decoded.
+  // A compressed file, standard input or a pipe: read whole, then decoded from memory (so such an
+  // input costs its decompressed size in memory; a plain file is mapped instead).
   std::string data;
   char buffer[1 << 16];
   for (;;) {
