@@ -218,7 +218,8 @@ class EventFacts {
       int64_t id;
       if (Value v = ev_.field("EventRecordID"); v && v.as_int(&id) && id > 0) record_id_ = id;
     }
-    FieldResolver::resolve_many(ev_, kKeyFields, known_);
+    static const FieldResolver::Names kKeyNames(kKeyFields);
+    FieldResolver::resolve_many(ev_, kKeyNames, known_);
     loaded_ = true;
   }
 

@@ -1,5 +1,7 @@
 #include "pipeline/hunt_output.h"
 
+#include <charconv>
+
 #include "core/json_writer.h"
 #include "core/text.h"
 #include "core/time.h"
@@ -152,24 +154,48 @@ class DetectionRenderer {
  public:
   DetectionRenderer(const sigma::RuleSet& rules, bool memo) : rules_(rules), memo_(memo) {}
 
+  // The members are written straight into `out` in JsonWriter's compact form (keys are fixed
+  // and need no escaping; integers in decimal, as JsonWriter writes them); a correlation's extra
+  // members go through JsonWriter.
   void render(const Detection& d, const std::vector<std::string>& inputs, std::string& out) {
     auto source = [&](uint32_t input) {
       return input < inputs.size() ? std::string_view(inputs[input]) : std::string_view();
     };
-    JsonWriter w(out);
-    w.begin_object();
-    w.key("timestamp").raw(time_json(d));
-    w.raw(rule_members(d));
-    w.field("computer", d.computer).field("channel", d.channel);
+    out += "{\"timestamp\":";
+    out += time_json(d);
+    out += ',';
+    out += rule_members(d);
+    out += ",\"computer\":";
+    string(d.computer, out);
+    out += ",\"channel\":";
+    string(d.channel, out);
+    out += ",\"event_id\":";
     int64_t id;
     if (!d.event_id.empty() && parse_int(d.event_id, &id)) {
-      w.field("event_id", id);
+      number(id, out);
     } else {
-      w.field("event_id", d.event_id);
+      string(d.event_id, out);
     }
-    w.field("record_id", d.record_id).field("source", source(d.input)).field("record_index", d.record_index);
-    w.key("fields").raw(fields_json(d));
+    out += ",\"record_id\":";
+    number(d.record_id, out);
+    out += ",\"source\":";
+    if (memo_ && source_ready_ && d.input == source_input_) {
+      out += source_json_;
+    } else {
+      source_json_.clear();
+      string(source(d.input), source_json_);
+      source_input_ = d.input;
+      source_ready_ = memo_;
+      out += source_json_;
+    }
+    out += ",\"record_index\":";
+    number(d.record_index, out);
+    out += ",\"fields\":";
+    out += fields_json(d);
+    out += '}';
     if (d.correlation) {
+      JsonWriter w(out);
+      w.continue_object();
       w.field("correlation", true).field("first_timestamp", format_time_us(d.first_us));
       w.key("group").begin_array();
       for (const std::string& g : d.group) w.value(g);
@@ -180,11 +206,22 @@ class DetectionRenderer {
         w.begin_object().field("source", source(input)).field("record_index", index).end_object();
       }
       w.end_array();
+      w.end_object();
     }
-    w.end_object();
   }
 
  private:
+  static void string(std::string_view s, std::string& out) {
+    out += '"';
+    json_escape(s, out);
+    out += '"';
+  }
+  template <typename T>
+  static void number(T v, std::string& out) {
+    char buf[24];
+    out.append(buf, static_cast<size_t>(std::to_chars(buf, buf + sizeof buf, v).ptr - buf));
+  }
+
   // "rule_id":...,"rule_title":...,"level":...,"tags":[...]
   std::string_view rule_members(const Detection& d) {
     std::string* slot = &scratch_rule_;
@@ -207,15 +244,37 @@ class DetectionRenderer {
     return *slot;
   }
 
+  // format_time_us is the date and time to the second, then six digits of microseconds and
+  // "Z": the part up to the second is kept per second, the digits are written here.
   std::string_view time_json(const Detection& d) {
-    if (memo_ && time_ready_ && d.has_time == time_has_ && (!d.has_time || d.time_us == time_us_)) {
+    time_json_.clear();
+    if (!d.has_time) {
+      time_json_ = "\"\"";
       return time_json_;
     }
-    time_json_.clear();
-    JsonWriter(time_json_).value(time_text(d));
-    time_has_ = d.has_time;
-    time_us_ = d.time_us;
-    time_ready_ = true;
+    const int64_t us = d.time_us;
+    if (us < INT64_MIN / 2) {  // far outside any log; kept away from overflow below
+      string(format_time_us(us), time_json_);
+      return time_json_;
+    }
+    const int64_t secs = us >= 0 ? us / 1000000 : (us - 999999) / 1000000;
+    if (!memo_ || !second_ready_ || secs != second_) {
+      second_text_ = format_time_us(secs * 1000000);  // ends in ".000000Z"
+      second_text_.resize(second_text_.size() - 7);
+      second_ = secs;
+      second_ready_ = memo_;
+    }
+    char digits[8];
+    int64_t frac = us - secs * 1000000;
+    for (int k = 5; k >= 0; --k) {
+      digits[k] = static_cast<char>('0' + frac % 10);
+      frac /= 10;
+    }
+    digits[6] = 'Z';
+    time_json_ += '"';
+    json_escape(second_text_, time_json_);
+    time_json_.append(digits, 7);
+    time_json_ += '"';
     return time_json_;
   }
 
@@ -237,9 +296,10 @@ class DetectionRenderer {
   bool memo_;
   std::vector<std::string> rule_json_;  // per rule index, empty = not rendered yet
   std::string scratch_rule_;
-  bool time_ready_ = false, time_has_ = false, fields_ready_ = false;
-  int64_t time_us_ = 0;
-  std::string time_json_, fields_json_;
+  bool second_ready_ = false, fields_ready_ = false, source_ready_ = false;
+  int64_t second_ = 0;
+  uint32_t source_input_ = 0;
+  std::string second_text_, time_json_, fields_json_, source_json_;
   std::vector<std::pair<std::string, std::string>> fields_;
 };
 
