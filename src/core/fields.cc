@@ -159,6 +159,7 @@ Value FieldResolver::walk(Value from, std::string_view dotted) {
 void FieldResolver::detect(const Event& ev) {
   Value root = ev.root();
   ev.section_count_ = 0;
+  ev.system_ = 0;
   auto add = [&](Value v) {
     if (v && v.kind() == Kind::kObject && ev.section_count_ < 4) {
       ev.sections_[ev.section_count_++] = v.index();
@@ -178,7 +179,9 @@ void FieldResolver::detect(const Event& ev) {
         add(ud);
       }
     }
-    add(e.get("System"));
+    Value system = e.get("System");
+    if (system && system.kind() == Kind::kObject) ev.system_ = system.index();
+    add(system);
     return;
   }
   Value w = root.get("winlog");
@@ -210,9 +213,19 @@ Value FieldResolver::resolve(const Event& ev, std::string_view name) {
   // only through the alias table below, so system aliases are checked before sections.
   if (const Alias* a = find_alias(name)) {
     switch (lay) {
-      case Layout::kEvtxDump:
-        if (Value v = walk_attr(root, a->evtx)) return unwrap(v);
+      case Layout::kEvtxDump: {
+        // Every alias lives under Event.System, which detect() has found: walk from there (a
+        // missing or non-object System fails the walk as the full path would).
+        constexpr std::string_view kSystem = "Event.System.";
+        Value v;
+        if (a->evtx.substr(0, kSystem.size()) != kSystem) {
+          v = walk_attr(root, a->evtx);
+        } else if (ev.system_ != 0) {
+          v = walk_attr(Value(&ev, ev.system_), a->evtx.substr(kSystem.size()));
+        }
+        if (v) return unwrap(v);
         break;
+      }
       case Layout::kEcs:
         for (std::string_view p : a->ecs) {
           if (p.empty()) continue;
