@@ -17,6 +17,7 @@ void Event::clear() {
   arena_.reset();
   layout_ = -1;
   section_count_ = 0;
+  system_ = 0;
   Node root;
   root.kind = Kind::kObject;
   nodes_.push_back(root);

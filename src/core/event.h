@@ -122,6 +122,7 @@ class Event {
   mutable int layout_ = -1;  // cached by FieldResolver; -1 = not yet detected
   mutable uint32_t sections_[4] = {0, 0, 0, 0};
   mutable uint32_t section_count_ = 0;
+  mutable uint32_t system_ = 0;  // evtx_dump Event.System when an object (cached too), 0 = none
 };
 
 inline const Node& Value::node() const { return ev_->node(idx_); }

@@ -159,6 +159,7 @@ Value FieldResolver::walk(Value from, std::string_view dotted) {
 void FieldResolver::detect(const Event& ev) {
   Value root = ev.root();
   ev.section_count_ = 0;
+  ev.system_ = 0;
   auto add = [&](Value v) {
     if (v && v.kind() == Kind::kObject && ev.section_count_ < 4) {
       ev.sections_[ev.section_count_++] = v.index();
@@ -178,7 +179,9 @@ void FieldResolver::detect(const Event& ev) {
         add(ud);
       }
     }
-    add(e.get("System"));
+    Value system = e.get("System");
+    if (system && system.kind() == Kind::kObject) ev.system_ = system.index();
+    add(system);
     return;
   }
   Value w = root.get("winlog");
@@ -210,9 +213,19 @@ Value FieldResolver::resolve(const Event& ev, std::string_view name) {
   // only through the alias table below, so system aliases are checked before sections.
   if (const Alias* a = find_alias(name)) {
     switch (lay) {
-      case Layout::kEvtxDump:
-        if (Value v = walk_attr(root, a->evtx)) return unwrap(v);
+      case Layout::kEvtxDump: {
+        // Every alias lives under Event.System, which detect() has found: walk from there (a
+        // missing or non-object System fails the walk as the full path would).
+        constexpr std::string_view kSystem = "Event.System.";
+        Value v;
+        if (a->evtx.substr(0, kSystem.size()) != kSystem) {
+          v = walk_attr(root, a->evtx);
+        } else if (ev.system_ != 0) {
+          v = walk_attr(Value(&ev, ev.system_), a->evtx.substr(kSystem.size()));
+        }
+        if (v) return unwrap(v);
         break;
+      }
       case Layout::kEcs:
         for (std::string_view p : a->ecs) {
           if (p.empty()) continue;
@@ -252,44 +265,53 @@ Value FieldResolver::resolve(const Event& ev, std::string_view name) {
   return {};
 }
 
-void FieldResolver::resolve_many(const Event& ev, std::span<const std::string_view> names, Value* out) {
+FieldResolver::Names::Names(std::span<const std::string_view> names) : names_(names) {
   // Plain names, chained by length: a section child is compared only with names of its length.
-  constexpr size_t kMaxLen = 64, kMaxNames = 64;
-  constexpr uint32_t kNone = UINT32_MAX;
-  uint32_t by_len[kMaxLen + 1];
-  std::fill(std::begin(by_len), std::end(by_len), kNone);
-  uint32_t next[kMaxNames];
-  Value exact[kMaxNames], icase[kMaxNames];
-  bool any_plain = false;
-  layout(ev);
-  for (uint32_t i = 0; i < names.size(); ++i) {
+  std::fill(std::begin(by_len_), std::end(by_len_), kNone);
+  for (uint32_t i = 0; i < names.size() && i < kMaxNames; ++i) {
     std::string_view n = names[i];
-    if (i >= kMaxNames || n.size() > kMaxLen || find_alias(n) || find_fallback(n) ||
-        n.find('.') != std::string_view::npos) {
-      out[i] = resolve(ev, n);
+    if (n.size() > kMaxLen || find_alias(n) || find_fallback(n) || n.find('.') != std::string_view::npos) {
       continue;
     }
-    next[i] = by_len[n.size()];
-    by_len[n.size()] = i;
-    any_plain = true;
+    plain_[i] = true;
+    first_[i] = n.empty() ? '\0' : ascii_lower(n[0]);
+    next_[i] = by_len_[n.size()];
+    by_len_[n.size()] = i;
+    any_plain_ = true;
   }
-  if (!any_plain) return;
+}
+
+void FieldResolver::resolve_many(const Event& ev, std::span<const std::string_view> names, Value* out) {
+  resolve_many(ev, Names(names), out);
+}
+
+void FieldResolver::resolve_many(const Event& ev, const Names& prepared, Value* out) {
+  constexpr size_t kMaxLen = Names::kMaxLen;
+  constexpr uint32_t kNone = Names::kNone;
+  const std::span<const std::string_view> names = prepared.names_;
+  Value exact[Names::kMaxNames], icase[Names::kMaxNames];
+  layout(ev);
+  for (uint32_t i = 0; i < names.size(); ++i) {
+    if (i >= Names::kMaxNames || !prepared.plain_[i]) out[i] = resolve(ev, names[i]);
+  }
+  if (!prepared.any_plain_) return;
   for (uint32_t s = 0; s < ev.section_count_; ++s) {
     const uint32_t sec = ev.sections_[s];
     if (ev.node(sec).count == 0) continue;
     for (uint32_t c = sec + 1; c != 0; c = ev.node(c).next) {
       std::string_view key = ev.node(c).key;
       if (key.size() > kMaxLen) continue;
-      for (uint32_t i = by_len[key.size()]; i != kNone; i = next[i]) {
+      const char first = key.empty() ? '\0' : ascii_lower(key[0]);
+      for (uint32_t i = prepared.by_len_[key.size()]; i != kNone; i = prepared.next_[i]) {
         // Most pairs differ in their first letter (names[i] is as long as key).
-        if (!key.empty() && ascii_lower(key[0]) != ascii_lower(names[i][0])) continue;
+        if (first != prepared.first_[i]) continue;
         if (!exact[i] && key == names[i]) exact[i] = Value(&ev, c);
         if (!icase[i] && iequals(key, names[i])) icase[i] = Value(&ev, c);
       }
     }
   }
-  for (uint32_t len = 0; len <= kMaxLen; ++len) {
-    for (uint32_t i = by_len[len]; i != kNone; i = next[i]) out[i] = unwrap(exact[i] ? exact[i] : icase[i]);
+  for (uint32_t i = 0; i < names.size() && i < Names::kMaxNames; ++i) {
+    if (prepared.plain_[i]) out[i] = unwrap(exact[i] ? exact[i] : icase[i]);
   }
 }
 

@@ -20,6 +20,7 @@
 //     unnamed <Data> of classic events such as Windows PowerShell 400/600/800 only there).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -38,6 +39,25 @@ class FieldResolver {
   // sections for the plain names (no alias, no dot): cheaper than a call per name when there
   // are many. `out` must hold names.size() values.
   static void resolve_many(const Event& ev, std::span<const std::string_view> names, Value* out);
+  // A name list prepared for resolve_many once, for a caller that resolves the same names in
+  // many events: which names take the one pass and how they chain by length. Immutable after
+  // construction; the names it was given must outlive it.
+  class Names {
+   public:
+    explicit Names(std::span<const std::string_view> names);
+
+   private:
+    friend class FieldResolver;
+    static constexpr size_t kMaxLen = 64, kMaxNames = 64;
+    static constexpr uint32_t kNone = UINT32_MAX;
+    std::span<const std::string_view> names_;
+    uint32_t by_len_[kMaxLen + 1];
+    uint32_t next_[kMaxNames];
+    char first_[kMaxNames];           // the first letter, lower-cased
+    bool plain_[kMaxNames] = {};      // resolved in the one pass (else by resolve())
+    bool any_plain_ = false;
+  };
+  static void resolve_many(const Event& ev, const Names& names, Value* out);
   static Layout layout(const Event& ev);
   // Walks a dotted path from `from` (`a.b.c`); invalid Value when a step is missing.
   static Value walk(Value from, std::string_view dotted);

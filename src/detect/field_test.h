@@ -132,6 +132,9 @@ struct ValueTest {
   // A literal every text this test matches contains (lower-cased, interned by the RuleSet), for
   // skipping the test on events without it; kNoLiteral when there is none worth scanning for.
   uint32_t literal = kNoLiteral;
+  // kRegex: regex_atoms() of `regex` (empty `needed` and `any` = none usable), worked out once
+  // by the RuleSet for `literal` and kept for the prefilter's requirements; null = not yet.
+  std::shared_ptr<const RegexAtoms> atoms;
 };
 
 inline bool EvalContext::absent(const ValueTest& t) const {

@@ -56,20 +56,21 @@ void fold_ascii(char* p, size_t n) {
   for (; i < n; ++i) p[i] = ascii_lower(p[i]);
 }
 
+// Per byte: 3 for shell punctuation, 2 for quotes, brackets and the like and for control and
+// non-ASCII bytes, 1 for the rest. A table, since the index scores every literal of every rule.
+struct ScoreTable {
+  uint8_t score[256];
+  constexpr ScoreTable() : score() {
+    for (int c = 0; c < 256; ++c) score[c] = (c >= 0x80 || c < 0x20) ? 2 : 1;
+    for (char c : std::string_view("`^|;<>~!?*&@#")) score[static_cast<unsigned char>(c)] = 3;
+    for (char c : std::string_view("\"'()[]%$+")) score[static_cast<unsigned char>(c)] = 2;
+  }
+};
+constexpr ScoreTable kScores;
+
 int literal_score(std::string_view literal) {
   int s = 0;
-  for (char ch : literal) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c >= 0x80 || c < 0x20) {
-      s += 2;
-    } else if (std::string_view("`^|;<>~!?*&@#").find(ch) != std::string_view::npos) {
-      s += 3;
-    } else if (std::string_view("\"'()[]%$+").find(ch) != std::string_view::npos) {
-      s += 2;
-    } else {
-      s += 1;
-    }
-  }
+  for (char ch : literal) s += kScores.score[static_cast<unsigned char>(ch)];
   return s;
 }
 

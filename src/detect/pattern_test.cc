@@ -83,3 +83,28 @@ TEST(Encodings, Base64AndUtf16) {
 
 }  // namespace
 }  // namespace vigil::sigma
+
+namespace vigil::sigma {
+namespace {
+
+// literal_score: 3 per shell punctuation byte, 2 per quote/bracket/%/$/+ and per control or
+// non-ASCII byte, 1 for any other byte.
+TEST(LiteralScore, ScoresEachByteByItsClass) {
+  const std::string_view punct = "`^|;<>~!?*&@#", quote = "\"'()[]%$+";
+  for (int c = 0; c < 256; ++c) {
+    const char ch = static_cast<char>(c);
+    int want = 1;
+    if (c < 0x20 || c >= 0x80) want = 2;
+    if (punct.find(ch) != std::string_view::npos) want = 3;
+    if (quote.find(ch) != std::string_view::npos) want = 2;
+    EXPECT_EQ(literal_score(std::string_view(&ch, 1)), want) << "byte " << c;
+  }
+  EXPECT_EQ(literal_score("cmd.exe /c"), 10);
+  EXPECT_EQ(literal_score("a|b"), 5);
+  EXPECT_EQ(literal_score("\"x\""), 5);
+  EXPECT_EQ(literal_score("\xc3\xa9"), 4);  // é: two non-ASCII bytes
+  EXPECT_EQ(literal_score(""), 0);
+}
+
+}  // namespace
+}  // namespace vigil::sigma

@@ -256,7 +256,7 @@ class RequirementBuilder {
   }
 
   uint32_t of_value(const ValueTest& v, uint32_t cls) {
-    if (v.kind == ValueTest::kRegex && v.regex) return of_regex(*v.regex, cls);
+    if (v.kind == ValueTest::kRegex && v.regex) return of_regex(v, cls);
     if (v.kind != ValueTest::kPattern) return kTrueNode;
     std::vector<uint32_t> lits;
     for (std::string_view lit : v.pattern.literals()) {
@@ -280,9 +280,16 @@ class RequirementBuilder {
     return combine(Node::kOr, std::move(any));
   }
 
-  uint32_t of_regex(const re2::RE2& re, uint32_t cls) {
-    RegexAtoms atoms;
-    if (!regex_atoms(re, &atoms)) return kTrueNode;
+  // The RuleSet worked the atoms out when it loaded the rule (ValueTest::atoms).
+  uint32_t of_regex(const ValueTest& v, uint32_t cls) {
+    RegexAtoms computed;
+    const RegexAtoms* known = v.atoms.get();
+    if (!known) {
+      regex_atoms(*v.regex, &computed);
+      known = &computed;
+    }
+    const RegexAtoms& atoms = *known;
+    if (atoms.needed.empty() && atoms.any.empty()) return kTrueNode;  // regex_atoms() said false
     std::vector<uint32_t> needed, any;
     for (const std::string& a : atoms.needed) needed.push_back(regex_atom(a, cls));
     for (const std::string& a : atoms.any) any.push_back(regex_atom(a, cls));

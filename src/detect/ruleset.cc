@@ -178,12 +178,13 @@ void RuleSet::intern(Detection& d) {
       if (v.kind == ValueTest::kPattern) {
         for (std::string_view lit : v.pattern.literals()) consider(lit);
       } else if (v.kind == ValueTest::kRegex && v.regex) {
-        RegexAtoms atoms;
-        if (regex_atoms(*v.regex, &atoms)) {
-          for (const std::string& a : atoms.needed) {
+        auto atoms = std::make_shared<RegexAtoms>();
+        if (regex_atoms(*v.regex, atoms.get())) {
+          for (const std::string& a : atoms->needed) {
             if (a.find_first_of("iks") == std::string::npos) consider(a);
           }
         }
+        v.atoms = std::move(atoms);
       }
       if (!best.empty()) v.literal = literal_of(best);
     }

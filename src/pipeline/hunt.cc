@@ -142,24 +142,42 @@ std::string value_text(Value v) {
   return std::string(t);
 }
 
-// `known[i]` is kKeyFields[i] resolved in `ev` (FieldResolver::resolve_many), once per event.
+using FieldList = std::vector<std::pair<std::string, std::string>>;
+
+// Adds `name`'s value to `out` unless `out` is full, already has the name, or the value is
+// missing, a container, empty or "-". `resolved`: the field already looked up (null: look up).
+void add_key_field(const Event& ev, std::string_view name, const Value* resolved, size_t max,
+                   FieldList* out) {
+  if (out->size() >= max) return;
+  for (const auto& [k, v] : *out) {
+    if (iequals(k, name)) return;
+  }
+  Value v = resolved ? *resolved : ev.field(name);
+  if (!v || v.is_null() || v.is_container()) return;
+  std::string text = value_text(v);
+  if (text.empty() || text == "-") return;
+  out->emplace_back(std::string(name), std::move(text));
+}
+
+// The key fields of a rule without `fields:` on this event, before the fallback to the fields
+// its detection reads: they depend on the event alone, so a hunt builds them once per event.
+// `known[i]` is kKeyFields[i] resolved in `ev` (FieldResolver::resolve_many).
+void common_key_fields(const Event& ev, size_t max, const Value* known, FieldList* out) {
+  for (size_t i = 0; i < std::size(kKeyFields); ++i) add_key_field(ev, kKeyFields[i], &known[i], max, out);
+}
+
+// The rule's `fields:` first, then kKeyFields (`common`: common_key_fields of this event), else
+// the fields its detection reads.
 void key_fields(const Event& ev, const sigma::Rule& rule, size_t max, const Value* known,
-                std::vector<std::pair<std::string, std::string>>* out) {
-  auto add = [&](std::string_view name, const Value* resolved) {
-    if (out->size() >= max) return;
-    for (const auto& [k, v] : *out) {
-      if (iequals(k, name)) return;
-    }
-    Value v = resolved ? *resolved : ev.field(name);
-    if (!v || v.is_null() || v.is_container()) return;
-    std::string text = value_text(v);
-    if (text.empty() || text == "-") return;
-    out->emplace_back(std::string(name), std::move(text));
-  };
-  for (const auto& f : rule.fields) add(f, nullptr);
-  for (size_t i = 0; i < std::size(kKeyFields); ++i) add(kKeyFields[i], &known[i]);
+                const FieldList& common, FieldList* out) {
+  if (rule.fields.empty()) {
+    *out = common;
+  } else {
+    for (const auto& f : rule.fields) add_key_field(ev, f, nullptr, max, out);
+    for (size_t i = 0; i < std::size(kKeyFields); ++i) add_key_field(ev, kKeyFields[i], &known[i], max, out);
+  }
   if (out->empty()) {
-    for (const auto& f : rule.detection.fields()) add(f, nullptr);
+    for (const auto& f : rule.detection.fields()) add_key_field(ev, f, nullptr, max, out);
   }
 }
 
@@ -181,7 +199,12 @@ class EventFacts {
     d.computer = computer_;
     d.channel = channel_;
     d.event_id = event_id_;
-    key_fields(ev_, rule, max_key_fields, known_, &d.fields);
+    if (common_max_ != max_key_fields) {
+      common_.clear();
+      common_key_fields(ev_, max_key_fields, known_, &common_);
+      common_max_ = max_key_fields;
+    }
+    key_fields(ev_, rule, max_key_fields, known_, common_, &d.fields);
     return d;
   }
 
@@ -195,7 +218,8 @@ class EventFacts {
       int64_t id;
       if (Value v = ev_.field("EventRecordID"); v && v.as_int(&id) && id > 0) record_id_ = id;
     }
-    FieldResolver::resolve_many(ev_, kKeyFields, known_);
+    static const FieldResolver::Names kKeyNames(kKeyFields);
+    FieldResolver::resolve_many(ev_, kKeyNames, known_);
     loaded_ = true;
   }
 
@@ -205,6 +229,9 @@ class EventFacts {
   std::string computer_, channel_, event_id_;
   uint64_t record_id_ = 0;
   Value known_[std::size(kKeyFields)];
+  // The key fields of a rule without `fields:` (see key_fields), for max_key_fields common_max_.
+  FieldList common_;
+  size_t common_max_ = SIZE_MAX;
 };
 
 // Per worker thread: the matcher, a scratch event for the EVTX decoder, hit buffers.

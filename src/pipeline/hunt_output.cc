@@ -1,5 +1,7 @@
 #include "pipeline/hunt_output.h"
 
+#include <charconv>
+
 #include "core/json_writer.h"
 #include "core/text.h"
 #include "core/time.h"
@@ -143,11 +145,169 @@ class CsvWriter : public DetectionWriter {
   const std::vector<std::string>* inputs_;
 };
 
+// Renders detections as JSON objects. Detections of one event share their time and, unless a
+// rule names its own `fields:`, their key fields; a rule's id, title, level and tags never
+// change. So the last time text, the last fields object and each rule's constant members are
+// kept rendered and reused: a detection costs mostly the copy of bytes already escaped. The
+// text is the same as rendering everything anew (detection_json does that, through this class).
+class DetectionRenderer {
+ public:
+  DetectionRenderer(const sigma::RuleSet& rules, bool memo) : rules_(rules), memo_(memo) {}
+
+  // The members are written straight into `out` in JsonWriter's compact form (keys are fixed
+  // and need no escaping; integers in decimal, as JsonWriter writes them); a correlation's extra
+  // members go through JsonWriter.
+  void render(const Detection& d, const std::vector<std::string>& inputs, std::string& out) {
+    auto source = [&](uint32_t input) {
+      return input < inputs.size() ? std::string_view(inputs[input]) : std::string_view();
+    };
+    out += "{\"timestamp\":";
+    out += time_json(d);
+    out += ',';
+    out += rule_members(d);
+    out += ",\"computer\":";
+    string(d.computer, out);
+    out += ",\"channel\":";
+    string(d.channel, out);
+    out += ",\"event_id\":";
+    int64_t id;
+    if (!d.event_id.empty() && parse_int(d.event_id, &id)) {
+      number(id, out);
+    } else {
+      string(d.event_id, out);
+    }
+    out += ",\"record_id\":";
+    number(d.record_id, out);
+    out += ",\"source\":";
+    if (memo_ && source_ready_ && d.input == source_input_) {
+      out += source_json_;
+    } else {
+      source_json_.clear();
+      string(source(d.input), source_json_);
+      source_input_ = d.input;
+      source_ready_ = memo_;
+      out += source_json_;
+    }
+    out += ",\"record_index\":";
+    number(d.record_index, out);
+    out += ",\"fields\":";
+    out += fields_json(d);
+    out += '}';
+    if (d.correlation) {
+      JsonWriter w(out);
+      w.continue_object();
+      w.field("correlation", true).field("first_timestamp", format_time_us(d.first_us));
+      w.key("group").begin_array();
+      for (const std::string& g : d.group) w.value(g);
+      w.end_array();
+      w.field("value", d.value).field("event_count", d.event_count);
+      w.key("events").begin_array();
+      for (const auto& [input, index] : d.events) {
+        w.begin_object().field("source", source(input)).field("record_index", index).end_object();
+      }
+      w.end_array();
+      w.end_object();
+    }
+  }
+
+ private:
+  static void string(std::string_view s, std::string& out) {
+    out += '"';
+    json_escape(s, out);
+    out += '"';
+  }
+  template <typename T>
+  static void number(T v, std::string& out) {
+    char buf[24];
+    out.append(buf, static_cast<size_t>(std::to_chars(buf, buf + sizeof buf, v).ptr - buf));
+  }
+
+  // "rule_id":...,"rule_title":...,"level":...,"tags":[...]
+  std::string_view rule_members(const Detection& d) {
+    std::string* slot = &scratch_rule_;
+    if (memo_ && !d.correlation) {
+      if (rule_json_.size() <= d.rule) rule_json_.resize(d.rule + 1);
+      slot = &rule_json_[d.rule];
+      if (!slot->empty()) return *slot;
+    }
+    RuleView r = view(d, rules_);
+    std::string obj;
+    JsonWriter w(obj);
+    w.begin_object();
+    w.field("rule_id", *r.id).field("rule_title", *r.title);
+    w.field("level", *r.level);
+    w.key("tags").begin_array();
+    for (const std::string& tag : *r.tags) w.value(tag);
+    w.end_array();
+    w.end_object();
+    slot->assign(obj, 1, obj.size() - 2);  // the members, without the braces
+    return *slot;
+  }
+
+  // format_time_us is the date and time to the second, then six digits of microseconds and
+  // "Z": the part up to the second is kept per second, the digits are written here.
+  std::string_view time_json(const Detection& d) {
+    time_json_.clear();
+    if (!d.has_time) {
+      time_json_ = "\"\"";
+      return time_json_;
+    }
+    const int64_t us = d.time_us;
+    if (us < INT64_MIN / 2) {  // far outside any log; kept away from overflow below
+      string(format_time_us(us), time_json_);
+      return time_json_;
+    }
+    const int64_t secs = us >= 0 ? us / 1000000 : (us - 999999) / 1000000;
+    if (!memo_ || !second_ready_ || secs != second_) {
+      second_text_ = format_time_us(secs * 1000000);  // ends in ".000000Z"
+      second_text_.resize(second_text_.size() - 7);
+      second_ = secs;
+      second_ready_ = memo_;
+    }
+    char digits[8];
+    int64_t frac = us - secs * 1000000;
+    for (int k = 5; k >= 0; --k) {
+      digits[k] = static_cast<char>('0' + frac % 10);
+      frac /= 10;
+    }
+    digits[6] = 'Z';
+    time_json_ += '"';
+    json_escape(second_text_, time_json_);
+    time_json_.append(digits, 7);
+    time_json_ += '"';
+    return time_json_;
+  }
+
+  std::string_view fields_json(const Detection& d) {
+    if (memo_ && fields_ready_ && d.fields == fields_) return fields_json_;
+    fields_json_.clear();
+    JsonWriter w(fields_json_);
+    w.begin_object();
+    for (const auto& [name, value] : d.fields) w.field(name, value);
+    w.end_object();
+    if (memo_) {
+      fields_ = d.fields;
+      fields_ready_ = true;
+    }
+    return fields_json_;
+  }
+
+  const sigma::RuleSet& rules_;
+  bool memo_;
+  std::vector<std::string> rule_json_;  // per rule index, empty = not rendered yet
+  std::string scratch_rule_;
+  bool second_ready_ = false, fields_ready_ = false, source_ready_ = false;
+  int64_t second_ = 0;
+  uint32_t source_input_ = 0;
+  std::string second_text_, time_json_, fields_json_, source_json_;
+  std::vector<std::pair<std::string, std::string>> fields_;
+};
+
 class JsonDetectionWriter : public DetectionWriter {
  public:
   JsonDetectionWriter(FILE* out, const sigma::RuleSet& rules, const std::vector<std::string>* inputs,
              bool lines)
-      : out_(out), rules_(rules), inputs_(inputs), lines_(lines) {}
+      : out_(out), inputs_(inputs), lines_(lines), renderer_(rules, true) {}
   void begin() override {
     if (!lines_) std::fputs("[", out_);
   }
@@ -155,7 +315,7 @@ class JsonDetectionWriter : public DetectionWriter {
     buf_.clear();
     if (!lines_) buf_ += first_ ? "\n" : ",\n";
     first_ = false;
-    detection_json(d, rules_, *inputs_, buf_);
+    renderer_.render(d, *inputs_, buf_);
     if (lines_) buf_ += '\n';
     std::fwrite(buf_.data(), 1, buf_.size(), out_);
   }
@@ -165,52 +325,18 @@ class JsonDetectionWriter : public DetectionWriter {
 
  private:
   FILE* out_;
-  const sigma::RuleSet& rules_;
   const std::vector<std::string>* inputs_;
   bool lines_;
   bool first_ = true;
   std::string buf_;
+  DetectionRenderer renderer_;
 };
 
 }  // namespace
 
 void detection_json(const Detection& d, const sigma::RuleSet& rules,
                     const std::vector<std::string>& inputs, std::string& out) {
-  RuleView r = view(d, rules);
-  auto source = [&](uint32_t input) {
-    return input < inputs.size() ? std::string_view(inputs[input]) : std::string_view();
-  };
-  JsonWriter w(out);
-  w.begin_object();
-  w.field("timestamp", time_text(d)).field("rule_id", *r.id).field("rule_title", *r.title);
-  w.field("level", *r.level);
-  w.key("tags").begin_array();
-  for (const std::string& tag : *r.tags) w.value(tag);
-  w.end_array();
-  w.field("computer", d.computer).field("channel", d.channel);
-  int64_t id;
-  if (!d.event_id.empty() && parse_int(d.event_id, &id)) {
-    w.field("event_id", id);
-  } else {
-    w.field("event_id", d.event_id);
-  }
-  w.field("record_id", d.record_id).field("source", source(d.input)).field("record_index", d.record_index);
-  w.key("fields").begin_object();
-  for (const auto& [name, value] : d.fields) w.field(name, value);
-  w.end_object();
-  if (d.correlation) {
-    w.field("correlation", true).field("first_timestamp", format_time_us(d.first_us));
-    w.key("group").begin_array();
-    for (const std::string& g : d.group) w.value(g);
-    w.end_array();
-    w.field("value", d.value).field("event_count", d.event_count);
-    w.key("events").begin_array();
-    for (const auto& [input, index] : d.events) {
-      w.begin_object().field("source", source(input)).field("record_index", index).end_object();
-    }
-    w.end_array();
-  }
-  w.end_object();
+  DetectionRenderer(rules, false).render(d, inputs, out);
 }
 
 std::unique_ptr<DetectionWriter> make_detection_writer(HuntFormat format, FILE* out,

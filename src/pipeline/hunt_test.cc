@@ -14,6 +14,9 @@
 
 #include <thread>
 
+#include "core/json_writer.h"
+#include "core/text.h"
+#include "core/time.h"
 #include "pipeline/hunt_output.h"
 
 namespace vigil {
@@ -155,6 +158,143 @@ void write_text(const fs::path& path, const std::string& text) {
 // Sigma's `generate`: a rule used by a correlation is reported on its own only when a
 // correlation using it says `generate: true`; the correlation's detection names its group, and
 // its computer when grouped by Computer.
+// The JSON Lines writer renders by hand and reuses what repeats (a rule's members, the time to
+// the second, the fields, the source); its lines must be what JsonWriter writes member by member.
+std::string reference_json(const Detection& d, const sigma::RuleSet& rules,
+                           const std::vector<std::string>& inputs) {
+  std::string out;
+  JsonWriter w(out);
+  const auto& r = rules.rules()[0];
+  const auto& c = rules.correlations()[0];
+  auto text = [](const Detection& x) { return x.has_time ? format_time_us(x.time_us) : std::string(); };
+  w.begin_object();
+  w.field("timestamp", text(d)).field("rule_id", d.correlation ? c.id : r.id);
+  w.field("rule_title", d.correlation ? c.title : r.title).field("level", d.correlation ? c.level : r.level);
+  w.key("tags").begin_array();
+  for (const std::string& tag : d.correlation ? c.tags : r.tags) w.value(tag);
+  w.end_array();
+  w.field("computer", d.computer).field("channel", d.channel);
+  int64_t id;
+  if (!d.event_id.empty() && parse_int(d.event_id, &id)) {
+    w.field("event_id", id);
+  } else {
+    w.field("event_id", d.event_id);
+  }
+  auto source = [&](uint32_t i) { return i < inputs.size() ? inputs[i] : std::string(); };
+  w.field("record_id", d.record_id).field("source", source(d.input)).field("record_index", d.record_index);
+  w.key("fields").begin_object();
+  for (const auto& [k, v] : d.fields) w.field(k, v);
+  w.end_object();
+  if (d.correlation) {
+    w.field("correlation", true).field("first_timestamp", format_time_us(d.first_us));
+    w.key("group").begin_array();
+    for (const std::string& g : d.group) w.value(g);
+    w.end_array();
+    w.field("value", d.value).field("event_count", d.event_count);
+    w.key("events").begin_array();
+    for (const auto& [input, index] : d.events) {
+      w.begin_object().field("source", source(input)).field("record_index", index).end_object();
+    }
+    w.end_array();
+  }
+  w.end_object();
+  return out;
+}
+
+TEST(HuntOutput, JsonLinesAreWhatJsonWriterWrites) {
+  fs::path dir = fs::temp_directory_path() / ("vigil-hunt-json-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  write_text(dir / "a.yml", R"(title: "Quote \" and tab\t"
+id: 5f0c1d2e-0000-4000-8000-000000000001
+name: a
+tags: [attack.t1003, "x\"y"]
+logsource: {product: windows, service: security}
+detection:
+  selection: {EventID: 4625}
+  condition: selection
+level: high
+)");
+  write_text(dir / "c.yml", R"(title: Many
+correlation:
+  type: event_count
+  rules: [a]
+  group-by: [Computer]
+  timespan: 5m
+  condition: {gte: 3}
+level: critical
+)");
+  sigma::LoadReport report;
+  sigma::RuleSet rules = load({dir.string()}, &report);
+  ASSERT_EQ(rules.rules().size(), 1u);
+  ASSERT_EQ(rules.correlations().size(), 1u);
+  const std::vector<std::string> inputs = {"C:\\logs\\a \"b\".evtx", "/var/log/x.evtx"};
+
+  std::vector<Detection> dets;
+  Detection d;
+  d.computer = "dc01";
+  d.channel = "Security";
+  d.event_id = "4625";
+  d.record_id = 42;
+  d.record_index = 7;
+  d.has_time = true;
+  d.time_us = 1762164000123456;  // 2025-11-03T10:00:00.123456Z
+  d.fields = {{"CommandLine", "cmd /c \"echo\"\n\x01"}, {"User", "bob"}};
+  dets.push_back(d);
+  d.time_us += 1;  // same second, same fields: the reused parts
+  dets.push_back(d);
+  d.time_us += 5000000;  // another second
+  d.fields[1].second = "alice";
+  dets.push_back(d);
+  d.input = 1;
+  d.event_id = "not a number";
+  d.time_us = -1;  // 1969-12-31T23:59:59.999999Z
+  dets.push_back(d);
+  d.time_us = -86400000000;  // a whole second before the epoch
+  dets.push_back(d);
+  d.has_time = false;
+  d.fields.clear();
+  d.input = 9;  // no such input: empty source
+  dets.push_back(d);
+  d.has_time = true;
+  d.time_us = 253402300799999999;  // 9999-12-31T23:59:59.999999Z
+  dets.push_back(d);
+  Detection corr;
+  corr.correlation = true;
+  corr.has_time = true;
+  corr.time_us = 1762164300000000;
+  corr.first_us = 1762164000000000;
+  corr.group = {"dc01"};
+  corr.value = 3.5;
+  corr.event_count = 3;
+  corr.events = {{0, 1}, {1, 2}};
+  corr.fields = {{"Computer", "dc01"}};
+  dets.push_back(corr);
+  dets.push_back(dets[0]);  // after a correlation, the rule's members again
+
+  char* buf = nullptr;
+  size_t size = 0;
+  FILE* mem = open_memstream(&buf, &size);
+  ASSERT_NE(mem, nullptr);
+  auto writer = make_detection_writer(HuntFormat::kJsonl, mem, rules, &inputs);
+  writer->begin();
+  for (const Detection& x : dets) writer->write(x);
+  writer->end();
+  std::fclose(mem);
+  std::string written(buf, size);
+  std::free(buf);
+
+  std::string want;
+  for (const Detection& x : dets) {
+    std::string line;
+    detection_json(x, rules, inputs, line);
+    EXPECT_EQ(line, reference_json(x, rules, inputs));
+    want += line + "\n";
+  }
+  EXPECT_EQ(written, want);
+  EXPECT_NE(written.find("\"timestamp\":\"1969-12-31T23:59:59.999999Z\""), std::string::npos);
+  fs::remove_all(dir);
+}
+
 TEST(Hunt, CorrelationBaseRulesAreReportedOnlyWhenGenerated) {
   fs::path dir = fs::temp_directory_path() / ("vigil-hunt-corr-" + std::to_string(::getpid()));
   fs::create_directories(dir / "rules");
