@@ -5,6 +5,7 @@
 // that does not follow a layout is kept whole as the message rather than rejected.
 #include "serve/syslog_message.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdint>
 
@@ -50,6 +51,7 @@ std::string_view take_structured_data(std::string_view& rest) {
       }
     }
   }
+  i = std::min(i, rest.size());  // a backslash as the last byte inside quotes steps past the end
   std::string_view sd = rest.substr(0, i);
   rest = i < rest.size() && rest[i] == ' ' ? rest.substr(i + 1) : rest.substr(i);
   return sd;

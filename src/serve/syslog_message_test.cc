@@ -58,6 +58,14 @@ TEST(SyslogMessage, DeclarativeCases) {
   }
 }
 
+// Found by ingest_fuzz: a backslash as the last byte inside a quoted SD-PARAM stepped the
+// scan past the end and substr() threw out_of_range, which would end the listener's thread.
+TEST(SyslogMessage, StructuredDataEndingInABackslashInsideQuotes) {
+  SyslogMessage m = parse_syslog("<13>1 2024-01-01T00:00:00Z host app - - [x a=\"\\");
+  EXPECT_EQ(m.structured_data, "[x a=\"\\");
+  EXPECT_EQ(m.text, "");
+}
+
 TEST(SyslogFramer, OctetCountingAndLinesMixed) {
   SyslogFramer framer(1024);
   std::string stream = "11 <13>1 - - x\n<14>line two\r\n\n5 ab\ncd";
