@@ -35,7 +35,9 @@ Records read(const std::vector<uint8_t>& bytes, bool* opened) {
   Records sink;
   auto file = EvtxFile::from_memory("damaged.evtx", bytes.data(), bytes.size());
   *opened = file.ok();
-  if (file.ok()) EXPECT_TRUE(file->read_all(sink).ok());
+  if (file.ok()) {
+    EXPECT_TRUE(file->read_all(sink).ok());
+  }
   return sink;
 }
 

@@ -49,7 +49,9 @@ Sink read(const std::vector<uint8_t>& bytes) {
   sink.bytes = &bytes;
   auto file = EvtxFile::from_memory("damaged.evtx", bytes.data(), bytes.size());
   EXPECT_TRUE(file.ok()) << file.status().message();
-  if (file.ok()) EXPECT_TRUE(file->read_all(sink).ok());
+  if (file.ok()) {
+    EXPECT_TRUE(file->read_all(sink).ok());
+  }
   return sink;
 }
 
@@ -89,7 +91,9 @@ TEST_F(EvtxDamage, TruncatedFileYieldsEveryCompleteRecord) {
     for (size_t i = 0; i < got.records.size(); ++i) {
       EXPECT_EQ(got.records[i].json, intact_.records[i].json) << "cut at " << cut;
     }
-    if (complete < intact_.records.size()) EXPECT_FALSE(got.issues.empty()) << "cut at " << cut;
+    if (complete < intact_.records.size()) {
+      EXPECT_FALSE(got.issues.empty()) << "cut at " << cut;
+    }
   }
 }
 

@@ -237,21 +237,22 @@ Status EvtxFile::decode_chunk_xml(size_t chunk, XmlSink& sink, EvtxDecoder& deco
 
 namespace {
 
-template <typename Sink>
-void report_notes(const EvtxFile& file, Sink& sink) {
+// Hands each note on the file header to `emit` as a ReadIssue at offset 0.
+template <typename Emit>
+void report_notes(const EvtxFile& file, Emit&& emit) {
   for (const auto& note : file.header_notes()) {
     ReadIssue issue;
     issue.source = file.source();
     issue.offset = 0;
     issue.message = note;
-    sink.on_issue(issue);
+    emit(issue);
   }
 }
 
 }  // namespace
 
 Status EvtxFile::read_all(EventSink& sink) const {
-  report_notes(*this, sink);
+  report_notes(*this, [&](const ReadIssue& issue) { sink.on_issue(issue); });
   auto decoder = std::make_unique<EvtxDecoder>();
   uint64_t index = 0;
   for (size_t c = 0; c < chunk_slots_; ++c) {
@@ -264,7 +265,7 @@ Status EvtxFile::read_all(EventSink& sink) const {
 }
 
 Status EvtxFile::read_all_xml(XmlSink& sink) const {
-  report_notes(*this, sink);
+  report_notes(*this, [&](const ReadIssue& issue) { sink.on_issue(issue); });
   auto decoder = std::make_unique<EvtxDecoder>();
   uint64_t index = 0;
   for (size_t c = 0; c < chunk_slots_; ++c) {
@@ -308,13 +309,7 @@ Status EvtxFile::stream_impl(std::string source, ByteSource& bytes, Deliver& del
   if (file.size_ < kFileHeaderUsed && !fault.ok()) return fault;
   VIGIL_RETURN_IF_ERROR(file.parse_header_block());
   auto notes = [&] {
-    for (const auto& note : file.header_notes_) {
-      ReadIssue issue;
-      issue.source = file.source_;
-      issue.offset = 0;
-      issue.message = note;
-      deliver.issue(issue);
-    }
+    report_notes(file, [&](const ReadIssue& issue) { deliver.issue(issue); });
     file.header_notes_.clear();
   };
   notes();
