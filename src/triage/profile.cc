@@ -73,8 +73,9 @@ std::string_view first_string(Value v) {
   return v.is_string() ? v.str() : std::string_view{};
 }
 
+// -1 (none) for a value that is not a number ("nan" parses as one).
 int scale_severity(double v, double max) {
-  if (max <= 0) return -1;
+  if (max <= 0 || std::isnan(v)) return -1;
   double s = std::round(v / max * 100);
   return static_cast<int>(std::clamp(s, 0.0, 100.0));
 }
@@ -302,7 +303,8 @@ Profile::Outcome Profile::map_suricata(const Event& ev, Alert& out, MapScratch& 
   if (cat.is_string()) out.category = cat.str();
   int64_t sev = 0;
   if (Value sv = alert.get("severity"); sv && sv.as_int(&sev) && sev >= 1) {
-    out.severity = static_cast<int>(std::clamp<int64_t>(100 - sev * 20, 0, 100));
+    // Severity 1 is the highest; 5 and beyond are all 0 (a huge one must not overflow).
+    out.severity = static_cast<int>(100 - std::min<int64_t>(sev, 5) * 20);
   }
   if (Value meta = alert.get("metadata"); meta) {
     out.tactics = tactics_of(meta.get("mitre_tactic_id")) | tactics_of(meta.get("mitre_tactic_name"));

@@ -221,6 +221,47 @@ TEST(ProfileTest, AlertTimeOutOfRangeIsNoTime) {
   }
 }
 
+// Found by ingest_fuzz (UBSan): a Suricata severity of 5840668316740936704 overflowed `sev * 20`.
+// A Wazuh level of "nan" (from_chars reads it as a number) reached a float-to-int cast.
+TEST(ProfileTest, OutOfRangeSeverities) {
+  const fs::path dir = fs::path(VIGIL_BINARY_DIR) / "test-tmp" / "profile-severity";
+  fs::create_directories(dir);
+  const std::string eve = (dir / "eve.json").string(), wazuh = (dir / "alerts.json").string();
+  {
+    std::ofstream out(eve);
+    for (const char* sev : {"5840668316740936704", "1", "5", "9", "0"}) {
+      out << R"({"timestamp":"2022-01-18T10:21:05.123456+0000","event_type":"alert","alert":{"signature_id":1,"severity":)"
+          << sev << "}}\n";
+    }
+  }
+  {
+    std::ofstream out(wazuh);
+    for (const char* level : {R"("nan")", R"("-nan")", R"("inf")", "1e308", "-4", "15"}) {
+      out << R"({"timestamp":"2022-01-15T01:32:32.155+0000","rule":{"id":"5712","description":"x","level":)" << level
+          << "}}\n";
+    }
+  }
+  auto suricata = Profile::builtin("suricata");
+  ASSERT_TRUE(suricata.ok());
+  Mapped s = map_file(eve, *suricata);
+  ASSERT_EQ(s.alerts.size(), 5u);
+  EXPECT_EQ(s.alerts[0].severity, 0);
+  EXPECT_EQ(s.alerts[1].severity, 80);
+  EXPECT_EQ(s.alerts[2].severity, 0);
+  EXPECT_EQ(s.alerts[3].severity, 0);
+  EXPECT_EQ(s.alerts[4].severity, -1);  // 0 is not a Suricata severity
+  auto w = Profile::builtin("wazuh");
+  ASSERT_TRUE(w.ok());
+  Mapped m = map_file(wazuh, *w);
+  ASSERT_EQ(m.alerts.size(), 6u);
+  EXPECT_EQ(m.alerts[0].severity, -1);
+  EXPECT_EQ(m.alerts[1].severity, -1);
+  EXPECT_EQ(m.alerts[2].severity, 100);
+  EXPECT_EQ(m.alerts[3].severity, 100);
+  EXPECT_EQ(m.alerts[4].severity, 0);
+  EXPECT_EQ(m.alerts[5].severity, 100);
+}
+
 // Writes a case's alerts as AIT CSV; with `labels`, two extra columns of random text follow.
 void write_csv(const testing::Case& c, const std::string& path, bool labels) {
   std::ofstream out(path);
