@@ -90,15 +90,11 @@ void Matcher::wake_and_confirm(const RuleIndex::Route& route, const int64_t* eve
   }
   stats_.woken += woken_.size();
   const Requirements& req = index_->requirements();
-  auto seen = [&](uint32_t lit, uint32_t atom) { return scan_.seen_in(lit, atom); };
-  auto anywhere = [&](uint32_t lit, uint32_t) { return scan_.seen(lit); };
+  auto seen = [&](uint32_t lit) { return scan_.seen(lit); };
   auto unsafe = [&](uint32_t cls) { return scan_.unsafe(cls); };
   for (uint32_t g : woken_) {
     const RuleIndex::Group& group = route.groups[g];
-    if (!req.holds(group.rule, seen, unsafe, event_id)) {
-      stats_.field_rejected += req.holds(group.rule, anywhere, unsafe, event_id);
-      continue;
-    }
+    if (!req.holds(group.rule, seen, unsafe, event_id)) continue;
     ++stats_.confirmed;
     for (uint32_t k = 0; k < group.count; ++k) run(route.triggered[group.first + k], hits);
   }

@@ -25,7 +25,6 @@ struct MatchStats {
   uint64_t scans = 0;      // events whose values were scanned for literals
   uint64_t woken = 0;      // rules woken by a trigger literal
   uint64_t confirmed = 0;  // woken rules whose requirement held, then fully evaluated
-  uint64_t field_rejected = 0;  // woken rules whose literals all occurred, not in their fields
   uint64_t always = 0;     // evaluations of rules without a trigger set
   uint64_t hits = 0;
 };

@@ -193,9 +193,6 @@ LiteralScan::LiteralScan(const Requirements& req, size_t databases, size_t field
     if (unscanned_[i]) literal_stamp_[i] = kAlways;
   }
   class_stamp_.assign(req.class_count(), 0);
-  atom_stamp_.assign(req.atom_count(), 0);
-  done_stamp_.assign(req.literals().size(), 0);
-  placed_.reserve(256);
   field_stamp_.assign(fields, 0);
   seen_.reserve(256);
   unsafe_.reserve(16);
@@ -207,56 +204,14 @@ LiteralScan::~LiteralScan() {
   if (scratch_) hs_free_scratch(scratch_);
 }
 
-int LiteralScan::on_match(unsigned position, unsigned long long, unsigned long long to, unsigned, void* self) {
+int LiteralScan::on_match(unsigned position, unsigned long long, unsigned long long, unsigned, void* self) {
   auto* s = static_cast<LiteralScan*>(self);
-  const uint32_t literal = s->ids_[position];
-  uint32_t& stamp = s->literal_stamp_[literal];
+  uint32_t& stamp = s->literal_stamp_[s->ids_[position]];
   if (stamp != s->stamp_) {
     stamp = s->stamp_;
     s->seen_.push_back(position);
   }
-  if (s->done_stamp_[literal] != s->stamp_) s->place(literal, to);
   return 0;
-}
-
-void LiteralScan::place(uint32_t literal, unsigned long long end) {
-  const uint32_t* last;
-  const uint32_t* atom = req_.atoms_of(literal, &last);
-  if (atom == last || placed_.empty()) {
-    done_stamp_[literal] = stamp_;
-    return;
-  }
-  // The value holding the match's last byte (a newline between values counts as the first's).
-  const auto at = static_cast<uint32_t>(end - 1);
-  size_t v = cursor_;
-  if (v >= placed_.size() || placed_[v].end < at || (v > 0 && placed_[v - 1].end >= at)) {
-    v = std::lower_bound(placed_.begin(), placed_.end(), at,
-                         [](const Placed& p, uint32_t off) { return p.end < off; }) -
-        placed_.begin();
-    if (v == placed_.size()) v = placed_.size() - 1;
-    cursor_ = v;
-  }
-  const Placed& p = placed_[v];
-  Reach reach = p.parent;
-  if (!p.parent_array) {
-    const std::string_view key = ev_->node(p.node).key;
-    reach.key = KeySet::hash(key);
-    reach.also = key == "#text" ? p.parent.key : 0;
-  }
-  bool done = true;
-  for (; atom != last; ++atom) {
-    uint32_t& s = atom_stamp_[*atom];
-    if (s == stamp_) continue;
-    const auto& keys = req_.class_key_hashes(layout_, req_.atom_class(*atom));
-    bool in = false;
-    for (uint64_t h : keys) in |= h == reach.key || h == reach.also;
-    if (in) {
-      s = stamp_;
-    } else {
-      done = false;
-    }
-  }
-  if (done) done_stamp_[literal] = stamp_;
 }
 
 void LiteralScan::note_container(uint64_t key_hash) {
@@ -285,9 +240,6 @@ void LiteralScan::gather(const Event& ev, const KeySet* keys) {
   static const uint64_t kTextHash = KeySet::hash("#text");
   used_ = 0;
   stack_.clear();
-  placed_.clear();
-  cursor_ = 0;
-  ev_ = &ev;
   const bool scan_xmlns = req_.scan_xmlns();
   const KeySet& unsafe = req_.unsafe_keys(layout_);
   const size_t n = ev.node_count();
@@ -338,9 +290,8 @@ void LiteralScan::gather(const Event& ev, const KeySet* keys) {
         append(Value(&ev, static_cast<uint32_t>(i)).text(number_scratch_));
         break;
       default:
-        continue;
+        break;
     }
-    placed_.push_back({static_cast<uint32_t>(used_ - 1), static_cast<uint32_t>(i), parent.reach, parent.array});
   }
 }
 
@@ -350,8 +301,6 @@ bool LiteralScan::scan(const Event& ev, Layout layout, const LiteralDatabase& db
   if (++stamp_ == kAlways) {  // wrapped: forget every old stamp
     for (size_t i = 0; i < literal_stamp_.size(); ++i) literal_stamp_[i] = unscanned_[i] ? kAlways : 0;
     std::fill(class_stamp_.begin(), class_stamp_.end(), 0);
-    std::fill(atom_stamp_.begin(), atom_stamp_.end(), 0);
-    std::fill(done_stamp_.begin(), done_stamp_.end(), 0);
     std::fill(field_stamp_.begin(), field_stamp_.end(), 0);
     std::fill(spans_.begin(), spans_.end(), EvalContext::ScanSpan{});
     stamp_ = 1;

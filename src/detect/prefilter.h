@@ -71,13 +71,6 @@ class LiteralScan {
   bool seen(uint32_t literal) const {
     return literal_stamp_[literal] == stamp_ || literal_stamp_[literal] == kAlways;
   }
-  // Field-aware: the literal occurs in a value the atom's field class can read (or was not
-  // scanned for). A keyword leaf (atom kNoAtom) holds wherever the literal occurs.
-  bool seen_in(uint32_t literal, uint32_t atom) const {
-    const uint32_t s = literal_stamp_[literal];
-    if (s == kAlways) return true;
-    return atom == Requirements::kNoAtom ? s == stamp_ : atom_stamp_[atom] == stamp_;
-  }
   // The same as arrays, valid until the next scan: seen(i) iff stamps()[i] is stamp() or
   // kAlways; the
   // RuleSet field id f is unsafe (one of its classes is) iff field_stamps()[f] == stamp().
@@ -113,9 +106,6 @@ class LiteralScan {
     if (reach.also != 0) note_container(reach.also);
   }
   static bool has_text(const Event& ev, size_t object);  // a direct child keyed #text
-  // Stamps the atoms of `literal` whose class can read the value the match ending at `end`
-  // lies in.
-  void place(uint32_t literal, unsigned long long end);
   Layout layout_ = Layout::kFlat;
   void append(std::string_view text) {
     if (used_ + text.size() + 1 > text_.size()) text_.resize(std::max(text_.size() * 2, used_ + text.size() + 1));
@@ -130,20 +120,6 @@ class LiteralScan {
   std::vector<uint8_t> ready_;  // per database: scratch_ is large enough for it
   uint32_t stamp_ = 0;
   std::vector<uint32_t> literal_stamp_, class_stamp_, field_stamp_;
-  std::vector<uint32_t> atom_stamp_;  // per atom: stamp_ = seen in a value of its class
-  std::vector<uint32_t> done_stamp_;  // per literal: stamp_ = every atom of it stamped
-  const Event* ev_ = nullptr;
-  // Per gathered value, in text order: where its text ends (the offset of its newline), its
-  // node, and how field resolution reaches it (its parent's reach: an array's is inherited, a
-  // `#text` is also reached through its parent's key). Keys are hashed only when a match
-  // needs them.
-  struct Placed {
-    uint32_t end, node;
-    Reach parent;
-    bool parent_array;
-  };
-  std::vector<Placed> placed_;
-  size_t cursor_ = 0;  // the last value a match fell in
   std::vector<uint8_t> unscanned_;
   std::vector<uint32_t> seen_, unsafe_;
   std::vector<char> text_;  // the event's scalar values, one per line, in [0, used_)

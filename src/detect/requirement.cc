@@ -132,7 +132,6 @@ class RequirementBuilder {
     for (const std::string& lit : r_->literals_) r_->literal_scores_.push_back(literal_score(lit));
     for (uint32_t h : hazards_) r_->literal_scores_[h] = INT_MAX / 2;  // rare by construction
     wire_unsafe_keys();
-    wire_atoms();
   }
 
  private:
@@ -262,7 +261,7 @@ class RequirementBuilder {
     std::vector<uint32_t> lits;
     for (std::string_view lit : v.pattern.literals()) {
       if (literal_score(lit) < kMinLiteralScore) continue;
-      lits.push_back(leaf(literal_of(lit), cls));
+      lits.push_back(add({Node::kLiteral, literal_of(lit), cls}));
     }
     return combine(Node::kAnd, std::move(lits));
   }
@@ -270,13 +269,13 @@ class RequirementBuilder {
   // A regex atom, standing in for itself or for a fold hazard (see kFoldHazards) when it holds
   // a letter one can replace.
   uint32_t regex_atom(const std::string& atom, uint32_t cls) {
-    const uint32_t own = leaf(literal_of(atom), cls);
-    if (atom.find_first_of("iks") == std::string::npos) return own;
-    std::vector<uint32_t> any = {own};
+    uint32_t leaf = add({Node::kLiteral, literal_of(atom), cls});
+    if (atom.find_first_of("iks") == std::string::npos) return leaf;
+    std::vector<uint32_t> any = {leaf};
     for (std::string_view h : kFoldHazards) {
       uint32_t lit = literal_of(h);
       hazards_.insert(lit);
-      any.push_back(leaf(lit, cls));
+      any.push_back(add({Node::kLiteral, lit, cls}));
     }
     return combine(Node::kOr, std::move(any));
   }
@@ -296,32 +295,6 @@ class RequirementBuilder {
     for (const std::string& a : atoms.any) any.push_back(regex_atom(a, cls));
     if (!any.empty()) needed.push_back(combine(Node::kOr, std::move(any)));
     return combine(Node::kAnd, std::move(needed));
-  }
-
-  // A literal leaf; with a class, it names the atom (literal, class).
-  uint32_t leaf(uint32_t lit, uint32_t cls) {
-    Node n{Node::kLiteral, lit, cls};
-    if (cls != Requirements::kNoClass) {
-      const uint64_t key = (uint64_t{lit} << 32) | cls;
-      auto [it, added] = atom_ids_.try_emplace(key, static_cast<uint32_t>(r_->atom_class_.size()));
-      if (added) {
-        r_->atom_class_.push_back(cls);
-        atom_literal_.push_back(lit);
-      }
-      n.c = it->second;
-    }
-    return add(n);
-  }
-
-  // Per literal, its atoms (literal_atoms_ in CSR form).
-  void wire_atoms() {
-    const size_t n = r_->literals_.size();
-    r_->literal_atom_first_.assign(n + 1, 0);
-    for (uint32_t lit : atom_literal_) ++r_->literal_atom_first_[lit + 1];
-    for (size_t i = 0; i < n; ++i) r_->literal_atom_first_[i + 1] += r_->literal_atom_first_[i];
-    r_->literal_atoms_.resize(atom_literal_.size());
-    std::vector<uint32_t> next(r_->literal_atom_first_.begin(), r_->literal_atom_first_.end() - 1);
-    for (uint32_t atom = 0; atom < atom_literal_.size(); ++atom) r_->literal_atoms_[next[atom_literal_[atom]]++] = atom;
   }
 
   uint32_t literal_of(std::string_view lit) {
@@ -353,19 +326,15 @@ class RequirementBuilder {
           for (const std::string& to : renamed->second) FieldResolver::end_keys(to, lay, &keys);
         }
         auto& mine = r_->class_keys_[layout].emplace_back();
-        auto& hashes = r_->class_hashes_[layout].emplace_back();
         for (std::string_view k : keys) {
           std::string low = to_lower(k);
           if (low == "xmlns") r_->scan_xmlns_ = true;
           if (std::find(mine.begin(), mine.end(), low) != mine.end()) continue;
           r_->unsafe_set_[layout].add(low);
-          hashes.push_back(KeySet::hash(low));
           auto& list = r_->unsafe_by_hash_[layout][KeySet::hash(low)];
           if (list.empty() || list.back() != cls) list.push_back(cls);
           mine.push_back(std::move(low));
         }
-        std::sort(hashes.begin(), hashes.end());
-        hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
       }
       r_->unsafe_set_[layout].seal();
     }
@@ -377,8 +346,6 @@ class RequirementBuilder {
   std::unordered_map<std::string, std::unordered_set<std::string>> renames_;  // lower(from) -> to
   std::unordered_map<std::string, uint32_t> literal_ids_, class_ids_;
   std::unordered_set<uint32_t> hazards_;
-  std::unordered_map<uint64_t, uint32_t> atom_ids_;  // (literal << 32 | class) -> atom
-  std::vector<uint32_t> atom_literal_;                // per atom
   std::vector<uint32_t> rule_classes_;  // of the rule being built
   bool rule_keywords_ = false;
 };

@@ -24,36 +24,18 @@ class Requirements {
   Requirements& operator=(const Requirements&) = delete;
 
   static constexpr uint32_t kNoClass = UINT32_MAX;
-  static constexpr uint32_t kNoAtom = UINT32_MAX;
 
   struct Node {
     enum Op : uint8_t { kTrue, kFalse, kLiteral, kEventId, kAnd, kOr };
     Op op = kTrue;
     uint32_t a = 0;  // kLiteral: literal id; kEventId, kAnd, kOr: first index into args
     uint32_t b = 0;  // kLiteral: field class (kNoClass = keyword); kEventId, kAnd, kOr: count
-    uint32_t c = kNoAtom;  // kLiteral with a class: the atom (literal, class), see atom_count()
   };
 
   // Distinct literals of every atom, lower-cased (the prefilter scans for them caselessly).
   const std::vector<std::string>& literals() const { return literals_; }
   size_t rule_count() const { return roots_.size(); }
   size_t class_count() const { return class_names_.size(); }
-  // Field-aware atoms: one per distinct (literal, field class) of a literal leaf that has a
-  // class. An atom holds in an event when its literal occurs in a value the class's field can
-  // read (a node whose key, or for `#text` its parent's, or for an array element its array's, is
-  // one of class_key_hashes()), or when the class is unsafe there.
-  size_t atom_count() const { return atom_class_.size(); }
-  uint32_t atom_class(uint32_t atom) const { return atom_class_[atom]; }
-  // The atoms of a literal (each with a class), as [first, last) into a shared array.
-  const uint32_t* atoms_of(uint32_t literal, const uint32_t** last) const {
-    *last = literal_atoms_.data() + literal_atom_first_[literal + 1];
-    return literal_atoms_.data() + literal_atom_first_[literal];
-  }
-  // KeySet::hash of every node key the class's field can end on in this layout (renames of
-  // every rule included), sorted.
-  const std::vector<uint64_t>& class_key_hashes(Layout layout, uint32_t field_class) const {
-    return class_hashes_[static_cast<int>(layout)][field_class];
-  }
 
   // The rule's trigger set on events with this ID (null = unknown): literal leaves of which one
   // must hold wherever the requirement holds, picked to be rare. Appends their literals and the
@@ -80,8 +62,7 @@ class Requirements {
   // them, as keyword search does).
   bool scan_xmlns() const { return scan_xmlns_; }
 
-  // Evaluates a rule's requirement. `literal(id, atom)` (atom = kNoAtom for a keyword leaf) and
-  // `unsafe(class)` report atoms; `event_id`
+  // Evaluates a rule's requirement. `literal(id)` and `unsafe(class)` report atoms; `event_id`
   // is the event's ID when known (null = unknown: EventID tests count as true).
   template <typename LitFn, typename ClassFn>
   bool holds(uint32_t rule, LitFn&& literal, ClassFn&& unsafe, const int64_t* event_id) const {
@@ -89,7 +70,7 @@ class Requirements {
   }
   // Could the rule fire on an event with this ID at all (every atom assumed present)?
   bool possible(uint32_t rule, const int64_t* event_id) const {
-    return holds(rule, [](uint32_t, uint32_t) { return true; }, [](uint32_t) { return true; }, event_id);
+    return holds(rule, [](uint32_t) { return true; }, [](uint32_t) { return true; }, event_id);
   }
   // Appends every event ID the rule's EventID leaves name.
   void event_ids(uint32_t rule, std::vector<int64_t>* out) const { collect_ids(roots_[rule], out); }
@@ -114,7 +95,7 @@ class Requirements {
     switch (node.op) {
       case Node::kTrue: return true;
       case Node::kFalse: return false;
-      case Node::kLiteral: return literal(node.a, node.c) || (node.b != kNoClass && unsafe(node.b));
+      case Node::kLiteral: return literal(node.a) || (node.b != kNoClass && unsafe(node.b));
       case Node::kEventId: return !event_id || has_id(node, *event_id);
       case Node::kAnd:
         for (uint32_t k = 0; k < node.b; ++k) {
@@ -152,9 +133,6 @@ class Requirements {
   std::vector<std::vector<uint32_t>> class_fields_;
   static constexpr int kLayouts = 3;
   std::vector<std::vector<std::string>> class_keys_[kLayouts];  // per layout, class: end keys
-  std::vector<std::vector<uint64_t>> class_hashes_[kLayouts];   // the same, hashed and sorted
-  std::vector<uint32_t> atom_class_;                            // per atom
-  std::vector<uint32_t> literal_atoms_, literal_atom_first_;    // per literal: its atoms
   std::vector<uint32_t> rule_classes_, rule_class_first_;  // per rule: classes read
   std::vector<uint8_t> rule_keywords_;                     // per rule: has keyword searches
   KeySet unsafe_set_[kLayouts];
