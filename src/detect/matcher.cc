@@ -143,8 +143,8 @@ void Matcher::match(const Event& event, std::vector<uint32_t>* hits) {
 
   const Layout layout = FieldResolver::layout(event);
   const bool scanned =
-      last_db_ && scan_.scan(event, layout, *last_db_, route.database,
-                             route.scan_all ? nullptr : &route.scan_keys[static_cast<int>(layout)]);
+      last_db_ && scan_.scan(event, layout, *last_db_, route.database, &route.scan_keys[static_cast<int>(layout)],
+                             route.scan_all);
   stats_.scans += scanned;
   // What the scan saw lets value tests skip on their literal's absence.
   if (scanned) {

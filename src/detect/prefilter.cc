@@ -15,8 +15,9 @@
 // Only values some rule of the route can read are gathered: a field resolves to a node whose key
 // is one of a few names (FieldResolver::end_keys), so a value whose key none of the route's
 // fields ends on — GUIDs, timestamps, record numbers, most of the System block — is left out,
-// unless the route has keyword searches, which read everything. Keys are compared by hash
-// (KeySet); a collision only scans a value more.
+// unless the route has keyword searches, which read every string (numbers and booleans still
+// only where a field reads them: no number is formatted for a keyword). Keys are compared by
+// hash (KeySet); a collision only scans a value more.
 //
 // The same walk looks at container nodes: a field that resolves to an object or array is
 // matched against its JSON text, which the scan does not see, so a container whose key is one a
@@ -236,7 +237,7 @@ bool LiteralScan::has_text(const Event& ev, size_t object) {
   return false;
 }
 
-void LiteralScan::gather(const Event& ev, const KeySet* keys) {
+void LiteralScan::gather(const Event& ev, const KeySet* keys, bool all_strings) {
   static const uint64_t kTextHash = KeySet::hash("#text");
   used_ = 0;
   stack_.clear();
@@ -270,7 +271,11 @@ void LiteralScan::gather(const Event& ev, const KeySet* keys) {
       continue;
     }
     if (node.kind == Kind::kNull || (node.kind == Kind::kString && node.str.empty())) continue;
-    if (keys ? !reach_of().in(*keys) : (!scan_xmlns && node.key == "xmlns")) continue;
+    if (keys && !(all_strings && node.kind == Kind::kString)) {
+      if (!reach_of().in(*keys)) continue;
+    } else if (!scan_xmlns && node.key == "xmlns") {
+      continue;
+    }
     char buf[24];
     switch (node.kind) {
       case Kind::kString:
@@ -296,7 +301,7 @@ void LiteralScan::gather(const Event& ev, const KeySet* keys) {
 }
 
 bool LiteralScan::scan(const Event& ev, Layout layout, const LiteralDatabase& db, uint32_t slot,
-                       const KeySet* keys) {
+                       const KeySet* keys, bool all_strings) {
   layout_ = layout;
   if (++stamp_ == kAlways) {  // wrapped: forget every old stamp
     for (size_t i = 0; i < literal_stamp_.size(); ++i) literal_stamp_[i] = unscanned_[i] ? kAlways : 0;
@@ -307,7 +312,7 @@ bool LiteralScan::scan(const Event& ev, Layout layout, const LiteralDatabase& db
   }
   seen_.clear();
   unsafe_.clear();
-  gather(ev, keys);
+  gather(ev, keys, all_strings);
   fold_ascii(text_.data(), used_);  // before any return: spans() promise folded text
   if (!db.db() || used_ == 0) return true;
   if (slot >= ready_.size()) return false;

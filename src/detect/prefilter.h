@@ -62,12 +62,15 @@ class LiteralScan {
   LiteralScan& operator=(const LiteralScan&) = delete;
 
   // Gathers the text of the scalar values of `ev` that a rule may read — those whose key (an
-  // array element's: its array's) is in `keys`, or all but `xmlns` nodes when `keys` is null —
+  // array element's: its array's) is in `keys`, or all but `xmlns` nodes when `keys` is null;
+  // with `all_strings` (a keyword search, which reads strings only), every string but `xmlns`
+  // nodes and the other scalars whose key is in `keys` —
   // as strings, numbers in decimal, booleans as true/false; notes the containers whose keys make
   // field classes unsafe; and scans the text with database number `slot`. Returns false if
   // vectorscan failed (the caller must then assume every literal).
   // `keys` and the unsafe container keys are those of the event's layout.
-  bool scan(const Event& ev, Layout layout, const LiteralDatabase& db, uint32_t slot, const KeySet* keys);
+  bool scan(const Event& ev, Layout layout, const LiteralDatabase& db, uint32_t slot, const KeySet* keys,
+            bool all_strings = false);
   bool seen(uint32_t literal) const {
     return literal_stamp_[literal] == stamp_ || literal_stamp_[literal] == kAlways;
   }
@@ -99,7 +102,7 @@ class LiteralScan {
   };
   static int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
                       void* self);
-  void gather(const Event& ev, const KeySet* keys);
+  void gather(const Event& ev, const KeySet* keys, bool all_strings);
   void note_container(uint64_t key_hash);
   void note_container(const Reach& reach) {
     note_container(reach.key);
