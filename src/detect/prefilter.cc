@@ -198,7 +198,7 @@ LiteralScan::LiteralScan(const Requirements& req, size_t databases, size_t field
   seen_.reserve(256);
   unsafe_.reserve(16);
   text_.resize(1 << 16);
-  stack_.reserve(32);
+  stack_.resize(64);
 }
 
 LiteralScan::~LiteralScan() {
@@ -240,17 +240,21 @@ bool LiteralScan::has_text(const Event& ev, size_t object) {
 void LiteralScan::gather(const Event& ev, const KeySet* keys, bool all_strings) {
   static const uint64_t kTextHash = KeySet::hash("#text");
   used_ = 0;
-  stack_.clear();
   const bool scan_xmlns = req_.scan_xmlns();
   const KeySet& unsafe = req_.unsafe_keys(layout_);
   const size_t n = ev.node_count();
   if (spans_.size() < n) spans_.resize(n);
-  stack_.push_back({ev.node(0).count, false, {}});
+  // The open containers, innermost last, in stack_ used as a plain array (grown, and so
+  // allocated, only when an event nests deeper than every one before).
+  Frame* frames = stack_.data();
+  size_t top = 0;
+  frames[0] = {ev.node(0).count, false, {}};
+  const Node* nodes = &ev.node(0);
   for (size_t i = 1; i < n; ++i) {
-    while (stack_.size() > 1 && stack_.back().remaining == 0) stack_.pop_back();
-    Frame& parent = stack_.back();
+    while (top > 0 && frames[top].remaining == 0) --top;
+    Frame& parent = frames[top];
     if (parent.remaining > 0) --parent.remaining;
-    const Node& node = ev.node(static_cast<uint32_t>(i));
+    const Node& node = nodes[i];
     auto reach_of = [&] {
       if (parent.array) return parent.reach;
       Reach r;
@@ -267,7 +271,13 @@ void LiteralScan::gather(const Event& ev, const KeySet* keys, bool all_strings) 
           (parent.array || (node.kind == Kind::kObject && (node.key == "#text" || !has_text(ev, i))))) {
         note_container(reach);
       }
-      if (node.count > 0) stack_.push_back({node.count, node.kind == Kind::kArray, reach});
+      if (node.count > 0) {
+        if (top + 1 == stack_.size()) {
+          stack_.resize(stack_.size() * 2);
+          frames = stack_.data();
+        }
+        frames[++top] = {node.count, node.kind == Kind::kArray, reach};
+      }
       continue;
     }
     if (node.kind == Kind::kNull || (node.kind == Kind::kString && node.str.empty())) continue;

@@ -110,11 +110,34 @@ class LiteralScan {
   }
   static bool has_text(const Event& ev, size_t object);  // a direct child keyed #text
   Layout layout_ = Layout::kFlat;
+  // Copies a value and its newline. Short values (most) are copied as two overlapping words
+  // rather than through a memcpy call.
   void append(std::string_view text) {
-    if (used_ + text.size() + 1 > text_.size()) text_.resize(std::max(text_.size() * 2, used_ + text.size() + 1));
-    std::memcpy(text_.data() + used_, text.data(), text.size());
-    used_ += text.size();
-    text_[used_++] = '\n';
+    const size_t n = text.size();
+    if (used_ + n + 1 > text_.size()) text_.resize(std::max(text_.size() * 2, used_ + n + 1));
+    char* to = text_.data() + used_;
+    const char* from = text.data();
+    if (n >= 8 && n <= 16) {
+      uint64_t a, b;
+      std::memcpy(&a, from, 8);
+      std::memcpy(&b, from + n - 8, 8);
+      std::memcpy(to, &a, 8);
+      std::memcpy(to + n - 8, &b, 8);
+    } else if (n >= 4 && n < 8) {
+      uint32_t a, b;
+      std::memcpy(&a, from, 4);
+      std::memcpy(&b, from + n - 4, 4);
+      std::memcpy(to, &a, 4);
+      std::memcpy(to + n - 4, &b, 4);
+    } else if (n > 0 && n < 4) {
+      to[0] = from[0];
+      to[n / 2] = from[n / 2];
+      to[n - 1] = from[n - 1];
+    } else {
+      std::memcpy(to, from, n);
+    }
+    to[n] = '\n';
+    used_ += n + 1;
   }
 
   const Requirements& req_;
