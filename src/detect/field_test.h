@@ -43,6 +43,10 @@ struct EvalContext {
   struct Slot {
     uint64_t epoch = 0;
     Value value;
+    // The last lookup under renames (a log-source variant's) in this epoch, by those renames.
+    uint64_t renamed_epoch = 0;
+    const Renames* renames = nullptr;
+    Value renamed;
   };
   std::vector<Slot> memo;
   uint64_t epoch = 1;
@@ -85,8 +89,16 @@ struct EvalContext {
 
   Value field(std::string_view name) const;
   Value field(std::string_view name, uint32_t id) {
-    if (renames || id >= memo.size()) return field(name);
+    if (id >= memo.size()) return field(name);
     Slot& s = memo[id];
+    if (renames) {
+      if (s.renamed_epoch != epoch || s.renames != renames) {
+        s.renamed = field(name);
+        s.renamed_epoch = epoch;
+        s.renames = renames;
+      }
+      return s.renamed;
+    }
     if (s.epoch != epoch) {
       s.value = field(name);
       s.epoch = epoch;

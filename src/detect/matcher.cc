@@ -33,6 +33,31 @@ Matcher::Matcher(const RuleSet& rules, std::shared_ptr<const RuleIndex> index)
   group_stamp_.assign(rules.rules().size(), 0);
   evaluations_.assign(rules.rules().size(), 0);
   woken_.reserve(rules.rules().size());
+  // The field ids rules read EventID and Channel by, spelled exactly so (see prime()).
+  auto note = [&](const Detection& d) {
+    for (const Selection& sel : d.selections()) {
+      for (const auto& branch : sel.branches) {
+        for (const FieldTest& t : branch) {
+          if (t.field_id == kNoField) continue;
+          if (t.field == "EventID") eventid_field_ = t.field_id;
+          if (t.field == "Channel") channel_field_ = t.field_id;
+        }
+      }
+    }
+  };
+  for (const Rule& r : rules.rules()) {
+    note(r.detection);
+    for (const auto& f : r.filters) note(*f);
+  }
+}
+
+// Routing has resolved EventID and Channel already: their memo slots get those values, so a rule
+// that tests them (most Security rules test EventID first) does not resolve them again. The memo
+// holds what EvalContext::field(name) gives without renames, which is Event::field(name).
+void Matcher::prime(uint32_t field, Value value) {
+  if (field >= ctx_.memo.size()) return;
+  ctx_.memo[field].value = value;
+  ctx_.memo[field].epoch = ctx_.epoch;
 }
 
 void Matcher::run(const RuleIndex::Entry& e, std::vector<uint32_t>* hits) {
@@ -55,7 +80,10 @@ bool Matcher::hints_admit(const Gate& g) {
 }
 
 const RuleIndex::Route& Matcher::route_of(const Event& event, const int64_t* event_id) {
-  std::string_view channel = LogSourceMap::channel_of(event);
+  // LogSourceMap::channel_of, keeping the value for the memo.
+  const Value channel_value = event.field("Channel");
+  prime(channel_field_, channel_value);
+  const std::string_view channel = channel_value.is_string() ? channel_value.str() : std::string_view();
   const bool same_id = (event_id != nullptr) == last_has_id_ && (!event_id || *event_id == last_id_);
   if (last_route_ && same_id && iequals(channel, channel_)) return *last_route_;
   channel_.assign(channel);
@@ -108,13 +136,15 @@ void Matcher::match(const Event& event, std::vector<uint32_t>* hits) {
   ++ctx_.epoch;  // forget the previous event's field lookups
   hints_ready_ = false;
   int64_t eid = 0;
-  const int64_t* event_id = event.field("EventID").as_int(&eid) ? &eid : nullptr;
+  const Value eid_value = event.field("EventID");
+  const int64_t* event_id = eid_value.as_int(&eid) ? &eid : nullptr;
+  prime(eventid_field_, eid_value);
   const RuleIndex::Route& route = route_of(event, event_id);
 
   const Layout layout = FieldResolver::layout(event);
   const bool scanned =
-      last_db_ && scan_.scan(event, layout, *last_db_, route.database,
-                             route.scan_all ? nullptr : &route.scan_keys[static_cast<int>(layout)]);
+      last_db_ && scan_.scan(event, layout, *last_db_, route.database, &route.scan_keys[static_cast<int>(layout)],
+                             route.scan_all);
   stats_.scans += scanned;
   // What the scan saw lets value tests skip on their literal's absence.
   if (scanned) {

@@ -54,6 +54,7 @@ class Matcher {
                         std::vector<uint32_t>* hits);
   void run(const RuleIndex::Entry& e, std::vector<uint32_t>* hits);
   bool hints_admit(const Gate& g);
+  void prime(uint32_t field, Value value);
 
   const RuleSet& rules_;
   std::shared_ptr<const RuleIndex> index_;
@@ -61,6 +62,7 @@ class Matcher {
   EvalContext ctx_;
   MatchStats stats_;
   std::vector<uint32_t> evaluations_;
+  uint32_t eventid_field_ = kNoField, channel_field_ = kNoField;  // see prime()
   // The last route, kept while events keep the same channel and event ID.
   std::string channel_;
   bool last_has_id_ = false;

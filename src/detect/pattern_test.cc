@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
 #include "core/text.h"
@@ -79,6 +80,23 @@ TEST(Encodings, Base64AndUtf16) {
   EXPECT_EQ(utf16_encode("cmd", false, false), std::string("c\0m\0d\0", 6));
   EXPECT_EQ(utf16_encode("cmd", true, false), std::string("\0c\0m\0d", 6));
   EXPECT_EQ(utf16_encode("c", false, true), std::string("\xFF\xFE" "c\0", 4));
+}
+
+// fold_ascii works sixteen and eight bytes at a time: every byte value, at every length and
+// alignment, must come out as ascii_lower makes it (the bytes around it untouched).
+TEST(FoldAscii, AgreesWithBytewiseLowering) {
+  std::mt19937 rng(11);
+  std::string all(256, '\0');
+  for (int c = 0; c < 256; ++c) all[static_cast<size_t>(c)] = static_cast<char>(c);
+  for (int round = 0; round < 2000; ++round) {
+    std::string text = all;
+    std::shuffle(text.begin(), text.end(), rng);
+    const size_t from = rng() % 40, size = rng() % 200;
+    std::string got = text, want = text;
+    fold_ascii(got.data() + from, size);
+    for (size_t i = from; i < from + size; ++i) want[i] = ascii_lower(want[i]);
+    ASSERT_EQ(got, want) << "from " << from << " size " << size;
+  }
 }
 
 }  // namespace

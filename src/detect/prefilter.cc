@@ -15,8 +15,9 @@
 // Only values some rule of the route can read are gathered: a field resolves to a node whose key
 // is one of a few names (FieldResolver::end_keys), so a value whose key none of the route's
 // fields ends on — GUIDs, timestamps, record numbers, most of the System block — is left out,
-// unless the route has keyword searches, which read everything. Keys are compared by hash
-// (KeySet); a collision only scans a value more.
+// unless the route has keyword searches, which read every string (numbers and booleans still
+// only where a field reads them: no number is formatted for a keyword). Keys are compared by
+// hash (KeySet); a collision only scans a value more.
 //
 // The same walk looks at container nodes: a field that resolves to an object or array is
 // matched against its JSON text, which the scan does not see, so a container whose key is one a
@@ -197,7 +198,7 @@ LiteralScan::LiteralScan(const Requirements& req, size_t databases, size_t field
   seen_.reserve(256);
   unsafe_.reserve(16);
   text_.resize(1 << 16);
-  stack_.reserve(32);
+  stack_.resize(64);
 }
 
 LiteralScan::~LiteralScan() {
@@ -236,20 +237,24 @@ bool LiteralScan::has_text(const Event& ev, size_t object) {
   return false;
 }
 
-void LiteralScan::gather(const Event& ev, const KeySet* keys) {
+void LiteralScan::gather(const Event& ev, const KeySet* keys, bool all_strings) {
   static const uint64_t kTextHash = KeySet::hash("#text");
   used_ = 0;
-  stack_.clear();
   const bool scan_xmlns = req_.scan_xmlns();
   const KeySet& unsafe = req_.unsafe_keys(layout_);
   const size_t n = ev.node_count();
   if (spans_.size() < n) spans_.resize(n);
-  stack_.push_back({ev.node(0).count, false, {}});
+  // The open containers, innermost last, in stack_ used as a plain array (grown, and so
+  // allocated, only when an event nests deeper than every one before).
+  Frame* frames = stack_.data();
+  size_t top = 0;
+  frames[0] = {ev.node(0).count, false, {}};
+  const Node* nodes = &ev.node(0);
   for (size_t i = 1; i < n; ++i) {
-    while (stack_.size() > 1 && stack_.back().remaining == 0) stack_.pop_back();
-    Frame& parent = stack_.back();
+    while (top > 0 && frames[top].remaining == 0) --top;
+    Frame& parent = frames[top];
     if (parent.remaining > 0) --parent.remaining;
-    const Node& node = ev.node(static_cast<uint32_t>(i));
+    const Node& node = nodes[i];
     auto reach_of = [&] {
       if (parent.array) return parent.reach;
       Reach r;
@@ -266,11 +271,21 @@ void LiteralScan::gather(const Event& ev, const KeySet* keys) {
           (parent.array || (node.kind == Kind::kObject && (node.key == "#text" || !has_text(ev, i))))) {
         note_container(reach);
       }
-      if (node.count > 0) stack_.push_back({node.count, node.kind == Kind::kArray, reach});
+      if (node.count > 0) {
+        if (top + 1 == stack_.size()) {
+          stack_.resize(stack_.size() * 2);
+          frames = stack_.data();
+        }
+        frames[++top] = {node.count, node.kind == Kind::kArray, reach};
+      }
       continue;
     }
     if (node.kind == Kind::kNull || (node.kind == Kind::kString && node.str.empty())) continue;
-    if (keys ? !reach_of().in(*keys) : (!scan_xmlns && node.key == "xmlns")) continue;
+    if (keys && !(all_strings && node.kind == Kind::kString)) {
+      if (!reach_of().in(*keys)) continue;
+    } else if (!scan_xmlns && node.key == "xmlns") {
+      continue;
+    }
     char buf[24];
     switch (node.kind) {
       case Kind::kString:
@@ -296,7 +311,7 @@ void LiteralScan::gather(const Event& ev, const KeySet* keys) {
 }
 
 bool LiteralScan::scan(const Event& ev, Layout layout, const LiteralDatabase& db, uint32_t slot,
-                       const KeySet* keys) {
+                       const KeySet* keys, bool all_strings) {
   layout_ = layout;
   if (++stamp_ == kAlways) {  // wrapped: forget every old stamp
     for (size_t i = 0; i < literal_stamp_.size(); ++i) literal_stamp_[i] = unscanned_[i] ? kAlways : 0;
@@ -307,7 +322,7 @@ bool LiteralScan::scan(const Event& ev, Layout layout, const LiteralDatabase& db
   }
   seen_.clear();
   unsafe_.clear();
-  gather(ev, keys);
+  gather(ev, keys, all_strings);
   fold_ascii(text_.data(), used_);  // before any return: spans() promise folded text
   if (!db.db() || used_ == 0) return true;
   if (slot >= ready_.size()) return false;

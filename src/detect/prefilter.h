@@ -62,12 +62,15 @@ class LiteralScan {
   LiteralScan& operator=(const LiteralScan&) = delete;
 
   // Gathers the text of the scalar values of `ev` that a rule may read — those whose key (an
-  // array element's: its array's) is in `keys`, or all but `xmlns` nodes when `keys` is null —
+  // array element's: its array's) is in `keys`, or all but `xmlns` nodes when `keys` is null;
+  // with `all_strings` (a keyword search, which reads strings only), every string but `xmlns`
+  // nodes and the other scalars whose key is in `keys` —
   // as strings, numbers in decimal, booleans as true/false; notes the containers whose keys make
   // field classes unsafe; and scans the text with database number `slot`. Returns false if
   // vectorscan failed (the caller must then assume every literal).
   // `keys` and the unsafe container keys are those of the event's layout.
-  bool scan(const Event& ev, Layout layout, const LiteralDatabase& db, uint32_t slot, const KeySet* keys);
+  bool scan(const Event& ev, Layout layout, const LiteralDatabase& db, uint32_t slot, const KeySet* keys,
+            bool all_strings = false);
   bool seen(uint32_t literal) const {
     return literal_stamp_[literal] == stamp_ || literal_stamp_[literal] == kAlways;
   }
@@ -99,7 +102,7 @@ class LiteralScan {
   };
   static int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
                       void* self);
-  void gather(const Event& ev, const KeySet* keys);
+  void gather(const Event& ev, const KeySet* keys, bool all_strings);
   void note_container(uint64_t key_hash);
   void note_container(const Reach& reach) {
     note_container(reach.key);
@@ -107,11 +110,34 @@ class LiteralScan {
   }
   static bool has_text(const Event& ev, size_t object);  // a direct child keyed #text
   Layout layout_ = Layout::kFlat;
+  // Copies a value and its newline. Short values (most) are copied as two overlapping words
+  // rather than through a memcpy call.
   void append(std::string_view text) {
-    if (used_ + text.size() + 1 > text_.size()) text_.resize(std::max(text_.size() * 2, used_ + text.size() + 1));
-    std::memcpy(text_.data() + used_, text.data(), text.size());
-    used_ += text.size();
-    text_[used_++] = '\n';
+    const size_t n = text.size();
+    if (used_ + n + 1 > text_.size()) text_.resize(std::max(text_.size() * 2, used_ + n + 1));
+    char* to = text_.data() + used_;
+    const char* from = text.data();
+    if (n >= 8 && n <= 16) {
+      uint64_t a, b;
+      std::memcpy(&a, from, 8);
+      std::memcpy(&b, from + n - 8, 8);
+      std::memcpy(to, &a, 8);
+      std::memcpy(to + n - 8, &b, 8);
+    } else if (n >= 4 && n < 8) {
+      uint32_t a, b;
+      std::memcpy(&a, from, 4);
+      std::memcpy(&b, from + n - 4, 4);
+      std::memcpy(to, &a, 4);
+      std::memcpy(to + n - 4, &b, 4);
+    } else if (n > 0 && n < 4) {
+      to[0] = from[0];
+      to[n / 2] = from[n / 2];
+      to[n - 1] = from[n - 1];
+    } else {
+      std::memcpy(to, from, n);
+    }
+    to[n] = '\n';
+    used_ += n + 1;
   }
 
   const Requirements& req_;

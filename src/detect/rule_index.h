@@ -49,7 +49,7 @@ class RuleIndex {
     std::vector<uint32_t> wake;
     std::vector<std::pair<uint32_t, uint32_t>> class_wakes;  // (field class, group), sorted
     KeySet scan_keys[3];    // per Layout: keys of the values the route's rules can read
-    bool scan_all = false;  // a keyword search reads every value: scan_keys does not apply
+    bool scan_all = false;  // a keyword search reads every string: scan_keys only for the rest
   };
   // `lower_channel`: the event's Channel lower-cased, empty for a non-Windows event.
   // `event_id`: null when the event has no integer EventID.
