@@ -216,21 +216,22 @@ void RuleIndex::share_databases() {
   for (uint32_t ri = 0; ri < routes_.size(); ++ri) {
     Route& r = *routes_[ri];
     const auto& lits = databases_[r.database]->literals;
-    std::vector<std::vector<uint32_t>> wakes(lits.size());
+    // (position, group) pairs, sorted: the wake lists in order, each rule once per literal.
+    std::vector<std::pair<uint32_t, uint32_t>> wakes;
     const auto& triggers = pending_[ri].triggers;
     for (uint32_t g = 0; g < triggers.size(); ++g) {
       for (uint32_t lit : triggers[g]) {
-        auto pos = std::lower_bound(lits.begin(), lits.end(), lit) - lits.begin();
-        auto& list = wakes[pos];
-        if (list.empty() || list.back() != g) list.push_back(g);
+        auto pos = static_cast<uint32_t>(std::lower_bound(lits.begin(), lits.end(), lit) - lits.begin());
+        wakes.emplace_back(pos, g);
       }
     }
-    r.wake_first.reserve(lits.size() + 1);
-    for (const auto& list : wakes) {
-      r.wake_first.push_back(static_cast<uint32_t>(r.wake.size()));
-      r.wake.insert(r.wake.end(), list.begin(), list.end());
-    }
-    r.wake_first.push_back(static_cast<uint32_t>(r.wake.size()));
+    std::sort(wakes.begin(), wakes.end());
+    wakes.erase(std::unique(wakes.begin(), wakes.end()), wakes.end());
+    r.wake_first.assign(lits.size() + 1, 0);
+    for (const auto& [pos, g] : wakes) ++r.wake_first[pos + 1];
+    for (size_t k = 1; k < r.wake_first.size(); ++k) r.wake_first[k] += r.wake_first[k - 1];
+    r.wake.reserve(wakes.size());
+    for (const auto& [pos, g] : wakes) r.wake.push_back(g);
   }
   pending_.clear();
   pending_.shrink_to_fit();
