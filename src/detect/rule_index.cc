@@ -186,6 +186,7 @@ void RuleIndex::share_databases() {
     return pending_[a].literals.size() > pending_[b].literals.size();
   });
   std::vector<uint32_t> large;  // databases with large sets
+  std::vector<uint32_t> small;  // databases with small, non-empty sets
   std::map<std::vector<uint32_t>, uint32_t> exact;
   for (uint32_t ri : order) {
     std::vector<uint32_t>& lits = pending_[ri].literals;
@@ -203,11 +204,31 @@ void RuleIndex::share_databases() {
         }
       }
     }
+    if (db == UINT32_MAX && !lits.empty() && lits.size() < kLarge) {
+      // A small set costs a compile of a few milliseconds whatever its size (74 of the 76
+      // databases a hunt of the EVTX samples compiled were under 1,000 literals, and took 0.15 s
+      // of its 0.36 s of compiling): one that a kept database covers with at most max(8, 1/8)
+      // more literals shares it. Sets come largest first, so no member of a shared database
+      // scans more than that many literals beyond its own.
+      const size_t bound = lits.size() + std::max<size_t>(8, lits.size() / 8);
+      for (uint32_t cand : small) {
+        const auto& have = databases_[cand]->literals;
+        if (have.size() > bound) continue;
+        std::vector<uint32_t> both;
+        std::set_union(have.begin(), have.end(), lits.begin(), lits.end(), std::back_inserter(both));
+        if (both.size() <= bound) {
+          databases_[cand]->literals = std::move(both);
+          db = cand;
+          break;
+        }
+      }
+    }
     if (db == UINT32_MAX) {
       db = static_cast<uint32_t>(databases_.size());
       databases_.push_back(std::make_unique<Database>());
       databases_.back()->literals = lits;
       if (lits.size() >= kLarge) large.push_back(db);
+      if (!lits.empty() && lits.size() < kLarge) small.push_back(db);
     }
     exact.emplace(lits, db);
     routes_[ri]->database = db;
