@@ -64,6 +64,21 @@ constexpr std::string_view kKeyFields[] = {
     "SourceAddress", "ClientAddress", "DestAddress", "Application"};
 constexpr size_t kMaxFieldBytes = 4096;
 
+// No two kKeyFields are equal with ASCII case ignored (the key-field list relies on it).
+constexpr bool key_fields_distinct() {
+  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+  for (size_t i = 0; i < std::size(kKeyFields); ++i) {
+    for (size_t j = i + 1; j < std::size(kKeyFields); ++j) {
+      const std::string_view a = kKeyFields[i], b = kKeyFields[j];
+      bool same = a.size() == b.size();
+      for (size_t k = 0; same && k < a.size(); ++k) same = lower(a[k]) == lower(b[k]);
+      if (same) return false;
+    }
+  }
+  return true;
+}
+static_assert(key_fields_distinct());
+
 struct CorrHit {
   uint32_t rule;
   int64_t time_us;
@@ -236,11 +251,12 @@ class EventRecorder {
   // Adds `name`'s value to the list being built (from `first` to the end of out_.fields) unless
   // the list is full, already has the name, or the value is missing, a container, empty or "-".
   // `resolved`: the field already looked up (null: look up).
-  // `stable`: `name` outlives the hunt (else a copy is kept).
+  // `stable`: `name` outlives the hunt (else a copy is kept). `distinct`: the list holds no
+  // name equal to this one (no need to look).
   void add_key_field(std::string_view name, const Value* resolved, size_t max, uint32_t first,
-                     bool stable = true) {
+                     bool stable = true, bool distinct = false) {
     if (out_.fields.size() - first >= max) return;
-    for (size_t k = first; k < out_.fields.size(); ++k) {
+    for (size_t k = first; !distinct && k < out_.fields.size(); ++k) {
       if (iequals(out_.name(out_.fields[k]), name)) return;
     }
     Value v = resolved ? *resolved : ev_.field(name);
@@ -268,8 +284,11 @@ class EventRecorder {
     Found::Fields list;
     if (rule.fields.empty()) {
       if (!common_ready_) {
+        // kKeyFields differ from each other (ASCII case ignored): the list has none of them twice.
         const auto first = static_cast<uint32_t>(out_.fields.size());
-        for (size_t i = 0; i < std::size(kKeyFields); ++i) add_key_field(kKeyFields[i], &known_[i], max, first);
+        for (size_t i = 0; i < std::size(kKeyFields); ++i) {
+          add_key_field(kKeyFields[i], &known_[i], max, first, true, true);
+        }
         common_ = close(first);
         common_ready_ = true;
       }
