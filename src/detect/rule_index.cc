@@ -12,9 +12,10 @@
 // Within a route, rules are split by whether they have a trigger set for that route's ID. The
 // triggered ones are reached through wake lists indexed by the position of a literal in the
 // route's literal database, so a literal seen costs one array lookup and wakes only rules of
-// this route. Routes share databases where their literal sets agree (share_databases);
-// databases are compiled lazily, because a scan meets only a fraction of the routes and
-// vectorscan compiles take about 10 ms per thousand literals.
+// this route. Routes share databases where their literal sets agree or nearly agree
+// (share_databases: a compile costs a few milliseconds however small the set, and about 10 ms
+// per thousand literals beyond); databases are compiled lazily, because a scan meets only a
+// fraction of the routes.
 #include "detect/rule_index.h"
 
 #include <algorithm>
