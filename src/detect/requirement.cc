@@ -72,6 +72,8 @@ class RequirementBuilder {
       }
     }
     // The rule set's literals keep their ids (ValueTest::literal); regex atoms join them.
+    literal_ids_.reserve(rules_.literals().size() * 5 / 4);
+    r_->literals_.reserve(rules_.literals().size() * 5 / 4);
     for (const std::string& lit : rules_.literals()) literal_of(lit);
     r_->worth_scanning_.assign(r_->literals_.size(), 0);
     r_->nodes_.push_back({Node::kTrue, 0, 0});   // node 0: TRUE
@@ -146,15 +148,24 @@ class RequirementBuilder {
   uint32_t combine(Node::Op op, std::vector<uint32_t> kids) {
     const uint32_t unit = op == Node::kAnd ? kTrueNode : kFalseNode;
     const uint32_t zero = op == Node::kAnd ? kFalseNode : kTrueNode;
-    std::vector<uint32_t> kept;
+    std::vector<uint32_t>& kept = kept_kids_;  // reused: combine() does not nest
+    kept.clear();
+    // A kid already kept is not kept twice: kept_[k] == stamp marks the kids kept so far (a
+    // search of `kept` per kid was quadratic in the thousands of values of an IOC list).
+    ++stamp_;
+    if (kept_.size() < r_->nodes_.size()) kept_.resize(r_->nodes_.size() * 2, 0);
     for (uint32_t k : kids) {
       if (k == zero) return zero;
       if (k == unit) continue;
       const Node& n = r_->nodes_[k];
       if (n.op == op) {
-        for (uint32_t i = 0; i < n.b; ++i) kept.push_back(r_->args_[n.a + i]);
-      } else if (std::find(kept.begin(), kept.end(), k) == kept.end()) {
+        for (uint32_t i = 0; i < n.b; ++i) {
+          kept.push_back(r_->args_[n.a + i]);
+          kept_[kept.back()] = stamp_;
+        }
+      } else if (kept_[k] != stamp_) {
         kept.push_back(k);
+        kept_[k] = stamp_;
       }
     }
     if (kept.empty()) return unit;
@@ -170,11 +181,15 @@ class RequirementBuilder {
   }
 
   // Leaves under a node (what evaluating it may cost).
-  size_t size_of(uint32_t n) const {
+  // Nodes never change once made, so each size is worked out once (sizes_, 0 = not yet).
+  size_t size_of(uint32_t n) {
     const Node& node = r_->nodes_[n];
     if (node.op != Node::kAnd && node.op != Node::kOr) return 1;
+    if (sizes_.size() <= n) sizes_.resize(r_->nodes_.size() * 2, 0);
+    if (sizes_[n]) return sizes_[n];
     size_t total = 0;
     for (uint32_t k = 0; k < node.b; ++k) total += size_of(r_->args_[node.a + k]);
+    sizes_[n] = total;
     return total;
   }
 
@@ -259,11 +274,19 @@ class RequirementBuilder {
     if (v.kind == ValueTest::kRegex && v.regex) return of_regex(v, cls);
     if (v.kind != ValueTest::kPattern) return kTrueNode;
     std::vector<uint32_t> lits;
+    uint32_t only = kTrueNode;  // the one leaf, while there is at most one (most values)
     for (std::string_view lit : v.pattern.literals()) {
       if (literal_score(lit) < kMinLiteralScore) continue;
-      lits.push_back(add({Node::kLiteral, literal_of(lit), cls}));
+      const uint32_t leaf = add({Node::kLiteral, literal_of(lit), cls});
+      if (only == kTrueNode && lits.empty()) {
+        only = leaf;
+        continue;
+      }
+      if (lits.empty()) lits.push_back(only);
+      lits.push_back(leaf);
     }
-    return combine(Node::kAnd, std::move(lits));
+    // combine() of no leaf is TRUE, of one leaf the leaf.
+    return lits.empty() ? only : combine(Node::kAnd, std::move(lits));
   }
 
   // A regex atom, standing in for itself or for a fold hazard (see kFoldHazards) when it holds
@@ -298,10 +321,14 @@ class RequirementBuilder {
   }
 
   uint32_t literal_of(std::string_view lit) {
-    std::string low = to_lower(lit);
-    auto [it, added] = literal_ids_.try_emplace(low, static_cast<uint32_t>(r_->literals_.size()));
-    if (added) r_->literals_.push_back(std::move(low));
-    return it->second;
+    low_.assign(lit);  // reused: most literals are known already
+    for (char& c : low_) c = ascii_lower(c);
+    auto it = literal_ids_.find(low_);
+    if (it != literal_ids_.end()) return it->second;
+    const auto id = static_cast<uint32_t>(r_->literals_.size());
+    literal_ids_.emplace(low_, id);
+    r_->literals_.push_back(low_);
+    return id;
   }
 
   uint32_t class_of(std::string_view field) {
@@ -347,63 +374,91 @@ class RequirementBuilder {
   std::unordered_map<std::string, uint32_t> literal_ids_, class_ids_;
   std::unordered_set<uint32_t> hazards_;
   std::vector<uint32_t> rule_classes_;  // of the rule being built
+  std::vector<uint64_t> kept_;          // per node: the combine() call that kept it (stamp_)
+  uint64_t stamp_ = 0;
+  std::vector<size_t> sizes_;  // per node: size_of(), 0 = not worked out yet
+  std::vector<uint32_t> kept_kids_;
+  std::string low_;
   bool rule_keywords_ = false;
 };
 
 Requirements::Requirements(const RuleSet& rules) { RequirementBuilder(this, rules).build(); }
 
-// Trigger set of a node: literal leaves of which one must hold wherever the node holds.
-struct Requirements::Trigger {
-  bool ok = false;
-  int score = 0;  // the weakest leaf's score (higher = rarer)
-  std::vector<uint32_t> leaves;
-};
-
-Requirements::Trigger Requirements::trigger_of(uint32_t n, const int64_t* event_id) const {
+// Trigger set of a node: literal leaves of which one must hold wherever the node holds. An AND
+// needs only one child's set and takes the rarest (the first of the highest score); an OR needs
+// a set from every child, and scores as its weakest. trigger_score() decides without building
+// the set; trigger_leaves() then walks the same choices to collect it (no vector per node: the
+// OR of an IOC list has thousands of leaves).
+bool Requirements::trigger_score(uint32_t n, const int64_t* event_id, int* score) const {
   const Node& node = nodes_[n];
-  Trigger t;
   switch (node.op) {
     case Node::kTrue:
-      return t;
+      return false;
     case Node::kEventId:
-      if (!event_id || has_id(node, *event_id)) return t;  // true here: no literal needed
+      if (!event_id || has_id(node, *event_id)) return false;  // true here: no literal needed
       [[fallthrough]];
     case Node::kFalse:
-      t.ok = true;  // never holds: needs nothing to wake, can never fire
-      t.score = INT_MAX;
-      return t;
+      *score = INT_MAX;  // never holds: needs nothing to wake, can never fire
+      return true;
     case Node::kLiteral:
-      t.ok = true;
-      t.score = literal_scores_[node.a];
-      t.leaves.push_back(n);
-      return t;
+      *score = literal_scores_[node.a];
+      return true;
     case Node::kAnd:
-      for (uint32_t k = 0; k < node.b; ++k) {
-        Trigger c = trigger_of(args_[node.a + k], event_id);
-        if (c.ok && (!t.ok || c.score > t.score)) t = std::move(c);
-      }
-      return t;
+      return best_child(node, event_id, score) != UINT32_MAX;
     case Node::kOr:
-      t.ok = true;
-      t.score = INT_MAX;
+      *score = INT_MAX;
       for (uint32_t k = 0; k < node.b; ++k) {
-        Trigger c = trigger_of(args_[node.a + k], event_id);
-        if (!c.ok) return Trigger();
-        t.score = std::min(t.score, c.score);
-        t.leaves.insert(t.leaves.end(), c.leaves.begin(), c.leaves.end());
+        int c;
+        if (!trigger_score(args_[node.a + k], event_id, &c)) return false;
+        *score = std::min(*score, c);
       }
-      return t;
+      return true;
   }
-  return t;
+  return false;
+}
+
+uint32_t Requirements::best_child(const Node& node, const int64_t* event_id, int* score) const {
+  uint32_t best = UINT32_MAX;
+  for (uint32_t k = 0; k < node.b; ++k) {
+    int c;
+    if (trigger_score(args_[node.a + k], event_id, &c) && (best == UINT32_MAX || c > *score)) {
+      best = args_[node.a + k];
+      *score = c;
+    }
+  }
+  return best;
+}
+
+void Requirements::trigger_leaves(uint32_t n, const int64_t* event_id, std::vector<uint32_t>* leaves) const {
+  const Node& node = nodes_[n];
+  switch (node.op) {
+    case Node::kLiteral:
+      leaves->push_back(n);
+      return;
+    case Node::kAnd: {
+      int score;
+      uint32_t best = best_child(node, event_id, &score);
+      if (best != UINT32_MAX) trigger_leaves(best, event_id, leaves);
+      return;
+    }
+    case Node::kOr:
+      for (uint32_t k = 0; k < node.b; ++k) trigger_leaves(args_[node.a + k], event_id, leaves);
+      return;
+    default:
+      return;  // TRUE, FALSE, EventID: no leaves
+  }
 }
 
 bool Requirements::trigger(uint32_t rule, const int64_t* event_id, std::vector<uint32_t>* literals,
                            std::vector<uint32_t>* classes) const {
-  Trigger t = trigger_of(roots_[rule], event_id);
-  if (!t.ok) return false;
-  for (uint32_t leaf : t.leaves) {
-    literals->push_back(nodes_[leaf].a);
-    if (nodes_[leaf].b != kNoClass) classes->push_back(nodes_[leaf].b);
+  int score;
+  if (!trigger_score(roots_[rule], event_id, &score)) return false;
+  const size_t first = literals->size();
+  trigger_leaves(roots_[rule], event_id, literals);
+  for (size_t k = first; k < literals->size(); ++k) {
+    const Node& leaf = nodes_[(*literals)[k]];
+    (*literals)[k] = leaf.a;
+    if (leaf.b != kNoClass) classes->push_back(leaf.b);
   }
   return true;
 }

@@ -87,7 +87,6 @@ class Requirements {
 
  private:
   friend class RequirementBuilder;
-  struct Trigger;
 
   template <typename LitFn, typename ClassFn>
   bool eval(uint32_t n, LitFn& literal, ClassFn& unsafe, const int64_t* event_id) const {
@@ -116,7 +115,9 @@ class Requirements {
     }
     return false;
   }
-  Trigger trigger_of(uint32_t n, const int64_t* event_id) const;
+  bool trigger_score(uint32_t n, const int64_t* event_id, int* score) const;
+  uint32_t best_child(const Node& node, const int64_t* event_id, int* score) const;
+  void trigger_leaves(uint32_t n, const int64_t* event_id, std::vector<uint32_t>* leaves) const;
   void describe(uint32_t n, std::string* out) const;
   void collect_ids(uint32_t n, std::vector<int64_t>* out) const;
   void collect_literals(uint32_t n, std::vector<uint32_t>* out) const;
