@@ -9,7 +9,6 @@
 // to rules by id or name, so they are resolved after every file has been read.
 #include "detect/ruleset.h"
 
-#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -22,6 +21,7 @@
 #include "core/text.h"
 #include "detect/regex.h"
 #include "detect/rule_index.h"
+#include "detect/yaml_load.h"
 
 #ifndef VIGIL_DEFAULT_CONFIG_DIR
 #define VIGIL_DEFAULT_CONFIG_DIR "config"
@@ -85,49 +85,6 @@ std::string check_size(const YAML::Node& n, size_t depth, size_t max_nodes, size
     }
   }
   return {};
-}
-
-// yaml-cpp 0.7 (Debian 12) loops forever in LoadAll, growing memory, when a document starts
-// with a token no node can begin with (a lone ','): each pass reads an empty document without
-// consuming the token. This check walks the stream once with a handler that only watches where
-// documents start, and stops at the first document that starts where the previous one did.
-class StreamProgress : public YAML::EventHandler {
- public:
-  struct Stuck {};
-  void OnDocumentStart(const YAML::Mark& mark) override {
-    if (started_ && mark.pos == last_) throw Stuck{};
-    started_ = true;
-    last_ = mark.pos;
-  }
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
-  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                       YAML::EmitterStyle::value) override {}
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                  YAML::EmitterStyle::value) override {}
-  void OnMapEnd() override {}
-
- private:
-  bool started_ = false;
-  int last_ = 0;
-};
-
-// False when LoadAll would not terminate on `text`. Syntax errors are left to LoadAll to report.
-bool yaml_stream_terminates(std::string_view text) {
-  std::istringstream in{std::string(text)};
-  YAML::Parser parser(in);
-  StreamProgress progress;
-  try {
-    while (parser.HandleNextDocument(progress)) {
-    }
-  } catch (const StreamProgress::Stuck&) {
-    return false;
-  } catch (const std::exception&) {
-  }
-  return true;
 }
 
 bool read_file(const std::string& path, std::string* out) {
@@ -263,20 +220,13 @@ class RuleSet::Loader {
       report_->refused.push_back({origin, file_too_large(text.size()), "limit", "", ""});
       return;
     }
-    if (!yaml_stream_terminates(text)) {
-      report_->refused.push_back({origin,
-                                  "YAML: a document starts with a token that begins no node (e.g. a "
-                                  "lone ','); the YAML parser cannot get past it",
-                                  "yaml", "", ""});
+    // One parse; refuses a file yaml-cpp's LoadAll could not get through (detect/yaml_load.h).
+    auto loaded = load_yaml_documents(text);
+    if (!loaded.ok()) {
+      report_->refused.push_back({origin, loaded.status().message(), "yaml", "", ""});
       return;
     }
-    std::vector<YAML::Node> docs;
-    try {
-      docs = YAML::LoadAll(std::string(text));
-    } catch (const std::exception& e) {
-      report_->refused.push_back({origin, std::string("YAML: ") + e.what(), "yaml", "", ""});
-      return;
-    }
+    std::vector<YAML::Node> docs = std::move(loaded.value());
     YAML::Node global, previous;
     for (size_t i = 0; i < docs.size(); ++i) {
       try {
