@@ -4,25 +4,19 @@
 // is one of: a detection rule, a correlation rule (`correlation:`), a filter (`filter:`), or a
 // collection action (`action: global|reset|repeat`, Sigma v1 rule collections: a global
 // document is deep-merged under every following one until reset; repeat merges onto the
-// previous document). Files of a folder are read and parsed on worker threads (the costly part
-// of loading) but compiled and added on the calling thread in file order, so the loaded set does
-// not depend on thread timing. yaml-cpp reports errors by throwing; every call into it is
-// wrapped here and a throw becomes a refusal of that file or document only. Filters and correlations refer
+// previous document). yaml-cpp reports errors by throwing; every call into it is wrapped here
+// and a throw becomes a refusal of that file or document only. Filters and correlations refer
 // to rules by id or name, so they are resolved after every file has been read.
 #include "detect/ruleset.h"
 
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <mutex>
-#include <optional>
 #include <sstream>
-#include <thread>
 
 #include "core/text.h"
 #include "detect/regex.h"
@@ -91,60 +85,6 @@ std::string check_size(const YAML::Node& n, size_t depth, size_t max_nodes, size
     }
   }
   return {};
-}
-
-// Runs make(i) for i in [0, n) on worker threads and use(i, result) on the calling thread in
-// order of i, as results arrive. Workers stay at most kAhead items ahead of use() so memory is
-// bounded; with one core everything runs on the calling thread.
-template <typename T, typename Make, typename Use>
-void in_order_parallel(size_t n, Make make, Use use) {
-  unsigned workers = std::min<size_t>(std::thread::hardware_concurrency(), n);
-  if (workers <= 1) {
-    for (size_t i = 0; i < n; ++i) use(i, make(i));
-    return;
-  }
-  const size_t kAhead = 32 * workers;
-  std::vector<std::optional<T>> slots(n);
-  std::mutex mu;
-  std::condition_variable cv;
-  size_t next = 0, used = 0;
-  auto work = [&] {
-    std::unique_lock lock(mu);
-    for (;;) {
-      cv.wait(lock, [&] { return next >= n || next < used + kAhead; });
-      if (next >= n) return;
-      size_t i = next++;
-      lock.unlock();
-      T made = make(i);
-      lock.lock();
-      slots[i].emplace(std::move(made));
-      cv.notify_all();
-    }
-  };
-  // `stop`, destroyed before `threads` are joined, sends idle workers home even if use() throws.
-  std::vector<std::jthread> threads;
-  struct Stop {
-    std::mutex& mu;
-    std::condition_variable& cv;
-    size_t& next;
-    size_t n;
-    ~Stop() {
-      std::lock_guard lock(mu);
-      next = n;
-      cv.notify_all();
-    }
-  } stop{mu, cv, next, n};
-  for (unsigned t = 0; t < workers; ++t) threads.emplace_back(work);
-  for (size_t i = 0; i < n; ++i) {
-    std::unique_lock lock(mu);
-    cv.wait(lock, [&] { return slots[i].has_value(); });
-    T item = std::move(*slots[i]);
-    slots[i].reset();
-    ++used;
-    cv.notify_all();
-    lock.unlock();
-    use(i, std::move(item));
-  }
 }
 
 bool read_file(const std::string& path, std::string* out) {
@@ -253,65 +193,40 @@ class RuleSet::Loader {
         if (ext == ".yml" || ext == ".yaml") files.push_back(it->path().string());
       }
       std::sort(files.begin(), files.end());
-      // Reading and parsing run on worker threads; rules are added here, in file order.
-      in_order_parallel<ParsedFile>(
-          files.size(), [&](size_t i) { return parse_file(files[i]); },
-          [&](size_t i, ParsedFile&& p) { add_parsed(std::move(p), files[i]); });
+      for (const auto& f : files) add_file(f);
       return;
     }
-    add_parsed(parse_file(path), path);
+    add_file(path);
   }
 
-  void add_text(std::string_view text, const std::string& origin) { add_parsed(parse_text(text, origin), origin); }
-
-  // A rules file read and parsed, on any thread; add_parsed() adds it to the set.
-  struct ParsedFile {
-    bool counted = false;               // counts in LoadReport::files
-    std::optional<RuleProblem> refusal;  // the whole file is refused
-    std::vector<YAML::Node> docs;
-  };
-
-  // Thread-safe: reads only the options.
-  ParsedFile parse_file(const std::string& path) const {
-    ParsedFile p;
+  void add_file(const std::string& path) {
     std::error_code ec;
     auto size = std::filesystem::file_size(path, ec);
     if (!ec && size > opt_.max_file_bytes) {
-      p.refusal = RuleProblem{path, file_too_large(size), "limit", "", ""};
-      return p;
+      report_->refused.push_back({path, file_too_large(size), "limit", "", ""});
+      return;
     }
     std::string text;
     if (!read_file(path, &text)) {
-      p.refusal = RuleProblem{path, "cannot read the file", "io", "", ""};
-      return p;
+      report_->refused.push_back({path, "cannot read the file", "io", "", ""});
+      return;
     }
-    return parse_text(text, path);
+    add_text(text, path);
   }
 
-  ParsedFile parse_text(std::string_view text, const std::string& origin) const {
-    ParsedFile p;
-    p.counted = true;
+  void add_text(std::string_view text, const std::string& origin) {
+    ++report_->files;
     if (text.size() > opt_.max_file_bytes) {
-      p.refusal = RuleProblem{origin, file_too_large(text.size()), "limit", "", ""};
-      return p;
+      report_->refused.push_back({origin, file_too_large(text.size()), "limit", "", ""});
+      return;
     }
     // One parse; refuses a file yaml-cpp's LoadAll could not get through (detect/yaml_load.h).
     auto loaded = load_yaml_documents(text);
     if (!loaded.ok()) {
-      p.refusal = RuleProblem{origin, loaded.status().message(), "yaml", "", ""};
-      return p;
-    }
-    p.docs = std::move(loaded.value());
-    return p;
-  }
-
-  void add_parsed(ParsedFile&& parsed, const std::string& origin) {
-    if (parsed.counted) ++report_->files;
-    if (parsed.refusal) {
-      report_->refused.push_back(std::move(*parsed.refusal));
+      report_->refused.push_back({origin, loaded.status().message(), "yaml", "", ""});
       return;
     }
-    std::vector<YAML::Node> docs = std::move(parsed.docs);
+    std::vector<YAML::Node> docs = std::move(loaded.value());
     YAML::Node global, previous;
     for (size_t i = 0; i < docs.size(); ++i) {
       try {
