@@ -12,6 +12,9 @@
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 target="$1"; seconds="$2"; build="${3:-$here/../build-fuzz}"
+# RUN_NAME names the run's log, time file and findings folder (default: the target), so two
+# workers of one target can share its corpus: RUN_NAME=http_fuzz.2 fuzz/run.sh http_fuzz ...
+name="${RUN_NAME:-$target}"
 timeout=10
 case "$target" in  # MAX_LEN in the environment overrides
   evtx_file_fuzz) max_len=135168 ;;
@@ -26,7 +29,7 @@ case "$target" in  # MAX_LEN in the environment overrides
 esac
 max_len="${MAX_LEN:-$max_len}"
 art="$here/artifacts"
-mkdir -p "$art/$target" "$here/corpus/$target"
+mkdir -p "$art/$name" "$here/corpus/$target"
 
 # Sends SIGINT to the fuzzer under PID (GNU time's child) once it has used CPU_SECONDS of CPU,
 # all its threads counted; libFuzzer then prints its final stats and exits with code 72.
@@ -44,26 +47,26 @@ watch_cpu() {  # PID
 }
 
 run() {  # SECONDS SUFFIX
-  nice -n "${NICE:-10}" /usr/bin/time -v -o "$art/$target$2.time" \
+  nice -n "${NICE:-10}" /usr/bin/time -v -o "$art/$name$2.time" \
     "$build/fuzz/$target" "$here/corpus/$target" \
     -max_total_time="$1" -max_len="$max_len" -timeout="$timeout" -rss_limit_mb=2048 \
     -malloc_limit_mb=1024 -print_final_stats=1 \
-    -artifact_prefix="$art/$target/" >"$art/$target$2.log" 2>&1 &
+    -artifact_prefix="$art/$name/" >"$art/$name$2.log" 2>&1 &
   local pid=$! watcher="" rc
   if [ -n "${CPU_SECONDS:-}" ]; then watch_cpu "$pid" & watcher=$!; fi
   wait "$pid"; rc=$?
   [ -z "$watcher" ] || kill "$watcher" 2>/dev/null
   # 72: libFuzzer interrupted by the CPU budget, with no finding.
-  if [ "$rc" -eq 72 ] && grep -q 'run interrupted' "$art/$target$2.log"; then rc=0; fi
+  if [ "$rc" -eq 72 ] && grep -q 'run interrupted' "$art/$name$2.log"; then rc=0; fi
   return "$rc"
 }
 
 # "wall_s cpu_s execs cov" of one run, from its GNU time file and libFuzzer log.
 figures() {
   awk -F': ' '/Elapsed \(wall clock\)/{n=split($2,t,":"); w=(n==3)?t[1]*3600+t[2]*60+t[3]:t[1]*60+t[2]}
-              /User time/{u=$2} /System time/{s=$2} END{printf "%d %d", w, u+s}' "$art/$target$1.time"
-  printf " %s" "$(awk '/number_of_executed_units/{print $2}' "$art/$target$1.log" | tail -1)"
-  printf " %s\n" "$(grep -o 'cov: [0-9]*' "$art/$target$1.log" | tail -1 | cut -d' ' -f2)"
+              /User time/{u=$2} /System time/{s=$2} END{printf "%d %d", w, u+s}' "$art/$name$1.time"
+  printf " %s" "$(awk '/number_of_executed_units/{print $2}' "$art/$name$1.log" | tail -1)"
+  printf " %s\n" "$(grep -o 'cov: [0-9]*' "$art/$name$1.log" | tail -1 | cut -d' ' -f2)"
 }
 
 rc=0
@@ -72,8 +75,8 @@ if [ -z "${EXTEND_ONLY:-}" ]; then
   rc=$?
 fi
 read -r wall cpu execs cov <<<"$(figures "")"
-echo "$(date -u +%FT%TZ) $target rc=$rc wall_s=$wall cpu_s=$cpu execs=${execs:-?} cov=${cov:-?}" \
-  "findings=$(ls "$art/$target" | wc -l)" >>"$art/summary.txt"
+echo "$(date -u +%FT%TZ) $name rc=$rc wall_s=$wall cpu_s=$cpu execs=${execs:-?} cov=${cov:-?}" \
+  "findings=$(ls "$art/$name" | wc -l)" >>"$art/summary.txt"
 # Extensions until the runs together had MIN_CPU CPU-seconds, each sized by the CPU share the
 # last one got (at most three; a busy machine may give a niced fuzzer a fifth of a core).
 total=$cpu; share_wall=$wall; share_cpu=$cpu; n=0
@@ -84,7 +87,7 @@ while [ "$rc" -eq 0 ] && [ -n "${MIN_CPU:-}" ] && [ "$total" -lt "$MIN_CPU" ] &&
   rc=$?
   read -r wall cpu execs cov <<<"$(figures ".ext$n")"
   total=$((total + cpu)); share_wall=$wall; share_cpu=$cpu
-  echo "$(date -u +%FT%TZ) $target extension$n rc=$rc wall_s=$wall cpu_s=$cpu execs=${execs:-?}" \
-    "cov=${cov:-?} findings=$(ls "$art/$target" | wc -l) total_cpu_s=$total" >>"$art/summary.txt"
+  echo "$(date -u +%FT%TZ) $name extension$n rc=$rc wall_s=$wall cpu_s=$cpu execs=${execs:-?}" \
+    "cov=${cov:-?} findings=$(ls "$art/$name" | wc -l) total_cpu_s=$total" >>"$art/summary.txt"
 done
 exit "$rc"
