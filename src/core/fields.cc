@@ -265,6 +265,35 @@ Value FieldResolver::resolve(const Event& ev, std::string_view name) {
   return {};
 }
 
+void FieldResolver::resolve_routing(const Event& ev, Value* event_id, Value* channel) {
+  *event_id = Value();
+  *channel = Value();
+  if (layout(ev) == Layout::kEvtxDump && ev.system_ != 0) {
+    // resolve() walks Event.System.EventID / .Channel with exact keys, the first match winning:
+    // the same test here, both names in one pass (they are both 7 letters long).
+    constexpr std::string_view kEventId = "EventID", kChannel = "Channel";
+    static_assert(kEventId.size() == kChannel.size());
+    if (ev.node(ev.system_).count != 0) {
+      for (uint32_t c = ev.system_ + 1; c != 0; c = ev.node(c).next) {
+        const std::string_view key = ev.node(c).key;
+        if (key.size() != kEventId.size()) continue;
+        if (!*event_id && key == kEventId) {
+          *event_id = Value(&ev, c);
+          if (*channel) break;
+        } else if (!*channel && key == kChannel) {
+          *channel = Value(&ev, c);
+          if (*event_id) break;
+        }
+      }
+    }
+    *event_id = *event_id ? unwrap(*event_id) : resolve(ev, kEventId);
+    *channel = *channel ? unwrap(*channel) : resolve(ev, kChannel);
+    return;
+  }
+  *event_id = resolve(ev, "EventID");
+  *channel = resolve(ev, "Channel");
+}
+
 FieldResolver::Names::Names(std::span<const std::string_view> names) : names_(names) {
   // Plain names, chained by length: a section child is compared only with names of its length.
   std::fill(std::begin(by_len_), std::end(by_len_), kNone);

@@ -49,7 +49,7 @@ class Matcher {
   }
 
  private:
-  const RuleIndex::Route& route_of(const Event& event, const int64_t* event_id);
+  const RuleIndex::Route& route_of(Value channel, const int64_t* event_id);
   void wake_and_confirm(const RuleIndex::Route& route, const int64_t* event_id,
                         std::vector<uint32_t>* hits);
   void run(const RuleIndex::Entry& e, std::vector<uint32_t>* hits);
