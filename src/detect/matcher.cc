@@ -29,6 +29,7 @@ Matcher::Matcher(const RuleSet& rules, std::shared_ptr<const RuleIndex> index)
       index_(index ? std::move(index) : rules.index()),
       scan_(index_->requirements(), index_->database_count(), rules.field_count(), index_->unscanned()) {
   channel_.reserve(256);
+  channel_raw_.reserve(256);
   ctx_.memo.resize(rules.field_count());
   group_stamp_.assign(rules.rules().size(), 0);
   evaluations_.assign(rules.rules().size(), 0);
@@ -84,7 +85,8 @@ const RuleIndex::Route& Matcher::route_of(Value channel_value, const int64_t* ev
   prime(channel_field_, channel_value);
   const std::string_view channel = channel_value.is_string() ? channel_value.str() : std::string_view();
   const bool same_id = (event_id != nullptr) == last_has_id_ && (!event_id || *event_id == last_id_);
-  if (last_route_ && same_id && iequals(channel, channel_)) return *last_route_;
+  if (last_route_ && same_id && (channel == channel_raw_ || iequals(channel, channel_))) return *last_route_;
+  channel_raw_.assign(channel);
   channel_.assign(channel);
   for (char& c : channel_) c = ascii_lower(c);
   last_has_id_ = event_id != nullptr;

@@ -64,7 +64,8 @@ class Matcher {
   std::vector<uint32_t> evaluations_;
   uint32_t eventid_field_ = kNoField, channel_field_ = kNoField;  // see prime()
   // The last route, kept while events keep the same channel and event ID.
-  std::string channel_;
+  std::string channel_;      // the last route's channel, lower-cased
+  std::string channel_raw_;  // and as the event spelled it (the cheap same-route test)
   bool last_has_id_ = false;
   int64_t last_id_ = 0;
   const RuleIndex::Route* last_route_ = nullptr;
