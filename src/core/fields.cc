@@ -168,9 +168,20 @@ void FieldResolver::detect(const Event& ev) {
   Value e = root.get("Event");
   if (e && e.kind() == Kind::kObject) {
     ev.layout_ = static_cast<int>(Layout::kEvtxDump);
-    add(e.get("EventData"));
+    // The first EventData, UserData and System children (as get() finds them), in one pass.
+    Value data, ud, system;
+    for (Value c = e.first_child(); c; c = c.next()) {
+      const std::string_view key = c.key();
+      if (key.size() == 9) {
+        if (!data && key == "EventData") data = c;
+      } else if (key.size() == 8) {
+        if (!ud && key == "UserData") ud = c;
+      } else if (key.size() == 6) {
+        if (!system && key == "System") system = c;
+      }
+    }
+    add(data);
     // UserData holds one element named after the event schema (e.g. LogFileCleared).
-    Value ud = e.get("UserData");
     if (ud && ud.kind() == Kind::kObject) {
       Value first = ud.first_child();
       if (first && first.kind() == Kind::kObject && first.key() != "#attributes") {
@@ -179,7 +190,6 @@ void FieldResolver::detect(const Event& ev) {
         add(ud);
       }
     }
-    Value system = e.get("System");
     if (system && system.kind() == Kind::kObject) ev.system_ = system.index();
     add(system);
     return;
@@ -247,13 +257,17 @@ Value FieldResolver::resolve(const Event& ev, std::string_view name) {
   }
   // One pass over the sections for both rules: the first exact key wins at once (none can come
   // before it); otherwise the first case-insensitive one.
+  // Keys of the right length are first told apart by their first letter (| 0x20 folds ASCII
+  // case; it merges a few punctuation pairs too, so it only passes more keys to the full test).
   uint32_t folded = 0;
+  const char first = name.empty() ? '\0' : static_cast<char>(name[0] | 0x20);
   for (uint32_t i = 0; i < ev.section_count_; ++i) {
     const uint32_t sec = ev.sections_[i];
     if (ev.node(sec).count == 0) continue;
     for (uint32_t c = sec + 1; c != 0; c = ev.node(c).next) {
       std::string_view key = ev.node(c).key;
       if (key.size() != name.size()) continue;
+      if (!key.empty() && static_cast<char>(key[0] | 0x20) != first) continue;
       if (key == name) return unwrap(Value(&ev, c));
       if (folded == 0 && iequals(key, name)) folded = c;
     }
@@ -263,6 +277,35 @@ Value FieldResolver::resolve(const Event& ev, std::string_view name) {
     if (const Fallback* f = find_fallback(name)) return root.get(f->flat);
   }
   return {};
+}
+
+void FieldResolver::resolve_routing(const Event& ev, Value* event_id, Value* channel) {
+  *event_id = Value();
+  *channel = Value();
+  if (layout(ev) == Layout::kEvtxDump && ev.system_ != 0) {
+    // resolve() walks Event.System.EventID / .Channel with exact keys, the first match winning:
+    // the same test here, both names in one pass (they are both 7 letters long).
+    constexpr std::string_view kEventId = "EventID", kChannel = "Channel";
+    static_assert(kEventId.size() == kChannel.size());
+    if (ev.node(ev.system_).count != 0) {
+      for (uint32_t c = ev.system_ + 1; c != 0; c = ev.node(c).next) {
+        const std::string_view key = ev.node(c).key;
+        if (key.size() != kEventId.size()) continue;
+        if (!*event_id && key == kEventId) {
+          *event_id = Value(&ev, c);
+          if (*channel) break;
+        } else if (!*channel && key == kChannel) {
+          *channel = Value(&ev, c);
+          if (*event_id) break;
+        }
+      }
+    }
+    *event_id = *event_id ? unwrap(*event_id) : resolve(ev, kEventId);
+    *channel = *channel ? unwrap(*channel) : resolve(ev, kChannel);
+    return;
+  }
+  *event_id = resolve(ev, "EventID");
+  *channel = resolve(ev, "Channel");
 }
 
 FieldResolver::Names::Names(std::span<const std::string_view> names) : names_(names) {

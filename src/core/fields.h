@@ -59,6 +59,10 @@ class FieldResolver {
   };
   static void resolve_many(const Event& ev, const Names& names, Value* out);
   static Layout layout(const Event& ev);
+  // EventID and Channel exactly as resolve(ev, "EventID") and resolve(ev, "Channel") give them.
+  // An evtx_dump event takes one pass over its System node for both (the matcher routes every
+  // event by these two); other layouts, and a System lacking either, go through resolve().
+  static void resolve_routing(const Event& ev, Value* event_id, Value* channel);
   // Walks a dotted path from `from` (`a.b.c`); invalid Value when a step is missing.
   static Value walk(Value from, std::string_view dotted);
   // Replaces an evtx_dump {"#attributes":..., "#text": v} object by v.

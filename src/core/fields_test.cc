@@ -146,6 +146,83 @@ TEST(Fields, ResolveManyAgreesWithResolve) {
   EXPECT_EQ(flat_many[1].str(), "rendered");
 }
 
+// The matcher's routing pair agrees with resolve() on every shape: System holding both (wrapped
+// EventID, Channel after it), System missing one (found in EventData instead, or by another
+// case), no System at all, and the other layouts.
+TEST(Fields, ResolveRoutingAgreesWithResolve) {
+  auto check = [](const Event& ev, const char* what) {
+    Value eid, channel;
+    FieldResolver::resolve_routing(ev, &eid, &channel);
+    const Value want_eid = FieldResolver::resolve(ev, "EventID");
+    const Value want_channel = FieldResolver::resolve(ev, "Channel");
+    EXPECT_EQ(eid.valid(), want_eid.valid()) << what;
+    EXPECT_EQ(channel.valid(), want_channel.valid()) << what;
+    if (eid && want_eid) {
+      EXPECT_EQ(eid.index(), want_eid.index()) << what;
+    }
+    if (channel && want_channel) {
+      EXPECT_EQ(channel.index(), want_channel.index()) << what;
+    }
+    return std::pair(eid, channel);
+  };
+  Event full;
+  full.begin_object("Event");
+  full.begin_object("System");
+  full.add_string("Version", "2");
+  full.begin_object("EventID");
+  full.begin_object("#attributes");
+  full.add_int("Qualifiers", 0);
+  full.end_container();
+  full.add_int("#text", 4624);
+  full.end_container();
+  full.add_string("Channel", "Security");
+  full.add_string("Channel", "second");
+  full.end_container();
+  full.end_container();
+  auto [eid, channel] = check(full, "full");
+  int64_t id = 0;
+  EXPECT_TRUE(eid.as_int(&id));
+  EXPECT_EQ(id, 4624);
+  EXPECT_EQ(channel.str(), "Security");
+
+  Event partial;  // System without Channel; EventData carries one, System an `eventid`
+  partial.begin_object("Event");
+  partial.begin_object("System");
+  partial.add_int("eventid", 7);
+  partial.end_container();
+  partial.begin_object("EventData");
+  partial.add_string("channel", "from-data");
+  partial.end_container();
+  partial.end_container();
+  auto [eid2, channel2] = check(partial, "partial");
+  EXPECT_TRUE(eid2.as_int(&id));
+  EXPECT_EQ(id, 7);
+  EXPECT_EQ(channel2.str(), "from-data");
+
+  Event no_system;
+  no_system.begin_object("Event");
+  no_system.begin_object("EventData");
+  no_system.add_int("EventID", 9);
+  no_system.end_container();
+  no_system.end_container();
+  auto [eid3, channel3] = check(no_system, "no System");
+  EXPECT_TRUE(eid3.valid());
+  EXPECT_FALSE(channel3.valid());
+
+  Event ecs;
+  ecs.begin_object("winlog");
+  ecs.add_int("event_id", 1);
+  ecs.add_string("channel", "Microsoft-Windows-Sysmon/Operational");
+  ecs.end_container();
+  check(ecs, "ecs");
+
+  Event flat;
+  flat.add_int("EventID", 4688);
+  flat.add_string("LogName", "Security");
+  auto [eid5, channel5] = check(flat, "flat");
+  EXPECT_EQ(channel5.str(), "Security");
+}
+
 // NXLog (the Mordor data sets): system fields under their NXLog names, event data at the root,
 // classic PowerShell details only in the rendered Message.
 TEST(Fields, NxlogLayout) {

@@ -29,6 +29,7 @@ Matcher::Matcher(const RuleSet& rules, std::shared_ptr<const RuleIndex> index)
       index_(index ? std::move(index) : rules.index()),
       scan_(index_->requirements(), index_->database_count(), rules.field_count(), index_->unscanned()) {
   channel_.reserve(256);
+  channel_raw_.reserve(256);
   ctx_.memo.resize(rules.field_count());
   group_stamp_.assign(rules.rules().size(), 0);
   evaluations_.assign(rules.rules().size(), 0);
@@ -79,13 +80,13 @@ bool Matcher::hints_admit(const Gate& g) {
   return true;
 }
 
-const RuleIndex::Route& Matcher::route_of(const Event& event, const int64_t* event_id) {
+const RuleIndex::Route& Matcher::route_of(Value channel_value, const int64_t* event_id) {
   // LogSourceMap::channel_of, keeping the value for the memo.
-  const Value channel_value = event.field("Channel");
   prime(channel_field_, channel_value);
   const std::string_view channel = channel_value.is_string() ? channel_value.str() : std::string_view();
   const bool same_id = (event_id != nullptr) == last_has_id_ && (!event_id || *event_id == last_id_);
-  if (last_route_ && same_id && iequals(channel, channel_)) return *last_route_;
+  if (last_route_ && same_id && (channel == channel_raw_ || iequals(channel, channel_))) return *last_route_;
+  channel_raw_.assign(channel);
   channel_.assign(channel);
   for (char& c : channel_) c = ascii_lower(c);
   last_has_id_ = event_id != nullptr;
@@ -136,10 +137,11 @@ void Matcher::match(const Event& event, std::vector<uint32_t>* hits) {
   ++ctx_.epoch;  // forget the previous event's field lookups
   hints_ready_ = false;
   int64_t eid = 0;
-  const Value eid_value = event.field("EventID");
+  Value eid_value, channel_value;
+  FieldResolver::resolve_routing(event, &eid_value, &channel_value);
   const int64_t* event_id = eid_value.as_int(&eid) ? &eid : nullptr;
   prime(eventid_field_, eid_value);
-  const RuleIndex::Route& route = route_of(event, event_id);
+  const RuleIndex::Route& route = route_of(channel_value, event_id);
 
   const Layout layout = FieldResolver::layout(event);
   const bool scanned =

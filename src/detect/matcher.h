@@ -49,7 +49,7 @@ class Matcher {
   }
 
  private:
-  const RuleIndex::Route& route_of(const Event& event, const int64_t* event_id);
+  const RuleIndex::Route& route_of(Value channel, const int64_t* event_id);
   void wake_and_confirm(const RuleIndex::Route& route, const int64_t* event_id,
                         std::vector<uint32_t>* hits);
   void run(const RuleIndex::Entry& e, std::vector<uint32_t>* hits);
@@ -64,7 +64,8 @@ class Matcher {
   std::vector<uint32_t> evaluations_;
   uint32_t eventid_field_ = kNoField, channel_field_ = kNoField;  // see prime()
   // The last route, kept while events keep the same channel and event ID.
-  std::string channel_;
+  std::string channel_;      // the last route's channel, lower-cased
+  std::string channel_raw_;  // and as the event spelled it (the cheap same-route test)
   bool last_has_id_ = false;
   int64_t last_id_ = 0;
   const RuleIndex::Route* last_route_ = nullptr;
