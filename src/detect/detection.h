@@ -45,6 +45,14 @@ class Detection {
       }
     }
   }
+  template <typename Fn>
+  void for_each_test(Fn&& fn) const {
+    for (const Selection& s : selections_) {
+      for (const auto& branch : s.branches) {
+        for (const FieldTest& t : branch) fn(t);
+      }
+    }
+  }
   // Every field name the detection reads (for listings and the field-coverage report).
   std::vector<std::string> fields() const;
 

@@ -36,15 +36,11 @@ Matcher::Matcher(const RuleSet& rules, std::shared_ptr<const RuleIndex> index)
   woken_.reserve(rules.rules().size());
   // The field ids rules read EventID and Channel by, spelled exactly so (see prime()).
   auto note = [&](const Detection& d) {
-    for (const Selection& sel : d.selections()) {
-      for (const auto& branch : sel.branches) {
-        for (const FieldTest& t : branch) {
-          if (t.field_id == kNoField) continue;
-          if (t.field == "EventID") eventid_field_ = t.field_id;
-          if (t.field == "Channel") channel_field_ = t.field_id;
-        }
-      }
-    }
+    d.for_each_test([&](const FieldTest& t) {
+      if (t.field_id == kNoField) return;
+      if (t.field == "EventID") eventid_field_ = t.field_id;
+      if (t.field == "Channel") channel_field_ = t.field_id;
+    });
   };
   for (const Rule& r : rules.rules()) {
     note(r.detection);
