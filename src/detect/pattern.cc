@@ -177,8 +177,12 @@ Pattern::Pattern(const SigmaString& s, bool cased) : cased_(cased) {
   } else if (n == 3 && is(0, Piece::kStar) && is(1, Piece::kLit) && is(2, Piece::kStar)) {
     shape_ = Shape::kContains;
     lit_ = tokens_[1].text;
+    lit_rare_ = rarest_byte(lit_);
   } else {
     shape_ = Shape::kGeneral;
+    for (Token& t : tokens_) {
+      if (t.kind == Piece::kLit) t.rare = rarest_byte(t.text);
+    }
     return;
   }
   tokens_.clear();
@@ -212,7 +216,7 @@ namespace {
 // needle that memchr should look for: the rarer, the fewer false starts.
 struct ByteRanks {
   uint8_t rank[256] = {};
-  ByteRanks() {
+  constexpr ByteRanks() {
     for (int c = 0; c < 256; ++c) rank[c] = c >= 0x80 ? 8 : 20;  // other punctuation: rare
     const std::string_view by_frequency = "etaoinsrhldcumfpgwybvkxjqz";
     for (size_t i = 0; i < by_frequency.size(); ++i) {
@@ -223,21 +227,26 @@ struct ByteRanks {
     for (char c : std::string_view("\"'=,;()")) rank[static_cast<uint8_t>(c)] = 120;
   }
 };
-const ByteRanks kRanks;
+constexpr ByteRanks kRanks;
 
 }  // namespace
 
-size_t Pattern::find(std::string_view hay, std::string_view needle, size_t from, bool exact) {
+uint32_t Pattern::rarest_byte(std::string_view needle) {
+  uint32_t pick = 0;
+  for (uint32_t k = 1; k < needle.size(); ++k) {
+    if (kRanks.rank[static_cast<uint8_t>(needle[k])] < kRanks.rank[static_cast<uint8_t>(needle[pick])]) pick = k;
+  }
+  return pick;
+}
+
+size_t Pattern::find(std::string_view hay, std::string_view needle, size_t rare, size_t from, bool exact) {
   if (needle.empty()) return from <= hay.size() ? from : std::string_view::npos;
   if (exact) {
     // memchr for the needle's rarest byte, then compare in place: glibc's memmem sets up a
     // 256-entry shift table on every call, which costs more than the search itself on the
     // short values and few occurrences of log text.
     if (from > hay.size() || hay.size() - from < needle.size()) return std::string_view::npos;
-    size_t pick = 0;
-    for (size_t k = 1; k < needle.size(); ++k) {
-      if (kRanks.rank[static_cast<uint8_t>(needle[k])] < kRanks.rank[static_cast<uint8_t>(needle[pick])]) pick = k;
-    }
+    const size_t pick = rare;
     const char* const base = hay.data();
     const char* const stop = base + (hay.size() - needle.size()) + pick + 1;  // last place for the byte
     for (const char* p = base + from + pick; p < stop;) {
@@ -324,7 +333,7 @@ bool Pattern::match_general(std::string_view text, bool exact) const {
       size_t s = pos;
       for (;;) {
         if (tokens_[k].kind == Piece::kLit) {
-          s = find(text, tokens_[k].text, s, exact);
+          s = find(text, tokens_[k].text, tokens_[k].rare, s, exact);
           if (s == std::string_view::npos) return false;
         }
         if (s > text.size()) return false;
@@ -350,7 +359,7 @@ bool Pattern::match_impl(std::string_view text, bool exact) const {
     case Shape::kSuffix:
       return text.size() >= lit_.size() && eq(text.substr(text.size() - lit_.size()), lit_, exact);
     case Shape::kContains:
-      return find(text, lit_, 0, exact) != std::string_view::npos;
+      return find(text, lit_, lit_rare_, 0, exact) != std::string_view::npos;
     case Shape::kAny:
       return true;
     case Shape::kGeneral:

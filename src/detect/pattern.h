@@ -66,10 +66,13 @@ class Pattern {
   struct Token {
     Piece::Kind kind;
     std::string text;
+    uint32_t rare = 0;  // kLit: the index of the byte find() looks for (rarest_byte)
   };
   bool match_impl(std::string_view text, bool exact) const;
   static bool eq(std::string_view a, std::string_view b, bool exact);
-  static size_t find(std::string_view hay, std::string_view needle, size_t from, bool exact);
+  // The first occurrence of `needle` in `hay` at or after `from`; `rare` is rarest_byte(needle).
+  static size_t find(std::string_view hay, std::string_view needle, size_t rare, size_t from, bool exact);
+  static uint32_t rarest_byte(std::string_view needle);
   // Matches one star-free segment at `pos`; returns its length or npos.
   size_t match_segment(size_t first, size_t last, std::string_view text, size_t pos, bool exact) const;
   bool match_general(std::string_view text, bool exact) const;
@@ -77,6 +80,7 @@ class Pattern {
   Shape shape_ = Shape::kExact;
   bool cased_ = false;
   std::string lit_;             // the literal for the fast shapes
+  uint32_t lit_rare_ = 0;       // kContains: rarest_byte(lit_)
   std::vector<Token> tokens_;   // kGeneral
 };
 
