@@ -247,6 +247,12 @@ bool parse_cidr(std::string_view text, Cidr* out) {
   return true;
 }
 
+void FieldTest::seal() {
+  literals.clear();
+  literals.reserve(values.size());
+  for (const ValueTest& t : values) literals.push_back(t.literal);
+}
+
 bool FieldTest::matches(EvalContext& ctx) const {
   // No skipping by literal for a field that may hold a container this event (see absent()).
   struct Keep {
@@ -307,7 +313,17 @@ bool FieldTest::matches(EvalContext& ctx) const {
     int ip_state = 0;  // the text as an address, parsed once for all CIDR values: 1 ok, -1 not one
     bool ip_v6 = false;
     uint8_t ip[16];
-    for (const ValueTest& t : values) {
+    const size_t n = values.size();
+    const bool sealed = literals.size() == n;
+    // An absent literal fails the value whatever its kind (value_matches says the same).
+    const uint32_t* stamps = sealed ? ctx.literal_stamps : nullptr;
+    const uint32_t now = ctx.literal_stamp;
+    for (size_t k = 0; k < n; ++k) {
+      if (stamps && literals[k] != kNoLiteral) {
+        const uint32_t s = stamps[literals[k]];
+        if (s != now && s != UINT32_MAX) continue;
+      }
+      const ValueTest& t = values[k];
       if (t.kind == ValueTest::kCidr) {
         if (ip_state == 0) ip_state = parse_ip(v.str(), &ip_v6, ip) ? 1 : -1;
         if (ip_state > 0 && t.cidr.contains(ip_v6, ip)) return true;
@@ -317,7 +333,7 @@ bool FieldTest::matches(EvalContext& ctx) const {
         if (value_matches(t, v, ctx)) return true;
         continue;
       }
-      if (ctx.absent(t)) continue;
+      if (!stamps && ctx.absent(t)) continue;
       if (t.pattern.cased() || !ctx.fold_once) {
         if (t.pattern.match(v.str())) return true;
         continue;

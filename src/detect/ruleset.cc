@@ -145,6 +145,7 @@ void RuleSet::intern(Detection& d) {
       }
       if (!best.empty()) v.literal = literal_of(best);
     }
+    t.seal();
   });
 }
 
