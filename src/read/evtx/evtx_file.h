@@ -44,6 +44,9 @@ class EvtxDecoder {
   EventRenderer renderer_;
   Event event_;
   std::string xml_;
+  // Records rendered but not yet handed to the sink (see EventDelivery in evtx_file.cc).
+  std::vector<Event> batch_;
+  std::vector<RecordRef> batch_refs_;
 };
 
 struct ChunkStats {
