@@ -94,17 +94,17 @@ class RequirementBuilder {
         for (const Selection& sel : d.selections()) {
           for (const auto& branch : sel.branches) {
             for (const FieldTest& t : branch) {
+              const uint32_t cls = t.field.empty() ? Requirements::kNoClass : class_of(t.field);
               for (const ValueTest& v : t.values) {
                 if (v.literal == kNoLiteral) continue;
                 lits.push_back(v.literal);
-                uses.emplace_back(t.field.empty() ? Requirements::kNoClass : class_of(t.field), v.literal);
+                uses.emplace_back(cls, v.literal);
                 if (v.kind == ValueTest::kRegex) r_->worth_scanning_[v.literal] = 1;
               }
               if (t.field.empty()) {
                 rule_keywords_ = true;
                 continue;
               }
-              const uint32_t cls = class_of(t.field);
               rule_classes_.push_back(cls);
               auto& ids = r_->class_fields_[cls];
               if (t.field_id != kNoField && std::find(ids.begin(), ids.end(), t.field_id) == ids.end()) {
@@ -131,8 +131,6 @@ class RequirementBuilder {
       lits.erase(std::unique(lits.begin(), lits.end()), lits.end());
       r_->rule_literal_first_.push_back(static_cast<uint32_t>(r_->rule_literals_.size()));
       r_->rule_literals_.insert(r_->rule_literals_.end(), lits.begin(), lits.end());
-      std::sort(uses.begin(), uses.end());
-      uses.erase(std::unique(uses.begin(), uses.end()), uses.end());
       r_->rule_use_first_.push_back(static_cast<uint32_t>(r_->rule_uses_.size()));
       r_->rule_uses_.insert(r_->rule_uses_.end(), uses.begin(), uses.end());
     }

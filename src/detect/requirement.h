@@ -74,9 +74,9 @@ class Requirements {
   // Appends the id of every literal the rule's requirement names or its value tests skip by
   // (ValueTest::literal): a scan for the rule must look for all of them.
   void literals_of(uint32_t rule, std::vector<uint32_t>* out) const;
-  // Appends (field class, literal) for every literal literals_of() gives, once per class that
-  // may look for it: the class of each requirement leaf and of each value test naming it
-  // (kNoClass: a keyword search). A scan split by field (RuleIndex lanes) must find the literal
+  // Appends (field class, literal) for every literal literals_of() gives, for each class that
+  // may look for it (repeats included, in no order): the class of each requirement leaf and of
+  // each value test naming it (kNoClass: a keyword search). A scan split by field (RuleIndex lanes) must find the literal
   // in every value those classes can read.
   void literal_uses(uint32_t rule, std::vector<std::pair<uint32_t, uint32_t>>* out) const {
     out->insert(out->end(), rule_uses_.begin() + rule_use_first_[rule], rule_uses_.begin() + rule_use_first_[rule + 1]);

@@ -166,25 +166,26 @@ uint32_t RuleIndex::make_route(std::vector<Entry> entries, const int64_t* event_
 // A small route, or one without a class big enough, keeps one lane: each hs_scan call has a
 // fixed cost.
 void RuleIndex::make_lanes(Route* r, const std::vector<uint32_t>& all, std::vector<std::vector<uint32_t>>* sets) {
-  std::vector<std::pair<uint32_t, uint32_t>> uses;  // (class, literal)
   std::vector<uint32_t> classes;
   auto add_rule = [&](uint32_t rule) {
-    req_->literal_uses(rule, &uses);
     const auto rc = req_->rule_classes(rule);
     classes.insert(classes.end(), rc.begin(), rc.end());
     if (req_->keywords(rule)) r->scan_all = true;
   };
   for (const Group& g : r->groups) add_rule(g.rule);
   for (const Entry& e : r->always) add_rule(e.rule);
-  std::sort(uses.begin(), uses.end());
-  uses.erase(std::unique(uses.begin(), uses.end()), uses.end());
   std::sort(classes.begin(), classes.end());
   classes.erase(std::unique(classes.begin(), classes.end()), classes.end());
 
   // Which classes get a lane of their own (lane 0 is the rest).
   std::unordered_map<uint32_t, uint32_t> lane_of;  // class -> lane, absent = 0
   size_t lanes = 1;
+  std::vector<std::pair<uint32_t, uint32_t>> uses;  // (class, literal), when the route may split
   if (all.size() >= policy_.min_route && policy_.max_lanes > 1) {
+    for (const Group& g : r->groups) req_->literal_uses(g.rule, &uses);
+    for (const Entry& e : r->always) req_->literal_uses(e.rule, &uses);
+    std::sort(uses.begin(), uses.end());
+    uses.erase(std::unique(uses.begin(), uses.end()), uses.end());
     struct Big {
       uint32_t cls;
       size_t first, count;
@@ -221,6 +222,16 @@ void RuleIndex::make_lanes(Route* r, const std::vector<uint32_t>& all, std::vect
     }
     lanes = lane_lits.size();
   }
+  if (lanes == 1) {
+    for (int layout = 0; layout < 3; ++layout) {
+      for (uint32_t cls : classes) {
+        for (const std::string& key : req_->class_keys(static_cast<Layout>(layout), cls)) r->scan_keys[layout].add(key, 0);
+      }
+      r->scan_keys[layout].seal();
+    }
+    sets->assign(1, all);
+    return;
+  }
   auto lane_of_class = [&](uint32_t cls) -> uint32_t {
     auto it = lane_of.find(cls);
     return it == lane_of.end() ? 0 : it->second;
@@ -243,10 +254,6 @@ void RuleIndex::make_lanes(Route* r, const std::vector<uint32_t>& all, std::vect
   }
 
   sets->assign(lanes, {});
-  if (lanes == 1) {
-    (*sets)[0] = all;
-    return;
-  }
   // Each use's literal into every lane holding a key its class can end on.
   uint32_t mask = 0, mask_class = UINT32_MAX;
   for (const auto& [cls, lit] : uses) {
