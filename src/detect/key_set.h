@@ -4,6 +4,7 @@
 // safe to share across threads.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -70,8 +71,17 @@ class KeyLanes {
  public:
   static constexpr int kNone = -1;
   static constexpr uint32_t kMaxLane = 254;
-  void add(uint64_t key_hash, uint32_t lane) { entries_.push_back((key_hash & kHigh) | (lane + 1)); }
-  void add(std::string_view key, uint32_t lane) { add(KeySet::hash(key), lane); }
+  void add(uint64_t key_hash, uint32_t lane) {
+    entries_.push_back((key_hash & kHigh) | (lane + 1));
+    if (lane != 0) off_lane0_ = ~uint64_t{0};  // length unknown
+  }
+  void add(std::string_view key, uint32_t lane) {
+    entries_.push_back((KeySet::hash(key) & kHigh) | (lane + 1));
+    if (lane != 0) off_lane0_ |= uint64_t{1} << std::min<size_t>(key.size(), 63);
+  }
+  // False when no key of this length has a lane other than 0 (so a key of this length has lane
+  // 0 or none): a scan can skip the lookup where both mean the same.
+  bool off_lane0(size_t key_size) const { return (off_lane0_ >> std::min<size_t>(key_size, 63)) & 1; }
   void seal() {
     size_t size = 16;
     while (size < entries_.size() * 4) size *= 2;
@@ -101,6 +111,7 @@ class KeyLanes {
   std::vector<uint64_t> entries_;  // before seal(): (hash & kHigh) | (lane + 1)
   std::vector<uint64_t> table_;    // 0 = empty slot
   size_t mask_ = 0;
+  uint64_t off_lane0_ = 0;  // bit min(length, 63): some key that long has a lane other than 0
 };
 
 }  // namespace vigil::sigma

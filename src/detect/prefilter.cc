@@ -22,7 +22,8 @@
 // A route may split the scan into lanes (rule_index.cc): a KeyLanes table maps each key its
 // rules read to a lane, and the value is copied into that lane's part of the buffer — the same
 // one probe per value as a plain key set (a route of one lane that reads every string probes
-// only for numbers, as before); a string no field reads goes to the `rest` lane. Each non-empty
+// only for numbers, as before); a string no field reads goes to lane 0, the route's rest, and
+// so does, with no key hashed, a string whose key length no key of another lane has. Each non-empty
 // lane is then scanned with its own, smaller database; a literal's position is offset by its
 // lane's base, so the wake lists see one position space. The lanes live in one buffer at fixed
 // strides (cap_), so the spans handed to rule evaluation stay plain offsets; an event larger
@@ -246,7 +247,8 @@ bool LiteralScan::has_text(const Event& ev, size_t object) {
   return false;
 }
 
-bool LiteralScan::gather(const Event& ev, const KeyLanes* keys, bool all_strings, uint32_t rest) {
+template <bool kOneLane>
+bool LiteralScan::gather(const Event& ev, const KeyLanes* keys, bool all_strings) {
   static const uint64_t kTextHash = KeySet::hash("#text");
   static const uint64_t kXmlnsHash = KeySet::hash("xmlns");
   for (size_t k = 0; k < lane_count_; ++k) used_[k] = 0;
@@ -262,8 +264,6 @@ bool LiteralScan::gather(const Event& ev, const KeyLanes* keys, bool all_strings
   frames[0] = {ev.node(0).count, false, {}};
   const Node* nodes = &ev.node(0);
   bool fits = true;
-  // One lane and every string read: no key needs looking up but those of other scalars.
-  const bool one_lane = lane_count_ == 1;
   for (size_t i = 1; i < n; ++i) {
     while (top > 0 && frames[top].remaining == 0) --top;
     Frame& parent = frames[top];
@@ -295,9 +295,19 @@ bool LiteralScan::gather(const Event& ev, const KeyLanes* keys, bool all_strings
       continue;
     }
     if (node.kind == Kind::kNull || (node.kind == Kind::kString && node.str.empty())) continue;
-    // The lane (or two, for a #text whose own key and parent's key have different lanes).
+    // The lane (or two, for a #text whose own key and parent's key have different lanes). With
+    // one lane a value is only read or not, and when every string is read only other scalars'
+    // keys need looking up.
     int lane = 0, second = KeyLanes::kNone;
-    if (keys && !(one_lane && all_strings && node.kind == Kind::kString)) {
+    if (kOneLane && keys && !(all_strings && node.kind == Kind::kString)) {
+      const Reach reach = reach_of();
+      if (keys->lane(reach.key) == KeyLanes::kNone && (reach.also == 0 || keys->lane(reach.also) == KeyLanes::kNone)) {
+        continue;
+      }
+    } else if (!kOneLane && keys && all_strings && node.kind == Kind::kString && !parent.array &&
+               !keys->off_lane0(node.key.size()) && node.key.size() != 5) {
+      lane = 0;  // no other lane has a key this long (5: #text and xmlns take the long way)
+    } else if (!kOneLane && keys) {
       const Reach reach = reach_of();
       lane = keys->lane(reach.key);
       if (reach.also != 0) {
@@ -311,11 +321,12 @@ bool LiteralScan::gather(const Event& ev, const KeyLanes* keys, bool all_strings
       if (lane == KeyLanes::kNone) {
         if (!all_strings || node.kind != Kind::kString) continue;
         if (!scan_xmlns && reach.key == kXmlnsHash && node.key == "xmlns") continue;
-        lane = static_cast<int>(rest);
+        lane = 0;
       }
     } else if (!scan_xmlns && node.key == "xmlns") {
       continue;
     }
+    if (kOneLane) lane = 0;
     char buf[24];
     std::string_view text;
     switch (node.kind) {
@@ -339,13 +350,13 @@ bool LiteralScan::gather(const Event& ev, const KeyLanes* keys, bool all_strings
         continue;
     }
     fits &= append(static_cast<uint32_t>(lane), text);
-    if (second != KeyLanes::kNone) fits &= append(static_cast<uint32_t>(second), text);
+    if (!kOneLane && second != KeyLanes::kNone) fits &= append(static_cast<uint32_t>(second), text);
   }
   return fits;
 }
 
 bool LiteralScan::scan(const Event& ev, Layout layout, std::span<const Lane> lanes, const KeyLanes* keys,
-                       bool all_strings, uint32_t rest) {
+                       bool all_strings) {
   layout_ = layout;
   if (++stamp_ == kAlways) {  // wrapped: forget every old stamp
     for (size_t i = 0; i < literal_stamp_.size(); ++i) literal_stamp_[i] = unscanned_[i] ? kAlways : 0;
@@ -356,12 +367,12 @@ bool LiteralScan::scan(const Event& ev, Layout layout, std::span<const Lane> lan
   }
   seen_.clear();
   unsafe_.clear();
-  if (lanes.empty() || lanes.size() > kMaxLanes || rest >= lanes.size()) return false;
+  if (lanes.empty() || lanes.size() > kMaxLanes) return false;
   lane_count_ = lanes.size();
   if (text_.size() < lane_count_ * cap_) text_.resize(lane_count_ * cap_);
   // An event larger than any before in some lane: grow every lane and gather again (spans are
   // rewritten, containers noted once).
-  while (!gather(ev, keys, all_strings, rest)) {
+  while (!(lane_count_ == 1 ? gather<true>(ev, keys, all_strings) : gather<false>(ev, keys, all_strings))) {
     while (cap_ < need_) cap_ *= 2;
     text_.resize(lane_count_ * cap_);
   }

@@ -73,13 +73,13 @@ class LiteralScan {
   // Gathers the text of the scalar values of `ev` that a rule may read — those whose key (an
   // array element's: its array's; an evtx_dump `#text`'s: also its parent's) has a lane in
   // `keys`, into that lane's buffer; with `all_strings` (a keyword search, which reads strings
-  // only), every other string but `xmlns` nodes into lane `rest`; with `keys` null, every value
+  // only), every other string but `xmlns` nodes into lane 0; with `keys` null, every value
   // but `xmlns` nodes into lane 0 — as strings, numbers in decimal, booleans as true/false; notes
   // the containers whose keys make field classes unsafe; and scans each non-empty lane buffer
   // with its lane's database. Returns false if vectorscan failed (the caller must then assume
   // every literal). `keys` and the unsafe container keys are those of the event's layout.
   bool scan(const Event& ev, Layout layout, std::span<const Lane> lanes, const KeyLanes* keys,
-            bool all_strings = false, uint32_t rest = 0);
+            bool all_strings = false);
   // The single-lane scan: every gathered value into one buffer scanned with `db`.
   bool scan(const Event& ev, Layout layout, const LiteralDatabase& db, uint32_t slot) {
     const Lane lane{&db, slot, 0};
@@ -120,7 +120,10 @@ class LiteralScan {
   static int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
                       void* self);
   // Returns false when a lane's buffer was too small (cap_ is then grown: gather again).
-  bool gather(const Event& ev, const KeyLanes* keys, bool all_strings, uint32_t rest);
+  // kOneLane: the route has one lane (most), so no value needs its lane looked up but to know
+  // whether it is read at all.
+  template <bool kOneLane>
+  bool gather(const Event& ev, const KeyLanes* keys, bool all_strings);
   void note_container(uint64_t key_hash);
   void note_container(const Reach& reach) {
     note_container(reach.key);

@@ -124,7 +124,7 @@ detection:
   auto seen = [&](std::string_view json, std::string_view lit) {
     Event ev = event(json);
     const Layout layout = FieldResolver::layout(ev);
-    EXPECT_TRUE(scan.scan(ev, layout, lanes, &route.scan_keys[static_cast<int>(layout)], route.scan_all, route.rest));
+    EXPECT_TRUE(scan.scan(ev, layout, lanes, &route.scan_keys[static_cast<int>(layout)], route.scan_all));
     return scan.seen(id(lit));
   };
   EXPECT_TRUE(seen(R"({"Image": "C:\\powershell.exe"})", "\\powershell.exe"));

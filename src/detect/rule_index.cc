@@ -249,7 +249,11 @@ void RuleIndex::make_lanes(Route* r, const std::vector<uint32_t>& all, std::vect
         lane_by_hash[layout].emplace(KeySet::hash(key), lane_of_class(cls));
       }
     }
-    for (const auto& [h, lane] : lane_by_hash[layout]) r->scan_keys[layout].add(h, lane);
+    for (uint32_t cls : order) {
+      for (const std::string& key : req_->class_keys(static_cast<Layout>(layout), cls)) {
+        r->scan_keys[layout].add(key, lane_by_hash[layout].at(KeySet::hash(key)));
+      }
+    }
     r->scan_keys[layout].seal();
   }
 

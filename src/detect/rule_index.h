@@ -24,7 +24,7 @@ namespace vigil::sigma {
 
 // When a route's scan is split into lanes (see RuleIndex::Route::lanes).
 struct LanePolicy {
-  size_t min_route = 1500;  // a route with fewer literals keeps one lane
+  size_t min_route = 3000;  // a route with fewer literals keeps one lane
   size_t min_class = 300;   // a field class with fewer literals than this gets no lane
   size_t min_share = 10;    // nor one with fewer than 1/min_share of the route's (0: no such bound)
   size_t max_lanes = 4;     // lanes per route, the rest lane included (at most LiteralScan::kMaxLanes)
@@ -70,8 +70,7 @@ class RuleIndex {
     std::vector<uint32_t> wake;
     std::vector<std::pair<uint32_t, uint32_t>> class_wakes;  // (field class, group), sorted
     KeyLanes scan_keys[3];  // per Layout: keys of the values the route's rules can read -> lane
-    bool scan_all = false;  // a keyword search reads every string: the unlisted ones go to lane rest
-    uint32_t rest = 0;
+    bool scan_all = false;  // a keyword search reads every string: the unlisted ones go to lane 0
   };
   // `lower_channel`: the event's Channel lower-cased, empty for a non-Windows event.
   // `event_id`: null when the event has no integer EventID.
