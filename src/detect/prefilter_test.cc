@@ -140,6 +140,30 @@ detection:
   EXPECT_TRUE(seen(R"({"Event": {"EventData": {"CommandLine": {"#text": "mimikatz -enc x"}}}})", "mimikatz"));
   EXPECT_TRUE(seen(R"({"Event": {"EventData": {"CommandLine": {"#text": "mimikatz -enc x"}}}})", " -enc "));
   EXPECT_FALSE(seen(R"({"Other": "mimikatz", "n": 1})", " -enc "));
+
+  // A value larger than a lane's stride grows every lane and the event is gathered again: every
+  // literal is still seen, and each string's span is its lower-cased text.
+  const std::string big(300000, 'A');
+  const std::string json = R"({"Other": "MIMIKATZ", "CommandLine": ")" + big + R"( -ENC x", "Image": "C:\\PowerShell.exe", "Tail": ")" + big + R"("})";
+  Event ev = event(json);
+  const Layout layout = FieldResolver::layout(ev);
+  ASSERT_TRUE(scan.scan(ev, layout, lanes, &route.scan_keys[static_cast<int>(layout)], route.scan_all));
+  EXPECT_TRUE(scan.seen(id(" -enc ")));
+  EXPECT_TRUE(scan.seen(id("\\powershell.exe")));
+  EXPECT_TRUE(scan.seen(id("mimikatz")));
+  size_t strings = 0;
+  for (uint32_t i = 1; i < ev.node_count(); ++i) {
+    const Node& node = ev.node(i);
+    if (node.kind != Kind::kString) continue;
+    ASSERT_LT(i, scan.span_count());
+    const auto& span = scan.spans()[i];
+    ASSERT_EQ(span.stamp, scan.stamp()) << node.key;
+    std::string lower(node.str);
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    EXPECT_EQ(std::string_view(scan.text() + span.offset, span.size), lower) << node.key;
+    ++strings;
+  }
+  EXPECT_EQ(strings, 4u);
 }
 
 // A second index over the same rules loads its databases from the cache, gives the same
