@@ -186,10 +186,18 @@ void RuleIndex::make_lanes(Route* r, const std::vector<uint32_t>& all, std::vect
   size_t lanes = 1;
   std::vector<std::pair<uint32_t, uint32_t>> uses;  // (class, literal), when the route may split
   if (all.size() >= policy_.min_route && policy_.max_lanes > 1) {
-    for (const Group& g : r->groups) req_->literal_uses(g.rule, &uses);
-    for (const Entry& e : r->always) req_->literal_uses(e.rule, &uses);
-    std::sort(uses.begin(), uses.end());
-    uses.erase(std::unique(uses.begin(), uses.end()), uses.end());
+    {
+      // Sorted as 64-bit keys: a third of the cost of sorting the pairs (tens of thousands).
+      std::vector<std::pair<uint32_t, uint32_t>> raw;
+      for (const Group& g : r->groups) req_->literal_uses(g.rule, &raw);
+      for (const Entry& e : r->always) req_->literal_uses(e.rule, &raw);
+      std::vector<uint64_t> keys(raw.size());
+      for (size_t k = 0; k < raw.size(); ++k) keys[k] = uint64_t{raw[k].first} << 32 | raw[k].second;
+      std::sort(keys.begin(), keys.end());
+      keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+      uses.reserve(keys.size());
+      for (uint64_t k : keys) uses.emplace_back(static_cast<uint32_t>(k >> 32), static_cast<uint32_t>(k));
+    }
     struct Big {
       uint32_t cls;
       size_t first, count;
