@@ -64,8 +64,10 @@ TEST_P(SigmaCase, Verdicts) {
   for (const auto& p : report.refused) ADD_FAILURE() << path << ": refused: " << p.reason;
   ASSERT_GE(set.rules().size(), 1u) << path;
   Matcher fast(set);
+  // The same index with every route's scan split into lanes, however few its literals.
+  Matcher lanes(set, std::make_shared<RuleIndex>(set, LanePolicy::always()));
   ReferenceMatcher reference(set);
-  std::vector<uint32_t> hits_fast, hits_ref;
+  std::vector<uint32_t> hits_fast, hits_lanes, hits_ref;
   int n = 0;
   for (const auto& c : doc["events"]) {
     ++n;
@@ -75,6 +77,7 @@ TEST_P(SigmaCase, Verdicts) {
     if (c["rule"]) want_rule = set.find(c["rule"].as<std::string>());
     ASSERT_GE(want_rule, 0) << path << " event " << n;
     fast.match(ev, &hits_fast);
+    lanes.match(ev, &hits_lanes);
     reference.match(ev, &hits_ref);
     bool expected = c["match"].as<bool>();
     bool got = std::find(hits_fast.begin(), hits_fast.end(), static_cast<uint32_t>(want_rule)) != hits_fast.end();
@@ -82,6 +85,7 @@ TEST_P(SigmaCase, Verdicts) {
     write_json(ev, json);
     EXPECT_EQ(got, expected) << path << " event " << n << ": " << json;
     EXPECT_EQ(hits_fast, hits_ref) << path << " event " << n << ": indexed and reference matchers differ";
+    EXPECT_EQ(hits_lanes, hits_ref) << path << " event " << n << ": the matcher with lanes and the reference differ";
   }
   EXPECT_GT(n, 0) << path << " has no events";
 }

@@ -23,14 +23,19 @@ const std::string kShared = VIGIL_SHARED_DIR "/data";
 
 class Compare : public EventSink {
  public:
-  Compare(const RuleSet& rules, Matcher& fast, ReferenceMatcher& reference)
-      : rules_(rules), fast_(fast), reference_(reference) {}
+  Compare(const RuleSet& rules, Matcher& fast, Matcher& lanes, ReferenceMatcher& reference)
+      : rules_(rules), fast_(fast), lanes_(lanes), reference_(reference) {}
 
   bool on_event(const Event& ev, const RecordRef& ref) override {
     ++events;
     fast_.match(ev, &fast_hits_);
+    lanes_.match(ev, &lane_hits_);
     reference_.match(ev, &ref_hits_);
     hits += ref_hits_.size();
+    if (lane_hits_ != ref_hits_) ++lanes_differ;
+    if (lane_hits_ != ref_hits_ && fast_hits_ == ref_hits_ && lanes_differ <= 10) {
+      ADD_FAILURE() << file << " record " << ref.index << ": the matcher with every scan split into lanes differs";
+    }
     if (fast_hits_ != ref_hits_) {
       ++differ;
       if (differ <= 10) {
@@ -49,13 +54,14 @@ class Compare : public EventSink {
   void on_issue(const ReadIssue&) override {}
 
   std::string file;
-  size_t events = 0, hits = 0, differ = 0;
+  size_t events = 0, hits = 0, differ = 0, lanes_differ = 0;
 
  private:
   const RuleSet& rules_;
   Matcher& fast_;
+  Matcher& lanes_;
   ReferenceMatcher& reference_;
-  std::vector<uint32_t> fast_hits_, ref_hits_;
+  std::vector<uint32_t> fast_hits_, lane_hits_, ref_hits_;
 };
 
 TEST(Differential, EvtxCorporaIndexedAgreesWithReference) {
@@ -84,19 +90,22 @@ TEST(Differential, EvtxCorporaIndexedAgreesWithReference) {
   ASSERT_GT(rules.rules().size(), 3000u);
 
   Matcher fast(rules);
+  // And an index that splits every route's scan into as many lanes as it can (rule_index.h).
+  Matcher lanes(rules, std::make_shared<RuleIndex>(rules, LanePolicy::always()));
   ReferenceMatcher reference(rules);
-  Compare compare(rules, fast, reference);
+  Compare compare(rules, fast, lanes, reference);
   for (const std::string& path : files) {
     auto file = evtx::EvtxFile::open(path);
     if (!file.ok()) continue;  // damaged samples are the reader's tests' business
     compare.file = path;
     (void)file->read_all(compare);
   }
-  std::printf("differential: %zu EVTX files, %zu records, %zu rule hits, %zu records differ\n",
-              files.size(), compare.events, compare.hits, compare.differ);
+  std::printf("differential: %zu EVTX files, %zu records, %zu rule hits, %zu records differ (%zu with lanes)\n",
+              files.size(), compare.events, compare.hits, compare.differ, compare.lanes_differ);
   EXPECT_GT(compare.events, 10000u);
   EXPECT_GT(compare.hits, 1000u);
   EXPECT_EQ(compare.differ, 0u);
+  EXPECT_EQ(compare.lanes_differ, 0u);
 }
 
 }  // namespace

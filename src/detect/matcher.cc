@@ -88,7 +88,12 @@ const RuleIndex::Route& Matcher::route_of(Value channel_value, const int64_t* ev
   last_has_id_ = event_id != nullptr;
   last_id_ = event_id ? *event_id : 0;
   last_route_ = &index_->route(channel_, event_id);
-  last_db_ = index_->database(*last_route_);
+  lane_count_ = std::min(last_route_->lanes.size(), LiteralScan::kMaxLanes);
+  scan_ok_ = lane_count_ > 0;
+  for (size_t k = 0; k < lane_count_; ++k) {
+    lanes_[k] = {index_->database(*last_route_, k), last_route_->lanes[k].database, last_route_->lanes[k].base};
+    scan_ok_ = scan_ok_ && lanes_[k].db != nullptr;
+  }
   return *last_route_;
 }
 
@@ -140,9 +145,8 @@ void Matcher::match(const Event& event, std::vector<uint32_t>* hits) {
   const RuleIndex::Route& route = route_of(channel_value, event_id);
 
   const Layout layout = FieldResolver::layout(event);
-  const bool scanned =
-      last_db_ && scan_.scan(event, layout, *last_db_, route.database, &route.scan_keys[static_cast<int>(layout)],
-                             route.scan_all);
+  const bool scanned = scan_ok_ && scan_.scan(event, layout, std::span<const LiteralScan::Lane>(lanes_, lane_count_),
+                                               &route.scan_keys[static_cast<int>(layout)], route.scan_all);
   stats_.scans += scanned;
   // What the scan saw lets value tests skip on their literal's absence.
   if (scanned) {

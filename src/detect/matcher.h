@@ -69,7 +69,10 @@ class Matcher {
   bool last_has_id_ = false;
   int64_t last_id_ = 0;
   const RuleIndex::Route* last_route_ = nullptr;
-  const LiteralDatabase* last_db_ = nullptr;
+  // Its lanes' databases; scan_ok_ false when vectorscan refused one (no prefilter verdict).
+  LiteralScan::Lane lanes_[LiteralScan::kMaxLanes];
+  size_t lane_count_ = 0;
+  bool scan_ok_ = false;
   // Groups of the route woken by the current event.
   std::vector<uint32_t> woken_;
   std::vector<uint32_t> group_stamp_;

@@ -19,6 +19,16 @@
 // only where a field reads them: no number is formatted for a keyword). Keys are compared by
 // hash (KeySet); a collision only scans a value more.
 //
+// A route may split the scan into lanes (rule_index.cc): a KeyLanes table maps each key its
+// rules read to a lane, and the value is copied into that lane's part of the buffer — the same
+// one probe per value as a plain key set (a route of one lane that reads every string probes
+// only for numbers, as before); a string no field reads goes to lane 0, the route's rest, and
+// so does, with no key hashed, a string whose key length no key of another lane has. Each non-empty
+// lane is then scanned with its own, smaller database; a literal's position is offset by its
+// lane's base, so the wake lists see one position space. The lanes live in one buffer at fixed
+// strides (cap_), so the spans handed to rule evaluation stay plain offsets; an event larger
+// than the stride grows it and is gathered again.
+//
 // The same walk looks at container nodes: a field that resolves to an object or array is
 // matched against its JSON text, which the scan does not see, so a container whose key is one a
 // rule's field may end on marks that field class unsafe (its atoms then count as present).
@@ -197,7 +207,7 @@ LiteralScan::LiteralScan(const Requirements& req, size_t databases, size_t field
   field_stamp_.assign(fields, 0);
   seen_.reserve(256);
   unsafe_.reserve(16);
-  text_.resize(1 << 16);
+  text_.resize(cap_);
   stack_.resize(64);
 }
 
@@ -210,7 +220,7 @@ int LiteralScan::on_match(unsigned position, unsigned long long, unsigned long l
   uint32_t& stamp = s->literal_stamp_[s->ids_[position]];
   if (stamp != s->stamp_) {
     stamp = s->stamp_;
-    s->seen_.push_back(position);
+    s->seen_.push_back(s->base_ + position);
   }
   return 0;
 }
@@ -237,9 +247,12 @@ bool LiteralScan::has_text(const Event& ev, size_t object) {
   return false;
 }
 
-void LiteralScan::gather(const Event& ev, const KeySet* keys, bool all_strings) {
+template <bool kOneLane>
+bool LiteralScan::gather(const Event& ev, const KeyLanes* keys, bool all_strings) {
   static const uint64_t kTextHash = KeySet::hash("#text");
-  used_ = 0;
+  static const uint64_t kXmlnsHash = KeySet::hash("xmlns");
+  for (size_t k = 0; k < lane_count_; ++k) used_[k] = 0;
+  need_ = 0;
   const bool scan_xmlns = req_.scan_xmlns();
   const KeySet& unsafe = req_.unsafe_keys(layout_);
   const size_t n = ev.node_count();
@@ -250,6 +263,7 @@ void LiteralScan::gather(const Event& ev, const KeySet* keys, bool all_strings) 
   size_t top = 0;
   frames[0] = {ev.node(0).count, false, {}};
   const Node* nodes = &ev.node(0);
+  bool fits = true;
   for (size_t i = 1; i < n; ++i) {
     while (top > 0 && frames[top].remaining == 0) --top;
     Frame& parent = frames[top];
@@ -267,7 +281,7 @@ void LiteralScan::gather(const Event& ev, const KeySet* keys, bool all_strings) 
       // Matched as JSON text: an array element that is a container, and an object a field stops
       // at — not one unwrap() moves past to its #text (but a #text object itself is text).
       // An array is not: its elements are matched one by one.
-      if (reach.in(unsafe) &&
+      if ((unsafe.contains(reach.key) || (reach.also != 0 && unsafe.contains(reach.also))) &&
           (parent.array || (node.kind == Kind::kObject && (node.key == "#text" || !has_text(ev, i))))) {
         note_container(reach);
       }
@@ -281,37 +295,68 @@ void LiteralScan::gather(const Event& ev, const KeySet* keys, bool all_strings) 
       continue;
     }
     if (node.kind == Kind::kNull || (node.kind == Kind::kString && node.str.empty())) continue;
-    if (keys && !(all_strings && node.kind == Kind::kString)) {
-      if (!reach_of().in(*keys)) continue;
+    // The lane (or two, for a #text whose own key and parent's key have different lanes). With
+    // one lane a value is only read or not, and when every string is read only other scalars'
+    // keys need looking up.
+    int lane = 0, second = KeyLanes::kNone;
+    if (kOneLane && keys && !(all_strings && node.kind == Kind::kString)) {
+      const Reach reach = reach_of();
+      if (keys->lane(reach.key) == KeyLanes::kNone && (reach.also == 0 || keys->lane(reach.also) == KeyLanes::kNone)) {
+        continue;
+      }
+    } else if (!kOneLane && keys && all_strings && node.kind == Kind::kString && !parent.array &&
+               !keys->off_lane0(node.key.size()) && node.key.size() != 5) {
+      lane = 0;  // no other lane has a key this long (5: #text and xmlns take the long way)
+    } else if (!kOneLane && keys) {
+      const Reach reach = reach_of();
+      lane = keys->lane(reach.key);
+      if (reach.also != 0) {
+        const int other = keys->lane(reach.also);
+        if (lane == KeyLanes::kNone) {
+          lane = other;
+        } else if (other != lane) {
+          second = other;
+        }
+      }
+      if (lane == KeyLanes::kNone) {
+        if (!all_strings || node.kind != Kind::kString) continue;
+        if (!scan_xmlns && reach.key == kXmlnsHash && node.key == "xmlns") continue;
+        lane = 0;
+      }
     } else if (!scan_xmlns && node.key == "xmlns") {
       continue;
     }
+    if (kOneLane) lane = 0;
     char buf[24];
+    std::string_view text;
     switch (node.kind) {
       case Kind::kString:
-        spans_[i] = {stamp_, static_cast<uint32_t>(used_), static_cast<uint32_t>(node.str.size())};
-        append(node.str);
+        spans_[i] = {stamp_, static_cast<uint32_t>(lane * cap_ + used_[lane]), static_cast<uint32_t>(node.str.size())};
+        text = node.str;
         break;
       case Kind::kBool:
-        append(node.num.b ? "true" : "false");
+        text = node.num.b ? "true" : "false";
         break;
       case Kind::kInt:
-        append(std::string_view(buf, std::to_chars(buf, buf + sizeof buf, node.num.i).ptr - buf));
+        text = std::string_view(buf, std::to_chars(buf, buf + sizeof buf, node.num.i).ptr - buf);
         break;
       case Kind::kUInt:
-        append(std::string_view(buf, std::to_chars(buf, buf + sizeof buf, node.num.u).ptr - buf));
+        text = std::string_view(buf, std::to_chars(buf, buf + sizeof buf, node.num.u).ptr - buf);
         break;
       case Kind::kDouble:  // rare in logs; Value::text holds the one formatting rule
-        append(Value(&ev, static_cast<uint32_t>(i)).text(number_scratch_));
+        text = Value(&ev, static_cast<uint32_t>(i)).text(number_scratch_);
         break;
       default:
-        break;
+        continue;
     }
+    fits &= append(static_cast<uint32_t>(lane), text);
+    if (!kOneLane && second != KeyLanes::kNone) fits &= append(static_cast<uint32_t>(second), text);
   }
+  return fits;
 }
 
-bool LiteralScan::scan(const Event& ev, Layout layout, const LiteralDatabase& db, uint32_t slot,
-                       const KeySet* keys, bool all_strings) {
+bool LiteralScan::scan(const Event& ev, Layout layout, std::span<const Lane> lanes, const KeyLanes* keys,
+                       bool all_strings) {
   layout_ = layout;
   if (++stamp_ == kAlways) {  // wrapped: forget every old stamp
     for (size_t i = 0; i < literal_stamp_.size(); ++i) literal_stamp_[i] = unscanned_[i] ? kAlways : 0;
@@ -322,17 +367,35 @@ bool LiteralScan::scan(const Event& ev, Layout layout, const LiteralDatabase& db
   }
   seen_.clear();
   unsafe_.clear();
-  gather(ev, keys, all_strings);
-  fold_ascii(text_.data(), used_);  // before any return: spans() promise folded text
-  if (!db.db() || used_ == 0) return true;
-  if (slot >= ready_.size()) return false;
-  ids_ = db.ids().data();
-  if (!ready_[slot]) {
-    if (hs_alloc_scratch(db.db(), &scratch_) != HS_SUCCESS) return false;
-    ready_[slot] = 1;
+  if (lanes.empty() || lanes.size() > kMaxLanes) return false;
+  lane_count_ = lanes.size();
+  if (text_.size() < lane_count_ * cap_) text_.resize(lane_count_ * cap_);
+  // An event larger than any before in some lane: grow every lane and gather again (spans are
+  // rewritten, containers noted once).
+  while (!(lane_count_ == 1 ? gather<true>(ev, keys, all_strings) : gather<false>(ev, keys, all_strings))) {
+    while (cap_ < need_) cap_ *= 2;
+    text_.resize(lane_count_ * cap_);
   }
-  return hs_scan(db.db(), text_.data(), static_cast<unsigned>(used_), 0, scratch_, on_match, this) ==
-         HS_SUCCESS;
+  for (size_t k = 0; k < lane_count_; ++k) {
+    fold_ascii(text_.data() + k * cap_, used_[k]);  // before any return: spans() promise folded text
+  }
+  for (size_t k = 0; k < lane_count_; ++k) {
+    const Lane& lane = lanes[k];
+    if (!lane.db) return false;
+    if (!lane.db->db() || used_[k] == 0) continue;
+    if (lane.slot >= ready_.size()) return false;
+    if (!ready_[lane.slot]) {
+      if (hs_alloc_scratch(lane.db->db(), &scratch_) != HS_SUCCESS) return false;
+      ready_[lane.slot] = 1;
+    }
+    ids_ = lane.db->ids().data();
+    base_ = lane.base;
+    if (hs_scan(lane.db->db(), text_.data() + k * cap_, static_cast<unsigned>(used_[k]), 0, scratch_, on_match,
+                this) != HS_SUCCESS) {
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace vigil::sigma

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,16 +62,29 @@ class LiteralScan {
   LiteralScan(const LiteralScan&) = delete;
   LiteralScan& operator=(const LiteralScan&) = delete;
 
+  // One lane of a scan: a literal database, its number (0..databases-1), and where its
+  // positions start in the scan's position space (seen_positions()).
+  struct Lane {
+    const LiteralDatabase* db = nullptr;
+    uint32_t slot = 0;
+    uint32_t base = 0;
+  };
+  static constexpr size_t kMaxLanes = 8;
   // Gathers the text of the scalar values of `ev` that a rule may read — those whose key (an
-  // array element's: its array's) is in `keys`, or all but `xmlns` nodes when `keys` is null;
-  // with `all_strings` (a keyword search, which reads strings only), every string but `xmlns`
-  // nodes and the other scalars whose key is in `keys` —
-  // as strings, numbers in decimal, booleans as true/false; notes the containers whose keys make
-  // field classes unsafe; and scans the text with database number `slot`. Returns false if
-  // vectorscan failed (the caller must then assume every literal).
-  // `keys` and the unsafe container keys are those of the event's layout.
-  bool scan(const Event& ev, Layout layout, const LiteralDatabase& db, uint32_t slot, const KeySet* keys,
+  // array element's: its array's; an evtx_dump `#text`'s: also its parent's) has a lane in
+  // `keys`, into that lane's buffer; with `all_strings` (a keyword search, which reads strings
+  // only), every other string but `xmlns` nodes into lane 0; with `keys` null, every value
+  // but `xmlns` nodes into lane 0 — as strings, numbers in decimal, booleans as true/false; notes
+  // the containers whose keys make field classes unsafe; and scans each non-empty lane buffer
+  // with its lane's database. Returns false if vectorscan failed (the caller must then assume
+  // every literal). `keys` and the unsafe container keys are those of the event's layout.
+  bool scan(const Event& ev, Layout layout, std::span<const Lane> lanes, const KeyLanes* keys,
             bool all_strings = false);
+  // The single-lane scan: every gathered value into one buffer scanned with `db`.
+  bool scan(const Event& ev, Layout layout, const LiteralDatabase& db, uint32_t slot) {
+    const Lane lane{&db, slot, 0};
+    return scan(ev, layout, std::span<const Lane>(&lane, 1), nullptr);
+  }
   bool seen(uint32_t literal) const {
     return literal_stamp_[literal] == stamp_ || literal_stamp_[literal] == kAlways;
   }
@@ -85,7 +99,11 @@ class LiteralScan {
   // once), in no particular order.
   const std::vector<uint32_t>& seen_positions() const { return seen_; }
   const std::vector<uint32_t>& unsafe_classes() const { return unsafe_; }
-  size_t text_bytes() const { return used_; }
+  size_t text_bytes() const {
+    size_t n = 0;
+    for (size_t k = 0; k < lane_count_; ++k) n += used_[k];
+    return n;
+  }
   // Where each string value of the last scanned event lies, lower-cased, in text() (a span
   // whose stamp is stamp(); others were not gathered). Valid until the next scan.
   const EvalContext::ScanSpan* spans() const { return spans_.data(); }
@@ -98,11 +116,14 @@ class LiteralScan {
   // array's. `also` is 0 when there is no second key.
   struct Reach {
     uint64_t key = 0, also = 0;
-    bool in(const KeySet& set) const { return set.contains(key) || (also != 0 && set.contains(also)); }
   };
   static int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
                       void* self);
-  void gather(const Event& ev, const KeySet* keys, bool all_strings);
+  // Returns false when a lane's buffer was too small (cap_ is then grown: gather again).
+  // kOneLane: the route has one lane (most), so no value needs its lane looked up but to know
+  // whether it is read at all.
+  template <bool kOneLane>
+  bool gather(const Event& ev, const KeyLanes* keys, bool all_strings);
   void note_container(uint64_t key_hash);
   void note_container(const Reach& reach) {
     note_container(reach.key);
@@ -110,12 +131,17 @@ class LiteralScan {
   }
   static bool has_text(const Event& ev, size_t object);  // a direct child keyed #text
   Layout layout_ = Layout::kFlat;
-  // Copies a value and its newline. Short values (most) are copied as two overlapping words
-  // rather than through a memcpy call.
-  void append(std::string_view text) {
+  // Copies a value and its newline into a lane's buffer, text_[lane * cap_, (lane + 1) * cap_);
+  // false when it does not fit. Short values (most) are copied as two overlapping words rather
+  // than through a memcpy call.
+  bool append(uint32_t lane, std::string_view text) {
     const size_t n = text.size();
-    if (used_ + n + 1 > text_.size()) text_.resize(std::max(text_.size() * 2, used_ + n + 1));
-    char* to = text_.data() + used_;
+    size_t& used = used_[lane];
+    if (used + n + 1 > cap_) {
+      need_ = std::max(need_, used + n + 1);
+      return false;
+    }
+    char* to = text_.data() + lane * cap_ + used;
     const char* from = text.data();
     if (n >= 8 && n <= 16) {
       uint64_t a, b;
@@ -137,7 +163,8 @@ class LiteralScan {
       std::memcpy(to, from, n);
     }
     to[n] = '\n';
-    used_ += n + 1;
+    used += n + 1;
+    return true;
   }
 
   const Requirements& req_;
@@ -148,9 +175,14 @@ class LiteralScan {
   std::vector<uint32_t> literal_stamp_, class_stamp_, field_stamp_;
   std::vector<uint8_t> unscanned_;
   std::vector<uint32_t> seen_, unsafe_;
-  std::vector<char> text_;  // the event's scalar values, one per line, in [0, used_)
+  uint32_t base_ = 0;               // the lane being scanned: its first position
+  // The event's scalar values, one per line: lane k's in [k * cap_, k * cap_ + used_[k]).
+  std::vector<char> text_;
   std::vector<EvalContext::ScanSpan> spans_;  // per node of the event, see spans()
-  size_t used_ = 0;
+  size_t cap_ = 1 << 16;
+  size_t used_[kMaxLanes] = {};
+  size_t lane_count_ = 1;
+  size_t need_ = 0;  // while gathering: the largest lane size that did not fit
   std::string number_scratch_;
   struct Frame {
     uint32_t remaining;

@@ -30,13 +30,13 @@ detection:
   condition: keywords
 )";
 
-RuleSet load(const std::string& cache_dir = {}) {
+RuleSet load(const std::string& cache_dir = {}, std::string_view rules = kRules) {
   LoadOptions opt;
   opt.logsources_file = VIGIL_SOURCE_DIR "/config/logsources.yml";
   opt.placeholders_file = VIGIL_SOURCE_DIR "/src/detect/testdata/no_placeholders.yml";
   opt.literal_cache_dir = cache_dir;
   LoadReport report;
-  RuleSet set = RuleSet::from_yaml(kRules, opt, &report);
+  RuleSet set = RuleSet::from_yaml(std::string(rules), opt, &report);
   EXPECT_TRUE(report.refused.empty());
   return set;
 }
@@ -67,15 +67,103 @@ TEST(Prefilter, ScanSeesLiteralsInValuesOnly) {
     return 0u;
   };
   Event a = event(R"({"Image": "C:\\Windows\\POWERSHELL.EXE", "CommandLine": "powershell -ENC AAAA"})");
-  ASSERT_TRUE(scan.scan(a, FieldResolver::layout(a), *db, route.database, nullptr));
+  ASSERT_TRUE(scan.scan(a, FieldResolver::layout(a), *db, route.lanes[0].database));
   EXPECT_TRUE(scan.seen(id("\\powershell.exe")));
   EXPECT_TRUE(scan.seen(id(" -enc ")));
   EXPECT_FALSE(scan.seen(id("mimikatz")));
   // A key is not a value.
   Event b = event(R"({"mimikatz": 1, "CommandLine": "x"})");
-  ASSERT_TRUE(scan.scan(b, FieldResolver::layout(b), *db, route.database, nullptr));
+  ASSERT_TRUE(scan.scan(b, FieldResolver::layout(b), *db, route.lanes[0].database));
   EXPECT_FALSE(scan.seen(id("mimikatz")));
   EXPECT_FALSE(scan.seen(id("\\powershell.exe")));
+}
+
+// Split into lanes, a scan still sees each literal wherever a test can read it: a field's
+// literal in its own field's values, a keyword's in every string; and a key read by no field
+// only for keywords.
+TEST(Prefilter, LanesSeeLiteralsWhereTheirTestsRead) {
+  constexpr std::string_view kLaneRules = R"(
+title: image
+logsource: {product: test}
+detection:
+  sel:
+    Image|endswith: '\powershell.exe'
+  condition: sel
+---
+title: command line
+logsource: {product: test}
+detection:
+  sel:
+    CommandLine|contains: ' -enc '
+  condition: sel
+---
+title: keyword
+logsource: {product: test}
+detection:
+  keywords: ['mimikatz']
+  condition: keywords
+)";
+  RuleSet set = load({}, kLaneRules);
+  RuleIndex index(set, LanePolicy::always());
+  const Requirements& req = index.requirements();
+  const auto& route = index.route("", nullptr);
+  ASSERT_EQ(route.lanes.size(), 3u);  // Image, CommandLine, the rest
+  std::vector<LiteralScan::Lane> lanes;
+  for (size_t k = 0; k < route.lanes.size(); ++k) {
+    lanes.push_back({index.database(route, k), route.lanes[k].database, route.lanes[k].base});
+    ASSERT_NE(lanes.back().db, nullptr);
+  }
+  LiteralScan scan(req, index.database_count(), set.field_count(), index.unscanned());
+  auto id = [&](std::string_view lit) {
+    for (uint32_t i = 0; i < req.literals().size(); ++i) {
+      if (req.literals()[i] == lit) return i;
+    }
+    ADD_FAILURE() << "no literal " << lit;
+    return 0u;
+  };
+  auto seen = [&](std::string_view json, std::string_view lit) {
+    Event ev = event(json);
+    const Layout layout = FieldResolver::layout(ev);
+    EXPECT_TRUE(scan.scan(ev, layout, lanes, &route.scan_keys[static_cast<int>(layout)], route.scan_all));
+    return scan.seen(id(lit));
+  };
+  EXPECT_TRUE(seen(R"({"Image": "C:\\powershell.exe"})", "\\powershell.exe"));
+  EXPECT_TRUE(seen(R"({"CommandLine": "x -enc y"})", " -enc "));
+  // Each lane's database holds its own field's literals: a literal in another field's value is
+  // not looked for there.
+  EXPECT_FALSE(seen(R"({"Image": "C:\\x -enc y.exe"})", " -enc "));
+  EXPECT_FALSE(seen(R"({"CommandLine": "C:\\powershell.exe"})", "\\powershell.exe"));
+  // The keyword in a field's lane, in an unread key, under #text.
+  EXPECT_TRUE(seen(R"({"Image": "MIMIKATZ.exe"})", "mimikatz"));
+  EXPECT_TRUE(seen(R"({"CommandLine": "mimikatz"})", "mimikatz"));
+  EXPECT_TRUE(seen(R"({"Other": ["x", "mimikatz"]})", "mimikatz"));
+  EXPECT_TRUE(seen(R"({"Event": {"EventData": {"CommandLine": {"#text": "mimikatz -enc x"}}}})", "mimikatz"));
+  EXPECT_TRUE(seen(R"({"Event": {"EventData": {"CommandLine": {"#text": "mimikatz -enc x"}}}})", " -enc "));
+  EXPECT_FALSE(seen(R"({"Other": "mimikatz", "n": 1})", " -enc "));
+
+  // A value larger than a lane's stride grows every lane and the event is gathered again: every
+  // literal is still seen, and each string's span is its lower-cased text.
+  const std::string big(300000, 'A');
+  const std::string json = R"({"Other": "MIMIKATZ", "CommandLine": ")" + big + R"( -ENC x", "Image": "C:\\PowerShell.exe", "Tail": ")" + big + R"("})";
+  Event ev = event(json);
+  const Layout layout = FieldResolver::layout(ev);
+  ASSERT_TRUE(scan.scan(ev, layout, lanes, &route.scan_keys[static_cast<int>(layout)], route.scan_all));
+  EXPECT_TRUE(scan.seen(id(" -enc ")));
+  EXPECT_TRUE(scan.seen(id("\\powershell.exe")));
+  EXPECT_TRUE(scan.seen(id("mimikatz")));
+  size_t strings = 0;
+  for (uint32_t i = 1; i < ev.node_count(); ++i) {
+    const Node& node = ev.node(i);
+    if (node.kind != Kind::kString) continue;
+    ASSERT_LT(i, scan.span_count());
+    const auto& span = scan.spans()[i];
+    ASSERT_EQ(span.stamp, scan.stamp()) << node.key;
+    std::string lower(node.str);
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    EXPECT_EQ(std::string_view(scan.text() + span.offset, span.size), lower) << node.key;
+    ++strings;
+  }
+  EXPECT_EQ(strings, 4u);
 }
 
 // A second index over the same rules loads its databases from the cache, gives the same

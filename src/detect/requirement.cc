@@ -85,6 +85,8 @@ class RequirementBuilder {
       // Every literal the rule's evaluation may look up (see EvalContext::absent).
       std::vector<uint32_t> lits;
       r_->collect_literals(r_->roots_.back(), &lits);
+      std::vector<std::pair<uint32_t, uint32_t>> uses;
+      r_->collect_uses(r_->roots_.back(), &uses);
       // Every test of every selection, whatever the condition makes of it (a `not filter` gives
       // no atom, but its tests still run): the literals it may skip by, the fields it reads
       // (their containers must be able to stop the skipping; their values must be scanned).
@@ -92,16 +94,17 @@ class RequirementBuilder {
         for (const Selection& sel : d.selections()) {
           for (const auto& branch : sel.branches) {
             for (const FieldTest& t : branch) {
+              const uint32_t cls = t.field.empty() ? Requirements::kNoClass : class_of(t.field);
               for (const ValueTest& v : t.values) {
                 if (v.literal == kNoLiteral) continue;
                 lits.push_back(v.literal);
+                uses.emplace_back(cls, v.literal);
                 if (v.kind == ValueTest::kRegex) r_->worth_scanning_[v.literal] = 1;
               }
               if (t.field.empty()) {
                 rule_keywords_ = true;
                 continue;
               }
-              const uint32_t cls = class_of(t.field);
               rule_classes_.push_back(cls);
               auto& ids = r_->class_fields_[cls];
               if (t.field_id != kNoField && std::find(ids.begin(), ids.end(), t.field_id) == ids.end()) {
@@ -128,7 +131,10 @@ class RequirementBuilder {
       lits.erase(std::unique(lits.begin(), lits.end()), lits.end());
       r_->rule_literal_first_.push_back(static_cast<uint32_t>(r_->rule_literals_.size()));
       r_->rule_literals_.insert(r_->rule_literals_.end(), lits.begin(), lits.end());
+      r_->rule_use_first_.push_back(static_cast<uint32_t>(r_->rule_uses_.size()));
+      r_->rule_uses_.insert(r_->rule_uses_.end(), uses.begin(), uses.end());
     }
+    r_->rule_use_first_.push_back(static_cast<uint32_t>(r_->rule_uses_.size()));
     r_->rule_literal_first_.push_back(static_cast<uint32_t>(r_->rule_literals_.size()));
     r_->rule_class_first_.push_back(static_cast<uint32_t>(r_->rule_classes_.size()));
     for (const std::string& lit : r_->literals_) r_->literal_scores_.push_back(literal_score(lit));
@@ -469,14 +475,6 @@ const std::vector<uint32_t>* Requirements::unsafe_classes(Layout layout, uint64_
   return it == map.end() ? nullptr : &it->second;
 }
 
-void Requirements::scan_keys(uint32_t rule, Layout layout, KeySet* keys, bool* all) const {
-  if (rule_keywords_[rule]) *all = true;
-  const auto& class_keys = class_keys_[static_cast<int>(layout)];
-  for (uint32_t k = rule_class_first_[rule]; k < rule_class_first_[rule + 1]; ++k) {
-    for (const std::string& key : class_keys[rule_classes_[k]]) keys->add(key);
-  }
-}
-
 void Requirements::literals_of(uint32_t rule, std::vector<uint32_t>* out) const {
   out->insert(out->end(), rule_literals_.begin() + rule_literal_first_[rule],
               rule_literals_.begin() + rule_literal_first_[rule + 1]);
@@ -488,6 +486,15 @@ void Requirements::collect_literals(uint32_t n, std::vector<uint32_t>* out) cons
     out->push_back(node.a);
   } else if (node.op == Node::kAnd || node.op == Node::kOr) {
     for (uint32_t k = 0; k < node.b; ++k) collect_literals(args_[node.a + k], out);
+  }
+}
+
+void Requirements::collect_uses(uint32_t n, std::vector<std::pair<uint32_t, uint32_t>>* out) const {
+  const Node& node = nodes_[n];
+  if (node.op == Node::kLiteral) {
+    out->emplace_back(node.b, node.a);
+  } else if (node.op == Node::kAnd || node.op == Node::kOr) {
+    for (uint32_t k = 0; k < node.b; ++k) collect_uses(args_[node.a + k], out);
   }
 }
 

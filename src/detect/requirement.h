@@ -54,10 +54,7 @@ class Requirements {
   const std::vector<uint32_t>* unsafe_classes(Layout layout, uint64_t key_hash) const;
   // The RuleSet field ids (FieldTest::field_id) of a class: the spellings of one field name.
   const std::vector<uint32_t>& class_fields(uint32_t field_class) const { return class_fields_[field_class]; }
-  // Adds to `keys` every node key a field the rule reads can resolve to in an event of this
-  // layout (FieldResolver::end_keys, renames included); sets *all when the rule has keyword
-  // searches (they read every value).
-  void scan_keys(uint32_t rule, Layout layout, KeySet* keys, bool* all) const;
+  const std::string& class_name(uint32_t field_class) const { return class_names_[field_class]; }
   // True when some field may read a node keyed `xmlns` (otherwise a scan of every value skips
   // them, as keyword search does).
   bool scan_xmlns() const { return scan_xmlns_; }
@@ -77,6 +74,22 @@ class Requirements {
   // Appends the id of every literal the rule's requirement names or its value tests skip by
   // (ValueTest::literal): a scan for the rule must look for all of them.
   void literals_of(uint32_t rule, std::vector<uint32_t>* out) const;
+  // Appends (field class, literal) for every literal literals_of() gives, for each class that
+  // may look for it (repeats included, in no order): the class of each requirement leaf and of
+  // each value test naming it (kNoClass: a keyword search). A scan split by field (RuleIndex lanes) must find the literal
+  // in every value those classes can read.
+  void literal_uses(uint32_t rule, std::vector<std::pair<uint32_t, uint32_t>>* out) const {
+    out->insert(out->end(), rule_uses_.begin() + rule_use_first_[rule], rule_uses_.begin() + rule_use_first_[rule + 1]);
+  }
+  // The field classes the rule reads (sorted), and whether it has keyword searches.
+  std::span<const uint32_t> rule_classes(uint32_t rule) const {
+    return {rule_classes_.data() + rule_class_first_[rule], rule_class_first_[rule + 1] - rule_class_first_[rule]};
+  }
+  bool keywords(uint32_t rule) const { return rule_keywords_[rule] != 0; }
+  // The node keys (lower-cased) a field of the class can end on in this layout, renames included.
+  const std::vector<std::string>& class_keys(Layout layout, uint32_t field_class) const {
+    return class_keys_[static_cast<int>(layout)][field_class];
+  }
   // True for a literal that spares a regex run wherever it is absent (a regex value test's
   // ValueTest::literal): worth scanning for even where it triggers nothing.
   bool worth_scanning(uint32_t literal) const {
@@ -121,12 +134,15 @@ class Requirements {
   void describe(uint32_t n, std::string* out) const;
   void collect_ids(uint32_t n, std::vector<int64_t>* out) const;
   void collect_literals(uint32_t n, std::vector<uint32_t>* out) const;
+  void collect_uses(uint32_t n, std::vector<std::pair<uint32_t, uint32_t>>* out) const;
 
   std::vector<Node> nodes_;
   std::vector<uint32_t> args_;      // children of kAnd / kOr
   std::vector<int64_t> event_ids_;  // values of kEventId
   std::vector<uint32_t> roots_;     // per rule
   std::vector<uint32_t> rule_literals_, rule_literal_first_;  // per rule, see literals_of
+  std::vector<std::pair<uint32_t, uint32_t>> rule_uses_;  // per rule, see literal_uses
+  std::vector<uint32_t> rule_use_first_;
   std::vector<std::string> literals_;
   std::vector<int> literal_scores_;
   std::vector<uint8_t> worth_scanning_;  // per literal, see worth_scanning()

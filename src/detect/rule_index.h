@@ -22,9 +22,21 @@
 
 namespace vigil::sigma {
 
+// When a route's scan is split into lanes (see RuleIndex::Route::lanes).
+struct LanePolicy {
+  size_t min_route = 3000;  // a route with fewer literals keeps one lane
+  size_t min_class = 300;   // a field class with fewer literals than this gets no lane
+  size_t min_share = 10;    // nor one with fewer than 1/min_share of the route's (0: no such bound)
+  size_t max_lanes = 4;     // lanes per route, the rest lane included (at most LiteralScan::kMaxLanes)
+  bool near_share = true;   // a literal set may use a database of a near superset (share_databases)
+  // The classes with most literals get lanes however small, each its own database (tests:
+  // lanes on small rule sets).
+  static LanePolicy always() { return {0, 1, 0, LiteralScan::kMaxLanes, false}; }
+};
+
 class RuleIndex {
  public:
-  explicit RuleIndex(const RuleSet& rules);
+  explicit RuleIndex(const RuleSet& rules, LanePolicy lanes = {});
   RuleIndex(const RuleIndex&) = delete;
   RuleIndex& operator=(const RuleIndex&) = delete;
 
@@ -44,12 +56,21 @@ class RuleIndex {
     std::vector<Entry> always;     // rules without a trigger set: tried on every event
     std::vector<Entry> triggered;  // rules with one, sorted by rule
     std::vector<Group> groups;     // triggered, one per rule
-    uint32_t database = 0;         // literal database (see RuleIndex::database); its k-th literal
-    std::vector<uint32_t> wake_first;  // wakes groups wake[wake_first[k] .. wake_first[k + 1])
+    // The scan is split into lanes: each a set of keys (scan_keys) whose values it scans with
+    // a database of only the literals tests on those keys, and keyword searches, look for.
+    // Lane k's database (see RuleIndex::database) numbers its literals from lanes[k].base on:
+    // the literal at position p of the route (base + position in its lane's database)
+    // wakes groups wake[wake_first[p] .. wake_first[p + 1]).
+    struct Lane {
+      uint32_t database = 0;
+      uint32_t base = 0;
+    };
+    std::vector<Lane> lanes;
+    std::vector<uint32_t> wake_first;
     std::vector<uint32_t> wake;
     std::vector<std::pair<uint32_t, uint32_t>> class_wakes;  // (field class, group), sorted
-    KeySet scan_keys[3];    // per Layout: keys of the values the route's rules can read
-    bool scan_all = false;  // a keyword search reads every string: scan_keys only for the rest
+    KeyLanes scan_keys[3];  // per Layout: keys of the values the route's rules can read -> lane
+    bool scan_all = false;  // a keyword search reads every string: the unlisted ones go to lane 0
   };
   // `lower_channel`: the event's Channel lower-cased, empty for a non-Windows event.
   // `event_id`: null when the event has no integer EventID.
@@ -61,7 +82,7 @@ class RuleIndex {
   const std::vector<uint8_t>& unscanned() const { return unscanned_; }
   // The literal database of a route's triggered rules, compiled on first use (thread-safe);
   // null if vectorscan refused it (the matcher then tries every rule of the route).
-  const LiteralDatabase* database(const Route& route) const;
+  const LiteralDatabase* database(const Route& route, size_t lane = 0) const;
   size_t database_count() const { return databases_.size(); }
   size_t route_count() const { return routes_.size(); }
   // Compiles every database now (otherwise each is compiled when first needed); returns the
@@ -95,6 +116,7 @@ class RuleIndex {
   Family make_family(const std::vector<Entry>& base,
                      const std::unordered_map<int64_t, std::vector<Entry>>& extra);
   uint32_t make_route(std::vector<Entry> entries, const int64_t* event_id);
+  void make_lanes(Route* r, const std::vector<uint32_t>& route_literals, std::vector<std::vector<uint32_t>>* sets);
   void share_databases();
 
   std::unique_ptr<Requirements> req_;
@@ -102,7 +124,7 @@ class RuleIndex {
   std::vector<std::unique_ptr<Database>> databases_;
   // While building: per route, its literal set and each group's trigger literals.
   struct Pending {
-    std::vector<uint32_t> literals;
+    std::vector<std::vector<uint32_t>> lanes;  // per lane: its literal set, sorted
     std::vector<std::vector<uint32_t>> triggers;
     std::vector<uint32_t> always_literals;  // of the rules tried on every event
   };
@@ -112,6 +134,7 @@ class RuleIndex {
   Family windows_other_;  // Windows channels no rule names
   Family non_windows_;
   std::string cache_dir_;
+  LanePolicy policy_;
   mutable std::atomic<size_t> compiled_{0}, cached_{0};
   mutable std::atomic<uint64_t> compile_ns_{0};
 };
