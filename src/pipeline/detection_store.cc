@@ -60,9 +60,11 @@ void EventRecorder::load() {
   f.has_time = has_time_;
   f.time_us = time_us_;
   std::string scratch;
+  Value event_id, channel;
+  FieldResolver::resolve_routing(ev_, &event_id, &channel);  // as ev_.field() would, in one pass
   if (Value v = ev_.field("Computer")) f.computer = out_.add(value_view(v, scratch));
-  if (Value v = ev_.field("Channel")) f.channel = out_.add(value_view(v, scratch));
-  if (Value v = ev_.field("EventID")) f.event_id = out_.add(value_view(v, scratch));
+  if (channel) f.channel = out_.add(value_view(channel, scratch));
+  if (event_id) f.event_id = out_.add(value_view(event_id, scratch));
   f.record_id = ref_.record_id;
   if (f.record_id == 0) {
     int64_t id;
@@ -108,8 +110,9 @@ Found::Fields EventRecorder::key_fields(const sigma::Rule& rule, size_t max) {
     if (!common_ready_) {
       // kKeyFields differ from each other (ASCII case ignored): the list has none of them twice.
       const auto first = static_cast<uint32_t>(out_.fields.size());
-      for (size_t i = 0; i < std::size(kKeyFields); ++i) {
-        add_key_field(kKeyFields[i], &known_[i], max, first, true, true);
+      // Most of them are absent from any one event: only those present are tried.
+      for (size_t i = 0; i < std::size(kKeyFields) && out_.fields.size() - first < max; ++i) {
+        if (known_[i]) add_key_field(kKeyFields[i], &known_[i], max, first, true, true);
       }
       common_ = close(first);
       common_ready_ = true;

@@ -145,11 +145,12 @@ class CsvWriter : public DetectionWriter {
   const std::vector<std::string>* inputs_;
 };
 
-// Renders detections as JSON objects. Detections of one event share their time and, unless a
-// rule names its own `fields:`, their key fields; a rule's id, title, level and tags never
-// change. So the last time text, the last fields object and each rule's constant members are
-// kept rendered and reused: a detection costs mostly the copy of bytes already escaped. The
-// text is the same as rendering everything anew (detection_json does that, through this class).
+// Renders detections as JSON objects. Detections of one event share their time, computer,
+// channel, event id and, unless a rule names its own `fields:`, their key fields; a rule's id,
+// title, level and tags never change; the date changes once a day. So each of those is kept
+// rendered and reused while it repeats: a detection costs mostly the copy of bytes already
+// escaped. The text is the same as rendering everything anew (detection_json does that, through
+// this class with no memory).
 class DetectionRenderer {
  public:
   DetectionRenderer(const sigma::RuleSet& rules, bool memo) : rules_(rules), memo_(memo) {}
@@ -162,20 +163,22 @@ class DetectionRenderer {
       return input < inputs.size() ? std::string_view(inputs[input]) : std::string_view();
     };
     out += "{\"timestamp\":";
-    out += time_json(d);
+    time_json(d, out);
     out += ',';
     out += rule_members(d);
     out += ",\"computer\":";
-    string(d.computer, out);
+    out += remembered(computer_, d.computer, string);
     out += ",\"channel\":";
-    string(d.channel, out);
+    out += remembered(channel_, d.channel, string);
     out += ",\"event_id\":";
-    int64_t id;
-    if (!d.event_id.empty() && parse_int(d.event_id, &id)) {
-      number(id, out);
-    } else {
-      string(d.event_id, out);
-    }
+    out += remembered(event_id_, d.event_id, [](std::string_view id_text, std::string& json) {
+      int64_t id;
+      if (!id_text.empty() && parse_int(id_text, &id)) {
+        number(id, json);
+      } else {
+        string(id_text, json);
+      }
+    });
     out += ",\"record_id\":";
     number(d.record_id, out);
     out += ",\"source\":";
@@ -211,6 +214,12 @@ class DetectionRenderer {
   }
 
  private:
+  // A text and its JSON rendering, kept while the text repeats.
+  struct Remembered {
+    std::string text, json;
+    bool ready = false;
+  };
+
   static void string(std::string_view s, std::string& out) {
     out += '"';
     json_escape(s, out);
@@ -220,6 +229,17 @@ class DetectionRenderer {
   static void number(T v, std::string& out) {
     char buf[24];
     out.append(buf, static_cast<size_t>(std::to_chars(buf, buf + sizeof buf, v).ptr - buf));
+  }
+
+  // `text` as `render` writes it, from `slot` when it is the text rendered last.
+  template <typename Render>
+  std::string_view remembered(Remembered& slot, std::string_view text, Render render) {
+    if (memo_ && slot.ready && slot.text == text) return slot.json;
+    slot.json.clear();
+    render(text, slot.json);
+    slot.text.assign(text);
+    slot.ready = memo_;
+    return slot.json;
   }
 
   // "rule_id":...,"rule_title":...,"level":...,"tags":[...]
@@ -244,47 +264,64 @@ class DetectionRenderer {
     return *slot;
   }
 
-  // format_time_us is the date and time to the second, then six digits of microseconds and
-  // "Z": the part up to the second is kept per second, the digits are written here.
-  std::string_view time_json(const Detection& d) {
-    time_json_.clear();
+  // format_time_us is the date, "T", the time of day as hh:mm:ss, six digits of microseconds and
+  // "Z": the date (escaped, with its opening quote) is kept per day, the rest written here.
+  void time_json(const Detection& d, std::string& out) {
     if (!d.has_time) {
-      time_json_ = "\"\"";
-      return time_json_;
+      out += "\"\"";
+      return;
     }
     const int64_t us = d.time_us;
     if (us < INT64_MIN / 2) {  // far outside any log; kept away from overflow below
-      string(format_time_us(us), time_json_);
-      return time_json_;
+      string(format_time_us(us), out);
+      return;
     }
+    constexpr int64_t kDay = 86400;
     const int64_t secs = us >= 0 ? us / 1000000 : (us - 999999) / 1000000;
-    if (!memo_ || !second_ready_ || secs != second_) {
-      second_text_ = format_time_us(secs * 1000000);  // ends in ".000000Z"
-      second_text_.resize(second_text_.size() - 7);
-      second_ = secs;
-      second_ready_ = memo_;
+    const int64_t day = secs >= 0 ? secs / kDay : (secs - kDay + 1) / kDay;
+    if (!memo_ || !day_ready_ || day != day_) {
+      std::string midnight = format_time_us(day * kDay * 1000000);  // ends in "00:00:00.000000Z"
+      midnight.resize(midnight.size() - 16);
+      day_json_ = "\"";
+      json_escape(midnight, day_json_);
+      day_ = day;
+      day_ready_ = memo_;
     }
-    char digits[8];
+    auto two = [](char* at, int64_t v) {
+      at[0] = static_cast<char>('0' + v / 10);
+      at[1] = static_cast<char>('0' + v % 10);
+    };
+    const int64_t of_day = secs - day * kDay;
+    char text[18];  // hh:mm:ss.uuuuuuZ"
+    two(text, of_day / 3600);
+    text[2] = ':';
+    two(text + 3, of_day / 60 % 60);
+    text[5] = ':';
+    two(text + 6, of_day % 60);
+    text[8] = '.';
     int64_t frac = us - secs * 1000000;
-    for (int k = 5; k >= 0; --k) {
-      digits[k] = static_cast<char>('0' + frac % 10);
+    for (int k = 14; k >= 9; --k) {
+      text[k] = static_cast<char>('0' + frac % 10);
       frac /= 10;
     }
-    digits[6] = 'Z';
-    time_json_ += '"';
-    json_escape(second_text_, time_json_);
-    time_json_.append(digits, 7);
-    time_json_ += '"';
-    return time_json_;
+    text[15] = 'Z';
+    text[16] = '"';
+    out += day_json_;
+    out.append(text, 17);
   }
 
+  // {"name":"value",...} as JsonWriter writes it.
   std::string_view fields_json(const Detection& d) {
     if (memo_ && fields_ready_ && d.fields == fields_) return fields_json_;
     fields_json_.clear();
-    JsonWriter w(fields_json_);
-    w.begin_object();
-    for (const auto& [name, value] : d.fields) w.field(name, value);
-    w.end_object();
+    fields_json_ += '{';
+    for (size_t k = 0; k < d.fields.size(); ++k) {
+      if (k) fields_json_ += ',';
+      string(d.fields[k].first, fields_json_);
+      fields_json_ += ':';
+      string(d.fields[k].second, fields_json_);
+    }
+    fields_json_ += '}';
     if (memo_) {
       fields_ = d.fields;
       fields_ready_ = true;
@@ -296,10 +333,11 @@ class DetectionRenderer {
   bool memo_;
   std::vector<std::string> rule_json_;  // per rule index, empty = not rendered yet
   std::string scratch_rule_;
-  bool second_ready_ = false, fields_ready_ = false, source_ready_ = false;
-  int64_t second_ = 0;
+  bool day_ready_ = false, fields_ready_ = false, source_ready_ = false;
+  int64_t day_ = 0;
   uint32_t source_input_ = 0;
-  std::string second_text_, time_json_, fields_json_, source_json_;
+  std::string day_json_, fields_json_, source_json_;
+  Remembered computer_, channel_, event_id_;
   std::vector<std::pair<std::string, std::string>> fields_;
 };
 
