@@ -338,13 +338,17 @@ void FieldResolver::resolve_many(const Event& ev, std::span<const std::string_vi
   resolve_many(ev, Names(names), out);
 }
 
-void FieldResolver::resolve_many(const Event& ev, const Names& prepared, Value* out) {
+uint64_t FieldResolver::resolve_many(const Event& ev, const Names& prepared, Value* out) {
   constexpr uint8_t kNone = Names::kNone;
   const std::span<const std::string_view> names = prepared.names_;
   layout(ev);
   std::fill(out, out + names.size(), Value());
-  for (uint32_t i : prepared.other_) out[i] = resolve(ev, names[i]);
-  if (!prepared.any_plain_) return;
+  uint64_t found = 0;
+  for (uint32_t i : prepared.other_) {
+    out[i] = resolve(ev, names[i]);
+    if (out[i] && i < 64) found |= uint64_t{1} << i;
+  }
+  if (!prepared.any_plain_) return found;
   // First exact and first case-insensitive match of each plain name (node 0, the root, is never
   // a section member: 0 = none), and the names met, in the order met.
   uint32_t exact[Names::kMaxNames] = {}, icase[Names::kMaxNames] = {};
@@ -371,8 +375,10 @@ void FieldResolver::resolve_many(const Event& ev, const Names& prepared, Value* 
   }
   for (uint32_t k = 0; k < met_count; ++k) {
     const uint8_t i = met[k];
-    out[i] = unwrap(Value(&ev, exact[i] ? exact[i] : icase[i]));
+    out[i] = unwrap(Value(&ev, exact[i] ? exact[i] : icase[i]));  // valid, unwrapped or not
+    found |= uint64_t{1} << i;
   }
+  return found;
 }
 
 std::optional<int64_t> event_time_us(const Event& ev) {
@@ -386,7 +392,9 @@ std::optional<int64_t> event_time_us(const Event& ev) {
       // The walk from the root passes the first `Event`, then its first `System`: the System
       // object layout detection found (none in other layouts: their `Event`, if any, is no
       // object, and the walk stops there).
-      if (Value system = FieldResolver::system_node(ev)) v = walk_attr(system, "TimeCreated.@SystemTime");
+      if (Value system = FieldResolver::system_node(ev)) {
+        v = system.get("TimeCreated").get("#attributes").get("SystemTime");  // as walk_attr reads "@"
+      }
     } else {
       v = c.find('@') == std::string_view::npos || c[0] == '@' ? root.get(c) : Value();
       if (!v) v = walk_attr(root, c);

@@ -65,7 +65,9 @@ class FieldResolver {
     bool any_plain_ = false;
     std::vector<uint32_t> other_;      // the names resolve() takes, in order
   };
-  static void resolve_many(const Event& ev, const Names& names, Value* out);
+  // Returns which of the first 64 names resolved (bit i: out[i] is valid), for a caller that
+  // walks the few found in name order.
+  static uint64_t resolve_many(const Event& ev, const Names& names, Value* out);
   static Layout layout(const Event& ev);
   // An evtx_dump event's Event.System object, as a walk from the root by exact keys finds it;
   // invalid for other layouts and when it is missing or not an object.

@@ -223,10 +223,11 @@ TEST(Fields, ResolveManyAgreesWithResolveOnRandomEvents) {
         fill(ev, static_cast<int>(next(40)));
     }
     Value many[std::size(names)];
-    FieldResolver::resolve_many(ev, prepared, many);
+    const uint64_t found = FieldResolver::resolve_many(ev, prepared, many);
     for (size_t i = 0; i < std::size(names); ++i) {
       const Value one = FieldResolver::resolve(ev, names[i]);
       ASSERT_EQ(one.valid(), many[i].valid()) << "round " << round << " " << names[i];
+      ASSERT_EQ(one.valid(), ((found >> i) & 1) != 0) << "round " << round << " " << names[i];
       if (one.valid()) {
         ASSERT_EQ(one.index(), many[i].index()) << "round " << round << " " << names[i];
       }

@@ -60,9 +60,13 @@ void EventRecorder::load() {
   f.has_time = has_time_;
   f.time_us = time_us_;
   std::string scratch;
-  Value event_id, channel;
-  FieldResolver::resolve_routing(ev_, &event_id, &channel);  // as ev_.field() would, in one pass
-  if (Value v = ev_.field("Computer")) f.computer = out_.add(value_view(v, scratch));
+  // As ev_.field() finds them: EventID and Channel in one pass over System; Computer, an alias
+  // of System's own member, from there (resolve() walks to it so) before any other place.
+  Value event_id, channel, computer;
+  FieldResolver::resolve_routing(ev_, &event_id, &channel);
+  if (Value system = FieldResolver::system_node(ev_)) computer = system.get("Computer");
+  computer = computer ? FieldResolver::unwrap(computer) : ev_.field("Computer");
+  if (computer) f.computer = out_.add(value_view(computer, scratch));
   if (channel) f.channel = out_.add(value_view(channel, scratch));
   if (event_id) f.event_id = out_.add(value_view(event_id, scratch));
   f.record_id = ref_.record_id;
@@ -71,7 +75,7 @@ void EventRecorder::load() {
     if (Value v = ev_.field("EventRecordID"); v && v.as_int(&id) && id > 0) f.record_id = id;
   }
   static const FieldResolver::Names kKeyNames(kKeyFields);
-  FieldResolver::resolve_many(ev_, kKeyNames, known_);
+  known_found_ = FieldResolver::resolve_many(ev_, kKeyNames, known_);
   event_ = static_cast<uint32_t>(out_.events.size());
   out_.events.push_back(f);
 }
@@ -79,12 +83,11 @@ void EventRecorder::load() {
 // Adds `name`'s value to the list being built (from `first` to the end of out_.fields) unless
 // the list is full, already has the name, or the value is missing, a container, empty or "-".
 // `resolved`: the field already looked up (null: look up).
-// `stable`: `name` outlives the hunt (else a copy is kept). `distinct`: the list holds no
-// name equal to this one (no need to look).
+// `stable`: `name` outlives the hunt (else a copy is kept).
 void EventRecorder::add_key_field(std::string_view name, const Value* resolved, size_t max,
-                                  uint32_t first, bool stable, bool distinct) {
+                                  uint32_t first, bool stable) {
   if (out_.fields.size() - first >= max) return;
-  for (size_t k = first; !distinct && k < out_.fields.size(); ++k) {
+  for (size_t k = first; k < out_.fields.size(); ++k) {
     if (iequals(out_.name(out_.fields[k]), name)) return;
   }
   Value v = resolved ? *resolved : ev_.field(name);
@@ -108,11 +111,23 @@ Found::Fields EventRecorder::key_fields(const sigma::Rule& rule, size_t max) {
   Found::Fields list;
   if (rule.fields.empty()) {
     if (!common_ready_) {
-      // kKeyFields differ from each other (ASCII case ignored): the list has none of them twice.
+      // add_key_field's tests, inline: kKeyFields differ from each other (ASCII case ignored),
+      // so the list has none of them twice; most are absent from any one event.
       const auto first = static_cast<uint32_t>(out_.fields.size());
-      // Most of them are absent from any one event: only those present are tried.
-      for (size_t i = 0; i < std::size(kKeyFields) && out_.fields.size() - first < max; ++i) {
-        if (known_[i]) add_key_field(kKeyFields[i], &known_[i], max, first, true, true);
+      size_t count = 0;
+      std::string scratch;
+      static_assert(std::size(kKeyFields) <= 64);
+      for (uint64_t left = known_found_; left != 0 && count < max; left &= left - 1) {
+        const auto i = static_cast<size_t>(__builtin_ctzll(left));  // in kKeyFields order
+        const Value v = known_[i];
+        if (v.is_null() || v.is_container()) continue;
+        const std::string_view text = value_view(v, scratch);
+        if (text.empty() || text == "-") continue;
+        Found::KeyField f;
+        f.name = kKeyFields[i];
+        f.value = out_.add(text);
+        out_.fields.push_back(f);
+        ++count;
       }
       common_ = close(first);
       common_ready_ = true;

@@ -89,7 +89,7 @@ class EventRecorder {
  private:
   void load();
   void add_key_field(std::string_view name, const Value* resolved, size_t max, uint32_t first,
-                     bool stable = true, bool distinct = false);
+                     bool stable = true);
   Found::Fields close(uint32_t first) const {
     return {first, static_cast<uint32_t>(out_.fields.size() - first)};
   }
@@ -102,6 +102,7 @@ class EventRecorder {
   bool has_time_ = false;
   int64_t time_us_ = 0;
   Value known_[kKeyFieldCount];
+  uint64_t known_found_ = 0;  // bit i: known_[i] is valid
   bool common_ready_ = false;
   Found::Fields common_;
 };

@@ -1,6 +1,7 @@
 #include "pipeline/hunt_output.h"
 
 #include <charconv>
+#include <cstring>
 
 #include "core/json_writer.h"
 #include "core/text.h"
@@ -156,46 +157,25 @@ class DetectionRenderer {
   DetectionRenderer(const sigma::RuleSet& rules, bool memo) : rules_(rules), memo_(memo) {}
 
   // The members are written straight into `out` in JsonWriter's compact form (keys are fixed
-  // and need no escaping; integers in decimal, as JsonWriter writes them); a correlation's extra
-  // members go through JsonWriter.
+  // and need no escaping; integers in decimal, as JsonWriter writes them), a few appends per
+  // line; a correlation's extra members go through JsonWriter.
   void render(const Detection& d, const std::vector<std::string>& inputs, std::string& out) {
     auto source = [&](uint32_t input) {
       return input < inputs.size() ? std::string_view(inputs[input]) : std::string_view();
     };
-    out += "{\"timestamp\":";
-    time_json(d, out);
-    out += ',';
+    time_json(d, out);  // {"timestamp":...,
     out += rule_members(d);
-    out += ",\"computer\":";
-    out += remembered(computer_, d.computer, string);
-    out += ",\"channel\":";
-    out += remembered(channel_, d.channel, string);
-    out += ",\"event_id\":";
-    out += remembered(event_id_, d.event_id, [](std::string_view id_text, std::string& json) {
-      int64_t id;
-      if (!id_text.empty() && parse_int(id_text, &id)) {
-        number(id, json);
-      } else {
-        string(id_text, json);
-      }
-    });
-    out += ",\"record_id\":";
-    number(d.record_id, out);
-    out += ",\"source\":";
-    if (memo_ && source_ready_ && d.input == source_input_) {
-      out += source_json_;
-    } else {
-      source_json_.clear();
+    out += event_json(d);  // ,"computer":...,"channel":...,"event_id":...
+    number_member(",\"record_id\":", d.record_id, out);
+    if (!memo_ || !source_ready_ || d.input != source_input_) {
+      source_json_ = ",\"source\":";
       string(source(d.input), source_json_);
       source_input_ = d.input;
       source_ready_ = memo_;
-      out += source_json_;
     }
-    out += ",\"record_index\":";
-    number(d.record_index, out);
-    out += ",\"fields\":";
-    out += fields_json(d);
-    out += '}';
+    out += source_json_;
+    number_member(",\"record_index\":", d.record_index, out);
+    out += fields_json(d);  // ,"fields":{...}}
     if (d.correlation) {
       JsonWriter w(out);
       w.continue_object();
@@ -214,12 +194,6 @@ class DetectionRenderer {
   }
 
  private:
-  // A text and its JSON rendering, kept while the text repeats.
-  struct Remembered {
-    std::string text, json;
-    bool ready = false;
-  };
-
   static void string(std::string_view s, std::string& out) {
     out += '"';
     json_escape(s, out);
@@ -230,16 +204,39 @@ class DetectionRenderer {
     char buf[24];
     out.append(buf, static_cast<size_t>(std::to_chars(buf, buf + sizeof buf, v).ptr - buf));
   }
+  // `key` (a literal: ,"name":) and the decimal `v`, in one append.
+  template <size_t N>
+  static void number_member(const char (&key)[N], uint64_t v, std::string& out) {
+    char buf[N + 24];
+    std::memcpy(buf, key, N - 1);
+    char* end = std::to_chars(buf + N - 1, buf + sizeof buf, v).ptr;
+    out.append(buf, static_cast<size_t>(end - buf));
+  }
 
-  // `text` as `render` writes it, from `slot` when it is the text rendered last.
-  template <typename Render>
-  std::string_view remembered(Remembered& slot, std::string_view text, Render render) {
-    if (memo_ && slot.ready && slot.text == text) return slot.json;
-    slot.json.clear();
-    render(text, slot.json);
-    slot.text.assign(text);
-    slot.ready = memo_;
-    return slot.json;
+  // ,"computer":...,"channel":...,"event_id":... (a number when the text is one), kept while the
+  // event's texts repeat.
+  std::string_view event_json(const Detection& d) {
+    if (memo_ && event_ready_ && computer_ == d.computer && channel_ == d.channel && event_id_ == d.event_id) {
+      return event_json_;
+    }
+    event_json_ = ",\"computer\":";
+    string(d.computer, event_json_);
+    event_json_ += ",\"channel\":";
+    string(d.channel, event_json_);
+    event_json_ += ",\"event_id\":";
+    int64_t id;
+    if (!d.event_id.empty() && parse_int(d.event_id, &id)) {
+      number(id, event_json_);
+    } else {
+      string(d.event_id, event_json_);
+    }
+    if (memo_) {
+      computer_ = d.computer;
+      channel_ = d.channel;
+      event_id_ = d.event_id;
+      event_ready_ = true;
+    }
+    return event_json_;
   }
 
   // "rule_id":...,"rule_title":...,"level":...,"tags":[...]
@@ -264,16 +261,21 @@ class DetectionRenderer {
     return *slot;
   }
 
-  // format_time_us is the date, "T", the time of day as hh:mm:ss, six digits of microseconds and
-  // "Z": the date (escaped, with its opening quote) is kept per day, the rest written here.
+  // {"timestamp":"...", — format_time_us is the date, "T", the time of day as hh:mm:ss, six
+  // digits of microseconds and "Z": the date (escaped, after the key and quote) is kept per day,
+  // the rest written here.
   void time_json(const Detection& d, std::string& out) {
+    constexpr std::string_view kKey = "{\"timestamp\":";
     if (!d.has_time) {
-      out += "\"\"";
+      out += kKey;
+      out += "\"\",";
       return;
     }
     const int64_t us = d.time_us;
     if (us < INT64_MIN / 2) {  // far outside any log; kept away from overflow below
+      out += kKey;
       string(format_time_us(us), out);
+      out += ',';
       return;
     }
     constexpr int64_t kDay = 86400;
@@ -282,7 +284,8 @@ class DetectionRenderer {
     if (!memo_ || !day_ready_ || day != day_) {
       std::string midnight = format_time_us(day * kDay * 1000000);  // ends in "00:00:00.000000Z"
       midnight.resize(midnight.size() - 16);
-      day_json_ = "\"";
+      day_json_ = kKey;
+      day_json_ += '"';
       json_escape(midnight, day_json_);
       day_ = day;
       day_ready_ = memo_;
@@ -292,7 +295,7 @@ class DetectionRenderer {
       at[1] = static_cast<char>('0' + v % 10);
     };
     const int64_t of_day = secs - day * kDay;
-    char text[18];  // hh:mm:ss.uuuuuuZ"
+    char text[18];  // hh:mm:ss.uuuuuuZ",
     two(text, of_day / 3600);
     text[2] = ':';
     two(text + 3, of_day / 60 % 60);
@@ -306,22 +309,22 @@ class DetectionRenderer {
     }
     text[15] = 'Z';
     text[16] = '"';
+    text[17] = ',';
     out += day_json_;
-    out.append(text, 17);
+    out.append(text, sizeof text);
   }
 
-  // {"name":"value",...} as JsonWriter writes it.
+  // ,"fields":{"name":"value",...}} (the object as JsonWriter writes it, and the line's end).
   std::string_view fields_json(const Detection& d) {
     if (memo_ && fields_ready_ && d.fields == fields_) return fields_json_;
-    fields_json_.clear();
-    fields_json_ += '{';
+    fields_json_ = ",\"fields\":{";
     for (size_t k = 0; k < d.fields.size(); ++k) {
       if (k) fields_json_ += ',';
       string(d.fields[k].first, fields_json_);
       fields_json_ += ':';
       string(d.fields[k].second, fields_json_);
     }
-    fields_json_ += '}';
+    fields_json_ += "}}";
     if (memo_) {
       fields_ = d.fields;
       fields_ready_ = true;
@@ -333,11 +336,11 @@ class DetectionRenderer {
   bool memo_;
   std::vector<std::string> rule_json_;  // per rule index, empty = not rendered yet
   std::string scratch_rule_;
-  bool day_ready_ = false, fields_ready_ = false, source_ready_ = false;
+  bool day_ready_ = false, event_ready_ = false, fields_ready_ = false, source_ready_ = false;
   int64_t day_ = 0;
   uint32_t source_input_ = 0;
-  std::string day_json_, fields_json_, source_json_;
-  Remembered computer_, channel_, event_id_;
+  std::string day_json_, event_json_, fields_json_, source_json_;
+  std::string computer_, channel_, event_id_;  // of event_json_
   std::vector<std::pair<std::string, std::string>> fields_;
 };
 
