@@ -12,6 +12,7 @@
 // the key-field list changes between hits, so a hit costs a listener call and little more.
 #include "pipeline/detection_store.h"
 
+#include <atomic>
 #include <iterator>
 
 #include "core/fields.h"
@@ -145,6 +146,11 @@ Found::Fields EventRecorder::key_fields(const sigma::Rule& rule, size_t max) {
   return close(first);
 }
 
+uint64_t next_fields_version() {
+  static std::atomic<uint64_t> last{0};
+  return last.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
 void DetectionFeed::feed(const Found& found, uint32_t input, uint64_t base_index, HuntListener& listener) {
   uint32_t event = UINT32_MAX;
   Found::Fields fields;
@@ -172,6 +178,7 @@ void DetectionFeed::feed(const Found& found, uint32_t input, uint64_t base_index
         d_.fields[k].first.assign(found.name(f));
         d_.fields[k].second.assign(found.view(f.value));
       }
+      d_.fields_version = next_fields_version();
     }
     d_.rule = h.rule;
     listener.on_detection(d_);

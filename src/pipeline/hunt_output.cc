@@ -315,8 +315,14 @@ class DetectionRenderer {
   }
 
   // ,"fields":{"name":"value",...}} (the object as JsonWriter writes it, and the line's end).
+  // The same fields are known by their version (the hunt's detections carry one), else by
+  // comparing them with the last ones.
   std::string_view fields_json(const Detection& d) {
-    if (memo_ && fields_ready_ && d.fields == fields_) return fields_json_;
+    if (memo_ && fields_ready_ &&
+        (d.fields_version != 0 ? d.fields_version == fields_version_
+                               : fields_version_ == 0 && d.fields == fields_)) {
+      return fields_json_;
+    }
     fields_json_ = ",\"fields\":{";
     for (size_t k = 0; k < d.fields.size(); ++k) {
       if (k) fields_json_ += ',';
@@ -326,7 +332,8 @@ class DetectionRenderer {
     }
     fields_json_ += "}}";
     if (memo_) {
-      fields_ = d.fields;
+      fields_version_ = d.fields_version;
+      if (fields_version_ == 0) fields_ = d.fields;
       fields_ready_ = true;
     }
     return fields_json_;
@@ -338,6 +345,7 @@ class DetectionRenderer {
   std::string scratch_rule_;
   bool day_ready_ = false, event_ready_ = false, fields_ready_ = false, source_ready_ = false;
   int64_t day_ = 0;
+  uint64_t fields_version_ = 0;  // of fields_json_; 0: fields_ holds its fields
   uint32_t source_input_ = 0;
   std::string day_json_, event_json_, fields_json_, source_json_;
   std::string computer_, channel_, event_id_;  // of event_json_
