@@ -313,6 +313,38 @@ void FieldResolver::resolve_routing(const Event& ev, Value* event_id, Value* cha
   *channel = resolve(ev, "Channel");
 }
 
+void FieldResolver::resolve_event_facts(const Event& ev, Value* event_id, Value* channel, Value* computer) {
+  *event_id = Value();
+  *channel = Value();
+  *computer = Value();
+  if (layout(ev) == Layout::kEvtxDump && ev.system_ != 0) {
+    // As resolve_routing, Computer (an alias of Event.System.Computer) too.
+    constexpr std::string_view kEventId = "EventID", kChannel = "Channel", kComputer = "Computer";
+    if (ev.node(ev.system_).count != 0) {
+      for (uint32_t c = ev.system_ + 1; c != 0; c = ev.node(c).next) {
+        const std::string_view key = ev.node(c).key;
+        if (key.size() == kEventId.size()) {
+          if (!*event_id && key == kEventId) {
+            *event_id = Value(&ev, c);
+          } else if (!*channel && key == kChannel) {
+            *channel = Value(&ev, c);
+          }
+        } else if (key.size() == kComputer.size() && !*computer && key == kComputer) {
+          *computer = Value(&ev, c);
+        }
+        if (*event_id && *channel && *computer) break;
+      }
+    }
+    *event_id = *event_id ? unwrap(*event_id) : resolve(ev, kEventId);
+    *channel = *channel ? unwrap(*channel) : resolve(ev, kChannel);
+    *computer = *computer ? unwrap(*computer) : resolve(ev, kComputer);
+    return;
+  }
+  *event_id = resolve(ev, "EventID");
+  *channel = resolve(ev, "Channel");
+  *computer = resolve(ev, "Computer");
+}
+
 FieldResolver::Names::Names(std::span<const std::string_view> names) : names_(names) {
   // Plain names, chained by bucket: a section child is compared only with the names of its
   // bucket, and most children (EventData fields that are no key field, System members) meet an

@@ -283,23 +283,29 @@ TEST(Fields, EvtxTimeComesFromTheFirstSystem) {
   EXPECT_EQ(time_of(no_time), "none");
 }
 
-// The matcher's routing pair agrees with resolve() on every shape: System holding both (wrapped
-// EventID, Channel after it), System missing one (found in EventData instead, or by another
-// case), no System at all, and the other layouts.
+// The matcher's routing pair, and a detection's event facts (the pair and Computer), agree with
+// resolve() on every shape: System holding them (wrapped EventID, Channel after it, Computer
+// twice), System missing some (found in EventData instead, or by another case), no System at
+// all, and the other layouts.
 TEST(Fields, ResolveRoutingAgreesWithResolve) {
-  auto check = [](const Event& ev, const char* what) {
+  auto same = [](Value got, Value want, const char* what, const char* name) {
+    EXPECT_EQ(got.valid(), want.valid()) << what << " " << name;
+    if (got && want) {
+      EXPECT_EQ(got.index(), want.index()) << what << " " << name;
+    }
+  };
+  auto check = [&](const Event& ev, const char* what) {
     Value eid, channel;
     FieldResolver::resolve_routing(ev, &eid, &channel);
     const Value want_eid = FieldResolver::resolve(ev, "EventID");
     const Value want_channel = FieldResolver::resolve(ev, "Channel");
-    EXPECT_EQ(eid.valid(), want_eid.valid()) << what;
-    EXPECT_EQ(channel.valid(), want_channel.valid()) << what;
-    if (eid && want_eid) {
-      EXPECT_EQ(eid.index(), want_eid.index()) << what;
-    }
-    if (channel && want_channel) {
-      EXPECT_EQ(channel.index(), want_channel.index()) << what;
-    }
+    same(eid, want_eid, what, "EventID");
+    same(channel, want_channel, what, "Channel");
+    Value facts_eid, facts_channel, computer;
+    FieldResolver::resolve_event_facts(ev, &facts_eid, &facts_channel, &computer);
+    same(facts_eid, want_eid, what, "facts EventID");
+    same(facts_channel, want_channel, what, "facts Channel");
+    same(computer, FieldResolver::resolve(ev, "Computer"), what, "facts Computer");
     return std::pair(eid, channel);
   };
   Event full;
@@ -314,9 +320,12 @@ TEST(Fields, ResolveRoutingAgreesWithResolve) {
   full.end_container();
   full.add_string("Channel", "Security");
   full.add_string("Channel", "second");
+  full.add_string("Computer", "dc01");
+  full.add_string("Computer", "dc02");
   full.end_container();
   full.end_container();
   auto [eid, channel] = check(full, "full");
+  EXPECT_EQ(FieldResolver::resolve(full, "Computer").str(), "dc01");
   int64_t id = 0;
   EXPECT_TRUE(eid.as_int(&id));
   EXPECT_EQ(id, 4624);
@@ -329,6 +338,7 @@ TEST(Fields, ResolveRoutingAgreesWithResolve) {
   partial.end_container();
   partial.begin_object("EventData");
   partial.add_string("channel", "from-data");
+  partial.add_string("Computer", "from-data");
   partial.end_container();
   partial.end_container();
   auto [eid2, channel2] = check(partial, "partial");

@@ -49,7 +49,7 @@ static_assert(key_fields_distinct());
 static_assert(std::size(kKeyFields) == kKeyFieldCount);
 
 std::string_view value_view(Value v, std::string& scratch) {
-  std::string_view t = v.text(scratch);
+  std::string_view t = v.is_string() ? v.str() : v.text(scratch);  // text() of a string, inline
   return t.size() > kMaxFieldBytes ? t.substr(0, kMaxFieldBytes) : t;
 }
 
@@ -61,12 +61,8 @@ void EventRecorder::load() {
   f.has_time = has_time_;
   f.time_us = time_us_;
   std::string scratch;
-  // As ev_.field() finds them: EventID and Channel in one pass over System; Computer, an alias
-  // of System's own member, from there (resolve() walks to it so) before any other place.
-  Value event_id, channel, computer;
-  FieldResolver::resolve_routing(ev_, &event_id, &channel);
-  if (Value system = FieldResolver::system_node(ev_)) computer = system.get("Computer");
-  computer = computer ? FieldResolver::unwrap(computer) : ev_.field("Computer");
+  Value event_id, channel, computer;  // as ev_.field() finds them, in one pass
+  FieldResolver::resolve_event_facts(ev_, &event_id, &channel, &computer);
   if (computer) f.computer = out_.add(value_view(computer, scratch));
   if (channel) f.channel = out_.add(value_view(channel, scratch));
   if (event_id) f.event_id = out_.add(value_view(event_id, scratch));
