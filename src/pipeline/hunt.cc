@@ -168,7 +168,11 @@ class UnitSink : public EventSink {
       if (opt_.to_us && *t > *opt_.to_us) return true;
     }
     w_.matcher->match(ev, &w_.hits);
-    if (w_.hits.empty()) return true;
+    // Hits of rules neither reported nor correlated (a level filter) cost nothing more.
+    if (std::none_of(w_.hits.begin(), w_.hits.end(),
+                     [&](uint32_t r) { return sel_.report[r] || sel_.correlated[r]; })) {
+      return true;
+    }
     if (!time_known) t = event_time_us(ev);
     EventRecorder record(ev, ref, out_.found);
     record.set_time(t);
