@@ -114,11 +114,12 @@ TEST(Event, JsonEscapeAgreesWithBytewise) {
   for (int i = 0; i < 40000; ++i) {
     std::string s;
     state = state * 1103515245 + 12345;
-    // Up to five 16-byte blocks and a tail.
-    const size_t len = (state >> 16) % 90;
+    // Mostly up to five 16-byte blocks and a tail; every tenth string longer, to some hundred
+    // blocks (an output that outgrows the room first made for it).
+    const size_t len = (state >> 16) % (i % 10 == 0 ? 1600 : 90);
     // Mostly clean text, so that whole clean blocks occur too; every other string dense with
     // bytes to escape, as a Windows path is with backslashes.
-    const uint32_t clean_in = i % 2 ? 4 : 2;
+    const uint32_t clean_in = i % 2 ? 4 : (i % 3 ? 2 : 1);  // 1: every byte from `bytes`
     for (size_t k = 0; k < len; ++k) {
       state = state * 1103515245 + 12345;
       s += (state >> 16) % clean_in ? 'x' : static_cast<char>(bytes[(state >> 8) % std::size(bytes)]);
