@@ -3,13 +3,17 @@
 // the facts every detection shows (computer, channel, event id, record id, time) and the key
 // fields, looked up once per event and stored as text in the unit's one buffer. Key fields are
 // the event's data fields that tell what happened (command line, image, target...), in a fixed
-// order of preference, up to a limit: resolved together in one pass over the event
-// (FieldResolver::resolve_many) since most of them are absent from any one event. A rule with
-// its own `fields:` gets its list built for it; the fallback (no key field at all) shows the
-// fields the rule's detection reads.
+// order of preference, up to a limit: resolved together in one pass over the event's data
+// sections (FieldResolver::resolve_many, a small hash table of the names), which also tells
+// which were found, since most of them are absent from any one event; EventID, Channel and
+// Computer take one pass over System. A rule with its own `fields:` gets its list built for it;
+// the fallback (no key field at all) shows the fields the rule's detection reads.
 //
 // The consumer side (DetectionFeed) rewrites its one Detection's strings only when the event or
-// the key-field list changes between hits, so a hit costs a listener call and little more.
+// the key-field list changes between hits, so a hit costs a listener call and little more; a
+// new list gets a new fields_version, by which a writer knows a list it has rendered already.
+// (Over the 312 sample files, 5,374 detections on 4,783 events: 17.2 k instructions per
+// detection in worker and consumer with the JSONL writer before this shape, 8.5 k after.)
 #include "pipeline/detection_store.h"
 
 #include <atomic>

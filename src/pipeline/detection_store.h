@@ -1,7 +1,7 @@
 // Detection store: a work unit's detections kept compact (Found), recorded event by event on a
-// worker (EventRecorder) and handed to a listener in order by the consumer (DetectionFeed).
-// A Found is owned by its unit's output and moves between threads whole; recorder and feed are
-// single-threaded; the Event, rules and `fields:` names a Found points into must outlive it.
+// worker (EventRecorder, which borrows the event) and handed to a listener by the consumer
+// (DetectionFeed). A Found owns its text and moves between threads whole (its names point into
+// the RuleSet, which must outlive it); a recorder or a feed is used by one thread at a time.
 #pragma once
 
 #include <cstddef>
@@ -109,7 +109,7 @@ class EventRecorder {
 
 // Hands a Found's hits to a listener as Detections, one reused Detection for all: its strings
 // and key-field list keep their capacity, and are rewritten only when the event or the key
-// fields change from one hit to the next.
+// fields change from one hit to the next (each new key-field list gets a new fields_version).
 class DetectionFeed {
  public:
   // `base_index` is added to every record index (a unit numbers its records from 0).
