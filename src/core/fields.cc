@@ -216,6 +216,11 @@ Layout FieldResolver::layout(const Event& ev) {
   return static_cast<Layout>(ev.layout_);
 }
 
+Value FieldResolver::system_node(const Event& ev) {
+  if (layout(ev) != Layout::kEvtxDump || ev.system_ == 0) return {};
+  return Value(&ev, ev.system_);
+}
+
 Value FieldResolver::resolve(const Event& ev, std::string_view name) {
   Layout lay = layout(ev);
   Value root = ev.root();
@@ -308,18 +313,55 @@ void FieldResolver::resolve_routing(const Event& ev, Value* event_id, Value* cha
   *channel = resolve(ev, "Channel");
 }
 
+void FieldResolver::resolve_event_facts(const Event& ev, Value* event_id, Value* channel, Value* computer) {
+  *event_id = Value();
+  *channel = Value();
+  *computer = Value();
+  if (layout(ev) == Layout::kEvtxDump && ev.system_ != 0) {
+    // As resolve_routing, Computer (an alias of Event.System.Computer) too.
+    constexpr std::string_view kEventId = "EventID", kChannel = "Channel", kComputer = "Computer";
+    if (ev.node(ev.system_).count != 0) {
+      for (uint32_t c = ev.system_ + 1; c != 0; c = ev.node(c).next) {
+        const std::string_view key = ev.node(c).key;
+        if (key.size() == kEventId.size()) {
+          if (!*event_id && key == kEventId) {
+            *event_id = Value(&ev, c);
+          } else if (!*channel && key == kChannel) {
+            *channel = Value(&ev, c);
+          }
+        } else if (key.size() == kComputer.size() && !*computer && key == kComputer) {
+          *computer = Value(&ev, c);
+        }
+        if (*event_id && *channel && *computer) break;
+      }
+    }
+    *event_id = *event_id ? unwrap(*event_id) : resolve(ev, kEventId);
+    *channel = *channel ? unwrap(*channel) : resolve(ev, kChannel);
+    *computer = *computer ? unwrap(*computer) : resolve(ev, kComputer);
+    return;
+  }
+  *event_id = resolve(ev, "EventID");
+  *channel = resolve(ev, "Channel");
+  *computer = resolve(ev, "Computer");
+}
+
 FieldResolver::Names::Names(std::span<const std::string_view> names) : names_(names) {
-  // Plain names, chained by length: a section child is compared only with names of its length.
-  std::fill(std::begin(by_len_), std::end(by_len_), kNone);
-  for (uint32_t i = 0; i < names.size() && i < kMaxNames; ++i) {
+  // Plain names, chained by bucket: a section child is compared only with the names of its
+  // bucket, and most children (EventData fields that are no key field, System members) meet an
+  // empty one.
+  std::fill(std::begin(head_), std::end(head_), kNone);
+  for (uint32_t i = 0; i < names.size(); ++i) {
     std::string_view n = names[i];
-    if (n.size() > kMaxLen || find_alias(n) || find_fallback(n) || n.find('.') != std::string_view::npos) {
+    if (i >= kMaxNames || find_alias(n) || find_fallback(n) || n.find('.') != std::string_view::npos) {
+      other_.push_back(i);
       continue;
     }
     plain_[i] = true;
-    first_[i] = n.empty() ? '\0' : ascii_lower(n[0]);
-    next_[i] = by_len_[n.size()];
-    by_len_[n.size()] = i;
+    // Appended at the tail: a bucket lists its names in input order.
+    uint8_t* link = &head_[bucket(n)];
+    while (*link != kNone) link = &next_[*link];
+    *link = static_cast<uint8_t>(i);
+    next_[i] = kNone;
     any_plain_ = true;
   }
 }
@@ -328,34 +370,47 @@ void FieldResolver::resolve_many(const Event& ev, std::span<const std::string_vi
   resolve_many(ev, Names(names), out);
 }
 
-void FieldResolver::resolve_many(const Event& ev, const Names& prepared, Value* out) {
-  constexpr size_t kMaxLen = Names::kMaxLen;
-  constexpr uint32_t kNone = Names::kNone;
+uint64_t FieldResolver::resolve_many(const Event& ev, const Names& prepared, Value* out) {
+  constexpr uint8_t kNone = Names::kNone;
   const std::span<const std::string_view> names = prepared.names_;
-  Value exact[Names::kMaxNames], icase[Names::kMaxNames];
   layout(ev);
-  for (uint32_t i = 0; i < names.size(); ++i) {
-    if (i >= Names::kMaxNames || !prepared.plain_[i]) out[i] = resolve(ev, names[i]);
+  std::fill(out, out + names.size(), Value());
+  uint64_t found = 0;
+  for (uint32_t i : prepared.other_) {
+    out[i] = resolve(ev, names[i]);
+    if (out[i] && i < 64) found |= uint64_t{1} << i;
   }
-  if (!prepared.any_plain_) return;
+  if (!prepared.any_plain_) return found;
+  // First exact and first case-insensitive match of each plain name (node 0, the root, is never
+  // a section member: 0 = none), and the names met, in the order met.
+  uint32_t exact[Names::kMaxNames] = {}, icase[Names::kMaxNames] = {};
+  uint8_t met[Names::kMaxNames];
+  uint32_t met_count = 0;
   for (uint32_t s = 0; s < ev.section_count_; ++s) {
     const uint32_t sec = ev.sections_[s];
     if (ev.node(sec).count == 0) continue;
     for (uint32_t c = sec + 1; c != 0; c = ev.node(c).next) {
-      std::string_view key = ev.node(c).key;
-      if (key.size() > kMaxLen) continue;
-      const char first = key.empty() ? '\0' : ascii_lower(key[0]);
-      for (uint32_t i = prepared.by_len_[key.size()]; i != kNone; i = prepared.next_[i]) {
-        // Most pairs differ in their first letter (names[i] is as long as key).
-        if (first != prepared.first_[i]) continue;
-        if (!exact[i] && key == names[i]) exact[i] = Value(&ev, c);
-        if (!icase[i] && iequals(key, names[i])) icase[i] = Value(&ev, c);
+      const std::string_view key = ev.node(c).key;
+      for (uint8_t i = prepared.head_[Names::bucket(key)]; i != kNone; i = prepared.next_[i]) {
+        const std::string_view name = names[i];
+        if (key.size() != name.size()) continue;
+        // An exact match is a case-insensitive one too; each keeps its first.
+        const bool same = key == name;
+        if (!same && (icase[i] || !iequals(key, name))) continue;
+        if (!icase[i]) {
+          icase[i] = c;
+          met[met_count++] = i;
+        }
+        if (same && !exact[i]) exact[i] = c;
       }
     }
   }
-  for (uint32_t i = 0; i < names.size() && i < Names::kMaxNames; ++i) {
-    if (prepared.plain_[i]) out[i] = unwrap(exact[i] ? exact[i] : icase[i]);
+  for (uint32_t k = 0; k < met_count; ++k) {
+    const uint8_t i = met[k];
+    out[i] = unwrap(Value(&ev, exact[i] ? exact[i] : icase[i]));  // valid, unwrapped or not
+    found |= uint64_t{1} << i;
   }
+  return found;
 }
 
 std::optional<int64_t> event_time_us(const Event& ev) {
@@ -364,8 +419,18 @@ std::optional<int64_t> event_time_us(const Event& ev) {
       "TimeCreated", "UtcTime", "time", "Timestamp", "event.created"};
   Value root = ev.root();
   for (std::string_view c : kCandidates) {
-    Value v = c.find('@') == std::string_view::npos || c[0] == '@' ? root.get(c) : Value();
-    if (!v) v = walk_attr(root, c);
+    Value v;
+    if (c.data() == kCandidates[0].data()) {
+      // The walk from the root passes the first `Event`, then its first `System`: the System
+      // object layout detection found (none in other layouts: their `Event`, if any, is no
+      // object, and the walk stops there).
+      if (Value system = FieldResolver::system_node(ev)) {
+        v = system.get("TimeCreated").get("#attributes").get("SystemTime");  // as walk_attr reads "@"
+      }
+    } else {
+      v = c.find('@') == std::string_view::npos || c[0] == '@' ? root.get(c) : Value();
+      if (!v) v = walk_attr(root, c);
+    }
     if (!v) continue;
     if (v.is_string()) {
       if (auto t = parse_time_us(v.str())) return t;

@@ -40,29 +40,45 @@ class FieldResolver {
   // are many. `out` must hold names.size() values.
   static void resolve_many(const Event& ev, std::span<const std::string_view> names, Value* out);
   // A name list prepared for resolve_many once, for a caller that resolves the same names in
-  // many events: which names take the one pass and how they chain by length. Immutable after
-  // construction; the names it was given must outlive it.
+  // many events: which names take the one pass, and a small hash table of them by length, first
+  // and last letter (ASCII case folded). Immutable after construction; the names it was given
+  // must outlive it.
   class Names {
    public:
     explicit Names(std::span<const std::string_view> names);
 
    private:
     friend class FieldResolver;
-    static constexpr size_t kMaxLen = 64, kMaxNames = 64;
-    static constexpr uint32_t kNone = UINT32_MAX;
+    static constexpr size_t kMaxNames = 64;
+    static constexpr unsigned kBucketBits = 9;
+    static constexpr uint8_t kNone = UINT8_MAX;
+    static uint32_t bucket(std::string_view key) {
+      const uint32_t first = key.empty() ? 0 : static_cast<unsigned char>(key.front()) | 0x20;
+      const uint32_t last = key.empty() ? 0 : static_cast<unsigned char>(key.back()) | 0x20;
+      const uint32_t mix = (static_cast<uint32_t>(key.size()) << 16) | (first << 8) | last;
+      return (mix * 0x9E3779B1u) >> (32 - kBucketBits);
+    }
     std::span<const std::string_view> names_;
-    uint32_t by_len_[kMaxLen + 1];
-    uint32_t next_[kMaxNames];
-    char first_[kMaxNames];           // the first letter, lower-cased
-    bool plain_[kMaxNames] = {};      // resolved in the one pass (else by resolve())
+    uint8_t head_[1u << kBucketBits];  // first plain name of each bucket, kNone = empty
+    uint8_t next_[kMaxNames];          // next plain name in the same bucket
+    bool plain_[kMaxNames] = {};       // resolved in the one pass (else by resolve())
     bool any_plain_ = false;
+    std::vector<uint32_t> other_;      // the names resolve() takes, in order
   };
-  static void resolve_many(const Event& ev, const Names& names, Value* out);
+  // Returns which of the first 64 names resolved (bit i: out[i] is valid), for a caller that
+  // walks the few found in name order.
+  static uint64_t resolve_many(const Event& ev, const Names& names, Value* out);
   static Layout layout(const Event& ev);
+  // An evtx_dump event's Event.System object, as a walk from the root by exact keys finds it;
+  // invalid for other layouts and when it is missing or not an object.
+  static Value system_node(const Event& ev);
   // EventID and Channel exactly as resolve(ev, "EventID") and resolve(ev, "Channel") give them.
   // An evtx_dump event takes one pass over its System node for both (the matcher routes every
   // event by these two); other layouts, and a System lacking either, go through resolve().
   static void resolve_routing(const Event& ev, Value* event_id, Value* channel);
+  // The same, and Computer as resolve(ev, "Computer") gives it, in one pass (what a detection
+  // shows of its event).
+  static void resolve_event_facts(const Event& ev, Value* event_id, Value* channel, Value* computer);
   // Walks a dotted path from `from` (`a.b.c`); invalid Value when a step is missing.
   static Value walk(Value from, std::string_view dotted);
   // Replaces an evtx_dump {"#attributes":..., "#text": v} object by v.

@@ -146,23 +146,166 @@ TEST(Fields, ResolveManyAgreesWithResolve) {
   EXPECT_EQ(flat_many[1].str(), "rendered");
 }
 
-// The matcher's routing pair agrees with resolve() on every shape: System holding both (wrapped
-// EventID, Channel after it), System missing one (found in EventData instead, or by another
-// case), no System at all, and the other layouts.
+// resolve_many over a long name list (more names than hash buckets hold apart, so buckets chain)
+// gives what resolve gives on random events: keys drawn from the names in random ASCII case, with
+// duplicates, others of the same length and first and last letter, `#text` objects, in every
+// section of every layout.
+TEST(Fields, ResolveManyAgreesWithResolveOnRandomEvents) {
+  const std::string_view names[] = {
+      "CommandLine", "Image", "ParentImage", "ParentCommandLine", "User", "TargetFilename",
+      "TargetObject", "Details", "ImageLoaded", "SourceImage", "TargetImage", "GrantedAccess",
+      "DestinationIp", "DestinationPort", "DestinationHostname", "SourceIp", "QueryName",
+      "PipeName", "ServiceName", "ImagePath", "NewProcessName", "ParentProcessName",
+      "ProcessName", "TargetUserName", "SubjectUserName", "IpAddress", "LogonType",
+      "WorkstationName", "ScriptBlockText", "Payload", "Hashes", "AccountName", "UserName",
+      "SourceAddress", "ClientAddress", "DestAddress", "Application", "Computer", "Data",
+      "EventID", "Event.EventData.Image", "winlog.event_data.User", "", "x", "Sx", "SX"};
+  const FieldResolver::Names prepared(names);
+  uint32_t state = 2024;
+  auto next = [&](uint32_t bound) {
+    state = state * 1103515245 + 12345;
+    return (state >> 8) % bound;
+  };
+  // A key near a name: itself, in another case, or changed inside (same length, first, last).
+  auto key_near = [&]() {
+    std::string key(names[next(std::size(names))]);
+    for (char& c : key) {
+      if (next(3) == 0 && c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
+    }
+    if (key.size() > 2 && next(4) == 0) key[1 + next(static_cast<uint32_t>(key.size() - 2))] = '_';
+    return key;
+  };
+  auto fill = [&](Event& ev, int members) {
+    for (int k = 0; k < members; ++k) {
+      const std::string key = key_near();
+      const std::string_view stored = ev.copy(key);
+      switch (next(5)) {
+        case 0:
+          ev.begin_object(stored);
+          ev.add_string("#text", "wrapped");
+          ev.end_container();
+          break;
+        case 1: ev.add_int(stored, k); break;
+        default: ev.add_string(stored, ev.copy(std::to_string(k)));
+      }
+    }
+  };
+  for (int round = 0; round < 600; ++round) {
+    Event ev;
+    switch (round % 3) {
+      case 0:  // evtx_dump: EventData, UserData/<element>, System
+        ev.begin_object("Event");
+        ev.begin_object("System");
+        fill(ev, static_cast<int>(next(8)));
+        ev.end_container();
+        ev.begin_object("EventData");
+        fill(ev, static_cast<int>(next(30)));
+        ev.end_container();
+        if (next(2)) {
+          ev.begin_object("UserData");
+          ev.begin_object("Schema");
+          fill(ev, static_cast<int>(next(10)));
+          ev.end_container();
+          ev.end_container();
+        }
+        ev.end_container();
+        break;
+      case 1:  // ECS
+        ev.begin_object("winlog");
+        ev.begin_object("event_data");
+        fill(ev, static_cast<int>(next(30)));
+        ev.end_container();
+        fill(ev, static_cast<int>(next(6)));
+        ev.end_container();
+        fill(ev, static_cast<int>(next(6)));
+        break;
+      default:  // flat
+        fill(ev, static_cast<int>(next(40)));
+    }
+    Value many[std::size(names)];
+    const uint64_t found = FieldResolver::resolve_many(ev, prepared, many);
+    for (size_t i = 0; i < std::size(names); ++i) {
+      const Value one = FieldResolver::resolve(ev, names[i]);
+      ASSERT_EQ(one.valid(), many[i].valid()) << "round " << round << " " << names[i];
+      ASSERT_EQ(one.valid(), ((found >> i) & 1) != 0) << "round " << round << " " << names[i];
+      if (one.valid()) {
+        ASSERT_EQ(one.index(), many[i].index()) << "round " << round << " " << names[i];
+      }
+    }
+  }
+}
+
+// event_time_us reads evtx_dump's System.TimeCreated from the System object layout detection
+// found; the same as the walk from the root, also when that walk fails early.
+TEST(Fields, EvtxTimeComesFromTheFirstSystem) {
+  auto time_of = [](Event& ev) {
+    auto t = event_time_us(ev);
+    return t ? format_time_us(*t) : std::string("none");
+  };
+  auto system_with_time = [](Event& ev, const char* time) {
+    ev.begin_object("System");
+    ev.add_string("Channel", "Security");
+    ev.begin_object("TimeCreated");
+    ev.begin_object("#attributes");
+    ev.add_string("SystemTime", time);
+    ev.end_container();
+    ev.end_container();
+    ev.end_container();
+  };
+  Event two;  // the first System counts, as the first Event does
+  two.begin_object("Event");
+  system_with_time(two, "2021-01-01T00:00:01Z");
+  system_with_time(two, "2021-01-01T00:00:02Z");
+  two.end_container();
+  two.begin_object("Event");
+  system_with_time(two, "2021-01-01T00:00:03Z");
+  two.end_container();
+  EXPECT_EQ(time_of(two), "2021-01-01T00:00:01.000000Z");
+
+  Event scalar_system;  // System not an object: no evtx time; the later candidates still count
+  scalar_system.begin_object("Event");
+  scalar_system.add_string("System", "x");
+  scalar_system.end_container();
+  scalar_system.add_string("UtcTime", "2021-01-01 00:00:04.000");
+  EXPECT_EQ(time_of(scalar_system), "2021-01-01T00:00:04.000000Z");
+
+  Event scalar_event;  // `Event` not an object: a flat event
+  scalar_event.add_string("Event", "x");
+  scalar_event.add_string("TimeCreated", "2021-01-01T00:00:05Z");
+  EXPECT_EQ(time_of(scalar_event), "2021-01-01T00:00:05.000000Z");
+
+  Event no_time;
+  no_time.begin_object("Event");
+  no_time.begin_object("System");
+  no_time.add_string("Channel", "Security");
+  no_time.end_container();
+  no_time.end_container();
+  EXPECT_EQ(time_of(no_time), "none");
+}
+
+// The matcher's routing pair, and a detection's event facts (the pair and Computer), agree with
+// resolve() on every shape: System holding them (wrapped EventID, Channel after it, Computer
+// twice), System missing some (found in EventData instead, or by another case), no System at
+// all, and the other layouts.
 TEST(Fields, ResolveRoutingAgreesWithResolve) {
-  auto check = [](const Event& ev, const char* what) {
+  auto same = [](Value got, Value want, const char* what, const char* name) {
+    EXPECT_EQ(got.valid(), want.valid()) << what << " " << name;
+    if (got && want) {
+      EXPECT_EQ(got.index(), want.index()) << what << " " << name;
+    }
+  };
+  auto check = [&](const Event& ev, const char* what) {
     Value eid, channel;
     FieldResolver::resolve_routing(ev, &eid, &channel);
     const Value want_eid = FieldResolver::resolve(ev, "EventID");
     const Value want_channel = FieldResolver::resolve(ev, "Channel");
-    EXPECT_EQ(eid.valid(), want_eid.valid()) << what;
-    EXPECT_EQ(channel.valid(), want_channel.valid()) << what;
-    if (eid && want_eid) {
-      EXPECT_EQ(eid.index(), want_eid.index()) << what;
-    }
-    if (channel && want_channel) {
-      EXPECT_EQ(channel.index(), want_channel.index()) << what;
-    }
+    same(eid, want_eid, what, "EventID");
+    same(channel, want_channel, what, "Channel");
+    Value facts_eid, facts_channel, computer;
+    FieldResolver::resolve_event_facts(ev, &facts_eid, &facts_channel, &computer);
+    same(facts_eid, want_eid, what, "facts EventID");
+    same(facts_channel, want_channel, what, "facts Channel");
+    same(computer, FieldResolver::resolve(ev, "Computer"), what, "facts Computer");
     return std::pair(eid, channel);
   };
   Event full;
@@ -177,9 +320,12 @@ TEST(Fields, ResolveRoutingAgreesWithResolve) {
   full.end_container();
   full.add_string("Channel", "Security");
   full.add_string("Channel", "second");
+  full.add_string("Computer", "dc01");
+  full.add_string("Computer", "dc02");
   full.end_container();
   full.end_container();
   auto [eid, channel] = check(full, "full");
+  EXPECT_EQ(FieldResolver::resolve(full, "Computer").str(), "dc01");
   int64_t id = 0;
   EXPECT_TRUE(eid.as_int(&id));
   EXPECT_EQ(id, 4624);
@@ -192,6 +338,7 @@ TEST(Fields, ResolveRoutingAgreesWithResolve) {
   partial.end_container();
   partial.begin_object("EventData");
   partial.add_string("channel", "from-data");
+  partial.add_string("Computer", "from-data");
   partial.end_container();
   partial.end_container();
   auto [eid2, channel2] = check(partial, "partial");

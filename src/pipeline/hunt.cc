@@ -25,12 +25,12 @@
 #include <memory>
 #include <set>
 #include <thread>
-#include <unordered_map>
 
 #include "core/fields.h"
 #include "core/text.h"
 #include "detect/correlation.h"
 #include "detect/matcher.h"
+#include "pipeline/detection_store.h"
 #include "pipeline/ordered_pool.h"
 #include "read/discover.h"
 #include "read/evtx/evtx_file.h"
@@ -53,81 +53,11 @@ int level_rank(std::string_view level) {
 
 namespace {
 
-// Fields shown with a detection, after the rule's own `fields:`, in this order of preference.
-constexpr std::string_view kKeyFields[] = {
-    "CommandLine", "Image", "ParentImage", "ParentCommandLine", "User", "TargetFilename",
-    "TargetObject", "Details", "ImageLoaded", "SourceImage", "TargetImage", "GrantedAccess",
-    "DestinationIp", "DestinationPort", "DestinationHostname", "SourceIp", "QueryName",
-    "PipeName", "ServiceName", "ImagePath", "NewProcessName", "ParentProcessName",
-    "ProcessName", "TargetUserName", "SubjectUserName", "IpAddress", "LogonType",
-    "WorkstationName", "ScriptBlockText", "Payload", "Hashes", "AccountName", "UserName",
-    "SourceAddress", "ClientAddress", "DestAddress", "Application"};
-constexpr size_t kMaxFieldBytes = 4096;
-
-// No two kKeyFields are equal with ASCII case ignored (the key-field list relies on it).
-constexpr bool key_fields_distinct() {
-  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
-  for (size_t i = 0; i < std::size(kKeyFields); ++i) {
-    for (size_t j = i + 1; j < std::size(kKeyFields); ++j) {
-      const std::string_view a = kKeyFields[i], b = kKeyFields[j];
-      bool same = a.size() == b.size();
-      for (size_t k = 0; same && k < a.size(); ++k) same = lower(a[k]) == lower(b[k]);
-      if (same) return false;
-    }
-  }
-  return true;
-}
-static_assert(key_fields_distinct());
-
 struct CorrHit {
   uint32_t rule;
   int64_t time_us;
   uint64_t ref;  // (input << 40) | record index
   std::vector<std::pair<std::string, std::string>> fields;
-};
-
-// A unit's detections, kept compact until the consumer hands them out: what the detections of
-// one event share (computer, channel, event id, record, key fields) is stored once per event,
-// all text in one buffer, and a hit names its rule, its event and its key fields. The consumer
-// fills one reused Detection per hit (see DetectionFeed), so no Detection is built, copied or
-// freed per hit, and key-field text (command lines up to kMaxFieldBytes) is copied once per
-// event instead of once per detection.
-struct Found {
-  struct Text {
-    size_t off = 0, len = 0;  // into text
-  };
-  struct KeyField {
-    std::string_view name;  // kKeyFields or a rule's `fields:` (they outlive the hunt), else empty
-    Text own_name;          // when `name` is empty: a field the rule reads, kept in text
-    Text value;
-  };
-  struct Fields {
-    uint32_t first = 0, count = 0;  // into fields
-    bool operator==(const Fields&) const = default;
-  };
-  struct EventFacts {
-    uint64_t record_index = 0, record_id = 0;
-    int64_t time_us = 0;
-    bool has_time = false;
-    Text computer, channel, event_id;
-  };
-  struct Hit {
-    uint32_t rule;
-    uint32_t event;  // into events
-    Fields fields;
-  };
-  std::vector<EventFacts> events;
-  std::vector<Hit> hits;
-  std::vector<KeyField> fields;
-  std::string text;
-
-  std::string_view view(Text t) const { return std::string_view(text).substr(t.off, t.len); }
-  std::string_view name(const KeyField& f) const { return f.name.empty() ? view(f.own_name) : f.name; }
-  Text add(std::string_view s) {
-    Text t{text.size(), s.size()};
-    text.append(s);
-    return t;
-  }
 };
 
 struct UnitOutput {
@@ -206,169 +136,6 @@ std::string value_text(Value v) {
   return std::string(t);
 }
 
-// Records the detections of one event into a Found: the event's facts (computer, channel, event
-// id, record id) and key fields are looked up on its first detection and stored once.
-class EventRecorder {
- public:
-  EventRecorder(const Event& ev, const RecordRef& ref, Found& out) : ev_(ev), ref_(ref), out_(out) {}
-
-  void add(const sigma::Rule& rule, uint32_t rule_index, size_t max_key_fields) {
-    if (event_ == UINT32_MAX) load();
-    out_.hits.push_back({rule_index, event_, key_fields(rule, max_key_fields)});
-  }
-  // The time of the event's detections; set before the first add().
-  void set_time(std::optional<int64_t> time_us) {
-    has_time_ = time_us.has_value();
-    time_us_ = time_us.value_or(0);
-  }
-
- private:
-  void load() {
-    Found::EventFacts f;
-    f.record_index = ref_.index;
-    f.has_time = has_time_;
-    f.time_us = time_us_;
-    std::string scratch;
-    if (Value v = ev_.field("Computer")) f.computer = out_.add(value_view(v, scratch));
-    if (Value v = ev_.field("Channel")) f.channel = out_.add(value_view(v, scratch));
-    if (Value v = ev_.field("EventID")) f.event_id = out_.add(value_view(v, scratch));
-    f.record_id = ref_.record_id;
-    if (f.record_id == 0) {
-      int64_t id;
-      if (Value v = ev_.field("EventRecordID"); v && v.as_int(&id) && id > 0) f.record_id = id;
-    }
-    static const FieldResolver::Names kKeyNames(kKeyFields);
-    FieldResolver::resolve_many(ev_, kKeyNames, known_);
-    event_ = static_cast<uint32_t>(out_.events.size());
-    out_.events.push_back(f);
-  }
-
-  static std::string_view value_view(Value v, std::string& scratch) {
-    std::string_view t = v.text(scratch);
-    return t.size() > kMaxFieldBytes ? t.substr(0, kMaxFieldBytes) : t;
-  }
-
-  // Adds `name`'s value to the list being built (from `first` to the end of out_.fields) unless
-  // the list is full, already has the name, or the value is missing, a container, empty or "-".
-  // `resolved`: the field already looked up (null: look up).
-  // `stable`: `name` outlives the hunt (else a copy is kept). `distinct`: the list holds no
-  // name equal to this one (no need to look).
-  void add_key_field(std::string_view name, const Value* resolved, size_t max, uint32_t first,
-                     bool stable = true, bool distinct = false) {
-    if (out_.fields.size() - first >= max) return;
-    for (size_t k = first; !distinct && k < out_.fields.size(); ++k) {
-      if (iequals(out_.name(out_.fields[k]), name)) return;
-    }
-    Value v = resolved ? *resolved : ev_.field(name);
-    if (!v || v.is_null() || v.is_container()) return;
-    std::string scratch;
-    std::string_view text = value_view(v, scratch);
-    if (text.empty() || text == "-") return;
-    Found::KeyField f;
-    if (stable && !name.empty()) {
-      f.name = name;
-    } else {
-      f.own_name = out_.add(name);
-    }
-    f.value = out_.add(text);
-    out_.fields.push_back(f);
-  }
-
-  Found::Fields close(uint32_t first) const {
-    return {first, static_cast<uint32_t>(out_.fields.size() - first)};
-  }
-
-  // The rule's `fields:` first, then kKeyFields, else the fields its detection reads. Those of a
-  // rule without `fields:`, before the fallback, depend on the event alone: built once per event.
-  Found::Fields key_fields(const sigma::Rule& rule, size_t max) {
-    Found::Fields list;
-    if (rule.fields.empty()) {
-      if (!common_ready_) {
-        // kKeyFields differ from each other (ASCII case ignored): the list has none of them twice.
-        const auto first = static_cast<uint32_t>(out_.fields.size());
-        for (size_t i = 0; i < std::size(kKeyFields); ++i) {
-          add_key_field(kKeyFields[i], &known_[i], max, first, true, true);
-        }
-        common_ = close(first);
-        common_ready_ = true;
-      }
-      if (common_.count) return common_;
-    } else {
-      const auto first = static_cast<uint32_t>(out_.fields.size());
-      for (const auto& f : rule.fields) add_key_field(f, nullptr, max, first);
-      for (size_t i = 0; i < std::size(kKeyFields); ++i) add_key_field(kKeyFields[i], &known_[i], max, first);
-      list = close(first);
-      if (list.count) return list;
-    }
-    const auto first = static_cast<uint32_t>(out_.fields.size());
-    for (const auto& f : rule.detection.fields()) add_key_field(f, nullptr, max, first, false);
-    return close(first);
-  }
-
-  const Event& ev_;
-  const RecordRef& ref_;
-  Found& out_;
-  uint32_t event_ = UINT32_MAX;  // into out_.events once loaded
-  bool has_time_ = false;
-  int64_t time_us_ = 0;
-  Value known_[std::size(kKeyFields)];
-  bool common_ready_ = false;
-  Found::Fields common_;
-};
-
-// Hands a Found's hits to a listener as Detections, one reused Detection for all: its strings
-// and key-field list keep their capacity, and are rewritten only when the event or the key
-// fields change from one hit to the next.
-class DetectionFeed {
- public:
-  // `base_index` is added to every record index (see run_hunt).
-  void feed(const Found& found, uint32_t input, uint64_t base_index, HuntListener& listener) {
-    uint32_t event = UINT32_MAX;
-    Found::Fields fields;
-    bool fields_set = false;
-    d_.input = input;
-    for (const Found::Hit& h : found.hits) {
-      if (h.event != event) {
-        event = h.event;
-        const Found::EventFacts& e = found.events[event];
-        d_.record_index = e.record_index + base_index;
-        d_.record_id = e.record_id;
-        d_.has_time = e.has_time;
-        d_.time_us = e.time_us;
-        d_.computer.assign(found.view(e.computer));
-        d_.channel.assign(found.view(e.channel));
-        d_.event_id.assign(found.view(e.event_id));
-        fields_set = false;
-      }
-      if (!fields_set || !(h.fields == fields)) {
-        fields = h.fields;
-        fields_set = true;
-        d_.fields.resize(fields.count);
-        for (uint32_t k = 0; k < fields.count; ++k) {
-          const Found::KeyField& f = found.fields[fields.first + k];
-          d_.fields[k].first.assign(found.name(f));
-          d_.fields[k].second.assign(found.view(f.value));
-        }
-      }
-      d_.rule = h.rule;
-      listener.on_detection(d_);
-    }
-  }
-  // The detection of a Found holding one hit.
-  Detection one(const Found& found) {
-    struct Keep : HuntListener {
-      Detection d;
-      void on_detection(const Detection& x) override { d = x; }
-      void on_issue(const std::string&) override {}
-    } keep;
-    feed(found, 0, 0, keep);
-    return std::move(keep.d);
-  }
-
- private:
-  Detection d_;
-};
-
 // Per worker thread: the matcher, a scratch event for the EVTX decoder, hit buffers.
 struct Worker {
   std::unique_ptr<sigma::Matcher> matcher;
@@ -401,7 +168,11 @@ class UnitSink : public EventSink {
       if (opt_.to_us && *t > *opt_.to_us) return true;
     }
     w_.matcher->match(ev, &w_.hits);
-    if (w_.hits.empty()) return true;
+    // Hits of rules neither reported nor correlated (a level filter) cost nothing more.
+    if (std::none_of(w_.hits.begin(), w_.hits.end(),
+                     [&](uint32_t r) { return sel_.report[r] || sel_.correlated[r]; })) {
+      return true;
+    }
     if (!time_known) t = event_time_us(ev);
     EventRecorder record(ev, ref, out_.found);
     record.set_time(t);

@@ -45,6 +45,10 @@ struct Detection {
   uint64_t record_id = 0;
   std::string computer, channel, event_id;
   std::vector<std::pair<std::string, std::string>> fields;  // key fields of the event
+  // Nonzero: names this content of `fields` (from next_fields_version(), so unique in the
+  // process), and a writer may reuse what it rendered for it; 0: unknown. Whoever changes
+  // `fields` sets it anew or to 0.
+  uint64_t fields_version = 0;
   // Correlation only.
   int64_t first_us = 0;
   std::vector<std::string> group;
@@ -60,6 +64,9 @@ struct HuntStats {
   uint64_t skipped = 0;  // files found in folders that are not EVTX, JSON or CSV
   double seconds = 0;
 };
+
+// A value for Detection::fields_version never given out before in this process (thread-safe).
+uint64_t next_fields_version();
 
 class HuntListener {
  public:

@@ -1,6 +1,9 @@
 #include "pipeline/hunt_output.h"
 
+#include <unistd.h>
+
 #include <charconv>
+#include <cstring>
 
 #include "core/json_writer.h"
 #include "core/text.h"
@@ -145,54 +148,36 @@ class CsvWriter : public DetectionWriter {
   const std::vector<std::string>* inputs_;
 };
 
-// Renders detections as JSON objects. Detections of one event share their time and, unless a
-// rule names its own `fields:`, their key fields; a rule's id, title, level and tags never
-// change. So the last time text, the last fields object and each rule's constant members are
-// kept rendered and reused: a detection costs mostly the copy of bytes already escaped. The
-// text is the same as rendering everything anew (detection_json does that, through this class).
+// Renders detections as JSON objects. Detections of one event share their time, computer,
+// channel, event id and, unless a rule names its own `fields:`, their key fields; a rule's id,
+// title, level and tags never change; the date changes once a day. So each of those is kept
+// rendered and reused while it repeats: a detection costs mostly the copy of bytes already
+// escaped. The text is the same as rendering everything anew (detection_json does that, through
+// this class with no memory).
 class DetectionRenderer {
  public:
   DetectionRenderer(const sigma::RuleSet& rules, bool memo) : rules_(rules), memo_(memo) {}
 
   // The members are written straight into `out` in JsonWriter's compact form (keys are fixed
-  // and need no escaping; integers in decimal, as JsonWriter writes them); a correlation's extra
-  // members go through JsonWriter.
+  // and need no escaping; integers in decimal, as JsonWriter writes them), a few appends per
+  // line; a correlation's extra members go through JsonWriter.
   void render(const Detection& d, const std::vector<std::string>& inputs, std::string& out) {
     auto source = [&](uint32_t input) {
       return input < inputs.size() ? std::string_view(inputs[input]) : std::string_view();
     };
-    out += "{\"timestamp\":";
-    out += time_json(d);
-    out += ',';
+    time_json(d, out);  // {"timestamp":...,
     out += rule_members(d);
-    out += ",\"computer\":";
-    string(d.computer, out);
-    out += ",\"channel\":";
-    string(d.channel, out);
-    out += ",\"event_id\":";
-    int64_t id;
-    if (!d.event_id.empty() && parse_int(d.event_id, &id)) {
-      number(id, out);
-    } else {
-      string(d.event_id, out);
-    }
-    out += ",\"record_id\":";
-    number(d.record_id, out);
-    out += ",\"source\":";
-    if (memo_ && source_ready_ && d.input == source_input_) {
-      out += source_json_;
-    } else {
-      source_json_.clear();
+    out += event_json(d);  // ,"computer":...,"channel":...,"event_id":...
+    number_member(",\"record_id\":", d.record_id, out);
+    if (!memo_ || !source_ready_ || d.input != source_input_) {
+      source_json_ = ",\"source\":";
       string(source(d.input), source_json_);
       source_input_ = d.input;
       source_ready_ = memo_;
-      out += source_json_;
     }
-    out += ",\"record_index\":";
-    number(d.record_index, out);
-    out += ",\"fields\":";
-    out += fields_json(d);
-    out += '}';
+    out += source_json_;
+    number_member(",\"record_index\":", d.record_index, out);
+    out += fields_json(d);  // ,"fields":{...}}
     if (d.correlation) {
       JsonWriter w(out);
       w.continue_object();
@@ -221,6 +206,40 @@ class DetectionRenderer {
     char buf[24];
     out.append(buf, static_cast<size_t>(std::to_chars(buf, buf + sizeof buf, v).ptr - buf));
   }
+  // `key` (a literal: ,"name":) and the decimal `v`, in one append.
+  template <size_t N>
+  static void number_member(const char (&key)[N], uint64_t v, std::string& out) {
+    char buf[N + 24];
+    std::memcpy(buf, key, N - 1);
+    char* end = std::to_chars(buf + N - 1, buf + sizeof buf, v).ptr;
+    out.append(buf, static_cast<size_t>(end - buf));
+  }
+
+  // ,"computer":...,"channel":...,"event_id":... (a number when the text is one), kept while the
+  // event's texts repeat.
+  std::string_view event_json(const Detection& d) {
+    if (memo_ && event_ready_ && computer_ == d.computer && channel_ == d.channel && event_id_ == d.event_id) {
+      return event_json_;
+    }
+    event_json_ = ",\"computer\":";
+    string(d.computer, event_json_);
+    event_json_ += ",\"channel\":";
+    string(d.channel, event_json_);
+    event_json_ += ",\"event_id\":";
+    int64_t id;
+    if (!d.event_id.empty() && parse_int(d.event_id, &id)) {
+      number(id, event_json_);
+    } else {
+      string(d.event_id, event_json_);
+    }
+    if (memo_) {
+      computer_ = d.computer;
+      channel_ = d.channel;
+      event_id_ = d.event_id;
+      event_ready_ = true;
+    }
+    return event_json_;
+  }
 
   // "rule_id":...,"rule_title":...,"level":...,"tags":[...]
   std::string_view rule_members(const Detection& d) {
@@ -244,49 +263,79 @@ class DetectionRenderer {
     return *slot;
   }
 
-  // format_time_us is the date and time to the second, then six digits of microseconds and
-  // "Z": the part up to the second is kept per second, the digits are written here.
-  std::string_view time_json(const Detection& d) {
-    time_json_.clear();
+  // {"timestamp":"...", — format_time_us is the date, "T", the time of day as hh:mm:ss, six
+  // digits of microseconds and "Z": the date (escaped, after the key and quote) is kept per day,
+  // the rest written here.
+  void time_json(const Detection& d, std::string& out) {
+    constexpr std::string_view kKey = "{\"timestamp\":";
     if (!d.has_time) {
-      time_json_ = "\"\"";
-      return time_json_;
+      out += kKey;
+      out += "\"\",";
+      return;
     }
     const int64_t us = d.time_us;
     if (us < INT64_MIN / 2) {  // far outside any log; kept away from overflow below
-      string(format_time_us(us), time_json_);
-      return time_json_;
+      out += kKey;
+      string(format_time_us(us), out);
+      out += ',';
+      return;
     }
+    constexpr int64_t kDay = 86400;
     const int64_t secs = us >= 0 ? us / 1000000 : (us - 999999) / 1000000;
-    if (!memo_ || !second_ready_ || secs != second_) {
-      second_text_ = format_time_us(secs * 1000000);  // ends in ".000000Z"
-      second_text_.resize(second_text_.size() - 7);
-      second_ = secs;
-      second_ready_ = memo_;
+    const int64_t day = secs >= 0 ? secs / kDay : (secs - kDay + 1) / kDay;
+    if (!memo_ || !day_ready_ || day != day_) {
+      std::string midnight = format_time_us(day * kDay * 1000000);  // ends in "00:00:00.000000Z"
+      midnight.resize(midnight.size() - 16);
+      day_json_ = kKey;
+      day_json_ += '"';
+      json_escape(midnight, day_json_);
+      day_ = day;
+      day_ready_ = memo_;
     }
-    char digits[8];
+    auto two = [](char* at, int64_t v) {
+      at[0] = static_cast<char>('0' + v / 10);
+      at[1] = static_cast<char>('0' + v % 10);
+    };
+    const int64_t of_day = secs - day * kDay;
+    char text[18];  // hh:mm:ss.uuuuuuZ",
+    two(text, of_day / 3600);
+    text[2] = ':';
+    two(text + 3, of_day / 60 % 60);
+    text[5] = ':';
+    two(text + 6, of_day % 60);
+    text[8] = '.';
     int64_t frac = us - secs * 1000000;
-    for (int k = 5; k >= 0; --k) {
-      digits[k] = static_cast<char>('0' + frac % 10);
+    for (int k = 14; k >= 9; --k) {
+      text[k] = static_cast<char>('0' + frac % 10);
       frac /= 10;
     }
-    digits[6] = 'Z';
-    time_json_ += '"';
-    json_escape(second_text_, time_json_);
-    time_json_.append(digits, 7);
-    time_json_ += '"';
-    return time_json_;
+    text[15] = 'Z';
+    text[16] = '"';
+    text[17] = ',';
+    out += day_json_;
+    out.append(text, sizeof text);
   }
 
+  // ,"fields":{"name":"value",...}} (the object as JsonWriter writes it, and the line's end).
+  // The same fields are known by their version (the hunt's detections carry one), else by
+  // comparing them with the last ones.
   std::string_view fields_json(const Detection& d) {
-    if (memo_ && fields_ready_ && d.fields == fields_) return fields_json_;
-    fields_json_.clear();
-    JsonWriter w(fields_json_);
-    w.begin_object();
-    for (const auto& [name, value] : d.fields) w.field(name, value);
-    w.end_object();
+    if (memo_ && fields_ready_ &&
+        (d.fields_version != 0 ? d.fields_version == fields_version_
+                               : fields_version_ == 0 && d.fields == fields_)) {
+      return fields_json_;
+    }
+    fields_json_ = ",\"fields\":{";
+    for (size_t k = 0; k < d.fields.size(); ++k) {
+      if (k) fields_json_ += ',';
+      string(d.fields[k].first, fields_json_);
+      fields_json_ += ':';
+      string(d.fields[k].second, fields_json_);
+    }
+    fields_json_ += "}}";
     if (memo_) {
-      fields_ = d.fields;
+      fields_version_ = d.fields_version;
+      if (fields_version_ == 0) fields_ = d.fields;
       fields_ready_ = true;
     }
     return fields_json_;
@@ -296,38 +345,55 @@ class DetectionRenderer {
   bool memo_;
   std::vector<std::string> rule_json_;  // per rule index, empty = not rendered yet
   std::string scratch_rule_;
-  bool second_ready_ = false, fields_ready_ = false, source_ready_ = false;
-  int64_t second_ = 0;
+  bool day_ready_ = false, event_ready_ = false, fields_ready_ = false, source_ready_ = false;
+  int64_t day_ = 0;
+  uint64_t fields_version_ = 0;  // of fields_json_; 0: fields_ holds its fields
   uint32_t source_input_ = 0;
-  std::string second_text_, time_json_, fields_json_, source_json_;
+  std::string day_json_, event_json_, fields_json_, source_json_;
+  std::string computer_, channel_, event_id_;  // of event_json_
   std::vector<std::pair<std::string, std::string>> fields_;
 };
 
+// Lines are collected and written 64 KiB at a time (one fwrite per line cost a tenth of a
+// detection's rendering), each at once to a terminal so that a person sees them as they come.
 class JsonDetectionWriter : public DetectionWriter {
  public:
   JsonDetectionWriter(FILE* out, const sigma::RuleSet& rules, const std::vector<std::string>* inputs,
              bool lines)
-      : out_(out), inputs_(inputs), lines_(lines), renderer_(rules, true) {}
+      : out_(out), inputs_(inputs), lines_(lines), renderer_(rules, true) {
+    const int fd = fileno(out);
+    batch_ = fd >= 0 && isatty(fd) ? 0 : kBatch;
+  }
   void begin() override {
-    if (!lines_) std::fputs("[", out_);
+    if (!lines_) buf_ += '[';
+    flush_if_full();
   }
   void write(const Detection& d) override {
-    buf_.clear();
     if (!lines_) buf_ += first_ ? "\n" : ",\n";
     first_ = false;
     renderer_.render(d, *inputs_, buf_);
     if (lines_) buf_ += '\n';
-    std::fwrite(buf_.data(), 1, buf_.size(), out_);
+    flush_if_full();
   }
   void end() override {
-    if (!lines_) std::fputs(first_ ? "]\n" : "\n]\n", out_);
+    if (!lines_) buf_ += first_ ? "]\n" : "\n]\n";
+    std::fwrite(buf_.data(), 1, buf_.size(), out_);
+    buf_.clear();
   }
 
  private:
+  static constexpr size_t kBatch = 64 * 1024;
+  void flush_if_full() {
+    if (buf_.size() < batch_) return;
+    std::fwrite(buf_.data(), 1, buf_.size(), out_);
+    buf_.clear();
+  }
+
   FILE* out_;
   const std::vector<std::string>* inputs_;
   bool lines_;
   bool first_ = true;
+  size_t batch_;
   std::string buf_;
   DetectionRenderer renderer_;
 };

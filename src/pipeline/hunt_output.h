@@ -21,6 +21,8 @@ class DetectionWriter {
   virtual ~DetectionWriter() = default;
   virtual void begin() {}
   virtual void write(const Detection& d) = 0;
+  // Completes the output; a writer may hold written detections until then (JSON: up to 64 KiB
+  // of them, unless the output is a terminal).
   virtual void end() {}
 };
 

@@ -258,6 +258,25 @@ level: critical
   d.has_time = true;
   d.time_us = 253402300799999999;  // 9999-12-31T23:59:59.999999Z
   dets.push_back(d);
+  // Key fields named by a version, as the hunt's detections carry them: rendered once per
+  // version; fields without one are compared with the last. And a date that changes at midnight.
+  d.has_time = true;
+  d.time_us = 1762214399999999;  // 2025-11-03T23:59:59.999999Z
+  d.input = 0;
+  d.fields = {{"Image", "C:\\a.exe"}};
+  d.fields_version = next_fields_version();
+  dets.push_back(d);
+  d.time_us += 1;  // 2025-11-04T00:00:00.000000Z
+  dets.push_back(d);
+  d.fields = {{"Image", "C:\\b.exe"}, {"User", "x"}};
+  d.fields_version = next_fields_version();
+  dets.push_back(d);
+  d.fields_version = 0;
+  dets.push_back(d);
+  d.fields = {{"Image", "C:\\a.exe"}};
+  dets.push_back(d);
+  d.fields_version = next_fields_version();
+  dets.push_back(d);
   Detection corr;
   corr.correlation = true;
   corr.has_time = true;
@@ -292,6 +311,7 @@ level: critical
   }
   EXPECT_EQ(written, want);
   EXPECT_NE(written.find("\"timestamp\":\"1969-12-31T23:59:59.999999Z\""), std::string::npos);
+  EXPECT_NE(written.find("\"timestamp\":\"2025-11-04T00:00:00.000000Z\""), std::string::npos);
   fs::remove_all(dir);
 }
 
