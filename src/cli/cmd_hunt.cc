@@ -211,6 +211,7 @@ int run(int argc, char** argv) {
   CliListener listener(writer.get(), rules, progress, quiet, &input_names);
   auto stats = run_hunt(rules, inputs, opt, listener);
   if (!stats.ok()) {
+    writer->end();  // what was found before the failure is still written (the writer buffers)
     std::fprintf(stderr, "vigil hunt: %s\n", stats.status().message().c_str());
     if (out != stdout) std::fclose(out);
     return 1;
