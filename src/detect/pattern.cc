@@ -253,7 +253,12 @@ size_t Pattern::find(std::string_view hay, std::string_view needle, size_t rare,
       const void* hit = std::memchr(p, needle[pick], static_cast<size_t>(stop - p));
       if (!hit) return std::string_view::npos;
       const char* start = static_cast<const char*>(hit) - pick;
-      if (std::memcmp(start, needle.data(), needle.size()) == 0) return static_cast<size_t>(start - base);
+      // The first and last bytes settle most false starts without a call.
+      const size_t n = needle.size();
+      if (start[0] == needle[0] && start[n - 1] == needle[n - 1] &&
+          (n <= 2 || std::memcmp(start + 1, needle.data() + 1, n - 2) == 0)) {
+        return static_cast<size_t>(start - base);
+      }
       p = static_cast<const char*>(hit) + 1;
     }
     return std::string_view::npos;
