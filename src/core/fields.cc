@@ -285,41 +285,19 @@ Value FieldResolver::resolve(const Event& ev, std::string_view name) {
 }
 
 void FieldResolver::resolve_routing(const Event& ev, Value* event_id, Value* channel) {
-  *event_id = Value();
-  *channel = Value();
-  if (layout(ev) == Layout::kEvtxDump && ev.system_ != 0) {
-    // resolve() walks Event.System.EventID / .Channel with exact keys, the first match winning:
-    // the same test here, both names in one pass (they are both 7 letters long).
-    constexpr std::string_view kEventId = "EventID", kChannel = "Channel";
-    static_assert(kEventId.size() == kChannel.size());
-    if (ev.node(ev.system_).count != 0) {
-      for (uint32_t c = ev.system_ + 1; c != 0; c = ev.node(c).next) {
-        const std::string_view key = ev.node(c).key;
-        if (key.size() != kEventId.size()) continue;
-        if (!*event_id && key == kEventId) {
-          *event_id = Value(&ev, c);
-          if (*channel) break;
-        } else if (!*channel && key == kChannel) {
-          *channel = Value(&ev, c);
-          if (*event_id) break;
-        }
-      }
-    }
-    *event_id = *event_id ? unwrap(*event_id) : resolve(ev, kEventId);
-    *channel = *channel ? unwrap(*channel) : resolve(ev, kChannel);
-    return;
-  }
-  *event_id = resolve(ev, "EventID");
-  *channel = resolve(ev, "Channel");
+  resolve_event_facts(ev, event_id, channel, nullptr);
 }
 
 void FieldResolver::resolve_event_facts(const Event& ev, Value* event_id, Value* channel, Value* computer) {
   *event_id = Value();
   *channel = Value();
-  *computer = Value();
   if (layout(ev) == Layout::kEvtxDump && ev.system_ != 0) {
-    // As resolve_routing, Computer (an alias of Event.System.Computer) too.
+    // resolve() walks Event.System.EventID / .Channel / .Computer with exact keys, the first
+    // match winning: the same test here, all in one pass (EventID and Channel are both 7
+    // letters long, so routing, which wants no Computer, compares only 7-letter keys).
     constexpr std::string_view kEventId = "EventID", kChannel = "Channel", kComputer = "Computer";
+    static_assert(kEventId.size() == kChannel.size());
+    Value found_computer;
     if (ev.node(ev.system_).count != 0) {
       for (uint32_t c = ev.system_ + 1; c != 0; c = ev.node(c).next) {
         const std::string_view key = ev.node(c).key;
@@ -329,20 +307,20 @@ void FieldResolver::resolve_event_facts(const Event& ev, Value* event_id, Value*
           } else if (!*channel && key == kChannel) {
             *channel = Value(&ev, c);
           }
-        } else if (key.size() == kComputer.size() && !*computer && key == kComputer) {
-          *computer = Value(&ev, c);
+        } else if (computer && key.size() == kComputer.size() && !found_computer && key == kComputer) {
+          found_computer = Value(&ev, c);
         }
-        if (*event_id && *channel && *computer) break;
+        if (*event_id && *channel && (!computer || found_computer)) break;
       }
     }
     *event_id = *event_id ? unwrap(*event_id) : resolve(ev, kEventId);
     *channel = *channel ? unwrap(*channel) : resolve(ev, kChannel);
-    *computer = *computer ? unwrap(*computer) : resolve(ev, kComputer);
+    if (computer) *computer = found_computer ? unwrap(found_computer) : resolve(ev, kComputer);
     return;
   }
   *event_id = resolve(ev, "EventID");
   *channel = resolve(ev, "Channel");
-  *computer = resolve(ev, "Computer");
+  if (computer) *computer = resolve(ev, "Computer");
 }
 
 FieldResolver::Names::Names(std::span<const std::string_view> names) : names_(names) {
@@ -418,9 +396,10 @@ std::optional<int64_t> event_time_us(const Event& ev) {
       "Event.System.TimeCreated.@SystemTime", "@timestamp", "timestamp", "EventTime",
       "TimeCreated", "UtcTime", "time", "Timestamp", "event.created"};
   Value root = ev.root();
-  for (std::string_view c : kCandidates) {
+  for (size_t k = 0; k < std::size(kCandidates); ++k) {
+    const std::string_view c = kCandidates[k];
     Value v;
-    if (c.data() == kCandidates[0].data()) {
+    if (k == 0) {
       // The walk from the root passes the first `Event`, then its first `System`: the System
       // object layout detection found (none in other layouts: their `Event`, if any, is no
       // object, and the walk stops there).

@@ -77,7 +77,7 @@ class FieldResolver {
   // event by these two); other layouts, and a System lacking either, go through resolve().
   static void resolve_routing(const Event& ev, Value* event_id, Value* channel);
   // The same, and Computer as resolve(ev, "Computer") gives it, in one pass (what a detection
-  // shows of its event).
+  // shows of its event); `computer` may be null (resolve_routing).
   static void resolve_event_facts(const Event& ev, Value* event_id, Value* channel, Value* computer);
   // Walks a dotted path from `from` (`a.b.c`); invalid Value when a step is missing.
   static Value walk(Value from, std::string_view dotted);

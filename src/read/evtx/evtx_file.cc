@@ -155,8 +155,7 @@ struct EventDelivery {
     (void)flush();  // a stop is noticed at the next record (or at the chunk's end)
     sink.on_issue(issue);
   }
-  bool record(EvtxDecoder&, Event&, RecordTree& tree, EventRenderer& renderer, std::string&,
-              const RecordRef& ref) {
+  bool record(RecordTree& tree, EventRenderer& renderer, std::string&, const RecordRef& ref) {
     if (batch.size() < kEventBatch) {
       batch.resize(kEventBatch);
       refs.resize(kEventBatch);
@@ -190,8 +189,7 @@ struct XmlDelivery {
   size_t unsent = 0;   // and a stop is the record's own return value
   bool flush() { return true; }
   void issue(const ReadIssue& issue) { sink.on_issue(issue); }
-  bool record(EvtxDecoder& d, Event& ev, RecordTree& tree, EventRenderer& renderer,
-              std::string& xml, const RecordRef& ref) {
+  bool record(RecordTree& tree, EventRenderer&, std::string& xml, const RecordRef& ref) {
     xml.clear();
     render_xml(tree, xml);
     return sink.on_xml(xml, ref);
@@ -265,7 +263,7 @@ Status EvtxFile::decode_chunk_impl(size_t chunk, Deliver& deliver, EvtxDecoder& 
     uint64_t xml_id = event_record_id(d.tree_);
     ref.record_id = xml_id ? xml_id : slot.record_id;
     ++s.decoded;
-    if (!deliver.record(d, d.event_, d.tree_, d.renderer_, d.xml_, ref)) return stopped();
+    if (!deliver.record(d.tree_, d.renderer_, d.xml_, ref)) return stopped();
   }
   flush_problems();
   if (!deliver.flush()) return stopped();

@@ -29,7 +29,7 @@ class XmlSink {
   virtual void on_issue(const ReadIssue& issue) = 0;
 };
 
-// Per-thread decoding state: template caches, the record tree, the Event, scratch text.
+// Per-thread decoding state: template caches, the record tree, the batch of Events, scratch text.
 // Reused across chunks and files; allocates nothing once warm.
 class EvtxDecoder {
  public:
@@ -42,7 +42,6 @@ class EvtxDecoder {
   BinXmlDecoder binxml_;
   RecordTree tree_;
   EventRenderer renderer_;
-  Event event_;
   std::string xml_;
   // Records rendered but not yet handed to the sink (see EventDelivery in evtx_file.cc).
   std::vector<Event> batch_;
