@@ -29,6 +29,9 @@ class BinXmlDecoder {
 
   // Templates compiled in the current chunk (for tests and statistics).
   size_t templates_compiled() const { return programs_.size(); }
+  // Names, text and values the last decoded record expanded to (checked against
+  // kMaxRecordTextBytes).
+  size_t text_bytes() const { return text_bytes_; }
 
  private:
   struct ValueRef {

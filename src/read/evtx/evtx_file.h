@@ -15,6 +15,7 @@
 #include "read/evtx/binxml_decoder.h"
 #include "read/evtx/event_render.h"
 #include "read/evtx/record_tree.h"
+#include "read/evtx/render_plan.h"
 #include "read/sink.h"
 #include "read/source.h"
 
@@ -37,11 +38,15 @@ class EvtxDecoder {
   EvtxDecoder(const EvtxDecoder&) = delete;
   EvtxDecoder& operator=(const EvtxDecoder&) = delete;
 
+  // How many records were rendered from plans and how many the slow way (tests, statistics).
+  const RenderPlanner::Stats& plan_stats() const { return planner_.stats(); }
+
  private:
   friend class EvtxFile;
   BinXmlDecoder binxml_;
   RecordTree tree_;
   EventRenderer renderer_;
+  RenderPlanner planner_;  // Events only: records of a known template and value shape
   std::string xml_;
   // Records rendered but not yet handed to the sink (see EventDelivery in evtx_file.cc).
   std::vector<Event> batch_;

@@ -1,0 +1,404 @@
+// Render plans: Event building replayed per (template, value shape).
+//
+// The slow path turns a record into an Event in two walks: BinXmlDecoder instantiates the
+// template into a RecordTree, then EventRenderer walks the tree and applies evtx_dump's rules
+// (null / text / object, "#attributes", Data Name -> key, same-name Data linked into arrays, _1
+// suffixes). Almost every decision of both walks depends only on the template and on the *shape*
+// of the substitution values: which are absent, null or empty (they vanish from the tree), their
+// types (an integer alone in an element is a number), and for integers their size (a short one
+// is text). None depends on a value's bytes, except a Data name made of a value.
+//
+// So the first record of a shape in a chunk takes the slow path, and while EventRenderer renders
+// it, it tells this planner what it did (PlanRecorder): open an object under this key, a null
+// here, this literal, value 7 as a number, values 3 and 4 with literal text between as one
+// string. That list of steps, keys already decided, is the plan. Every later record of the same
+// template offset and shape is parsed only as far as its value table, and the plan is replayed
+// against its values: the Event builder calls are made directly, formatting only the values.
+//
+// A shape is the value count and, per value, one word: 0 when the value leaves no part in the
+// tree (absent, null, size 0, a string of NULs and blanks), else its type and, for integers, its
+// size. A record falls back (slow path, for that record only) when:
+//   - its BinXML is not "fragment header, one template instance, end" (plain elements, several
+//     instances, anything after the values),
+//   - a value is nested BinXML or an array (the tree's shape then depends on value bytes),
+//   - the plan for its shape could not be made (a Data name built from a value: fail()),
+//   - its values would exceed the record text limit (the slow path reports the error),
+//   - the shape is new in the chunk (the fallback makes the plan).
+// Any parse trouble also falls back, so damaged records are reported by the slow path exactly as
+// before. Plans live for one chunk, like compiled templates (template offsets are per chunk).
+//
+// Cost: per plan, one slow render plus the steps and keys copied into this chunk's arena (tens of
+// steps); per replayed record, hashing the shape (one word per value) and one builder call per
+// step. Memory is reused from chunk to chunk (no allocation once warm).
+#include "read/evtx/render_plan.h"
+
+#include <cstring>
+
+#include "read/evtx/event_render.h"
+#include "read/evtx/format.h"
+#include "read/evtx/utf16.h"
+#include "read/evtx/value_text.h"
+
+namespace vigil::evtx {
+namespace {
+
+constexpr uint16_t kLiteralItem = UINT16_MAX;
+constexpr size_t kHashSlots = 1024;
+
+uint32_t value_length(uint8_t type, const uint8_t* data, uint32_t size) {
+  if (type == kValString) return static_cast<uint32_t>(2 * utf16_value_length(data, size / 2));
+  if (type == kValAnsiString) {
+    uint32_t n = 0;
+    while (n < size && data[n] != 0) ++n;
+    while (n > 0 && (data[n - 1] == ' ' || (data[n - 1] >= '\t' && data[n - 1] <= '\r'))) --n;
+    return n;
+  }
+  return size;
+}
+
+uint64_t mix(uint64_t h, uint64_t v) {
+  h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+  return h;
+}
+
+}  // namespace
+
+RenderPlanner::RenderPlanner() : heads_(kHashSlots), slot_gen_(kHashSlots) {}
+
+void RenderPlanner::begin_chunk(const uint8_t* chunk, size_t size) {
+  chunk_ = chunk;
+  chunk_size_ = size;
+  arena_.reset();
+  plans_.clear();
+  steps_.clear();
+  items_.clear();
+  shapes_.clear();
+  uses_.clear();
+  parsed_ = recording_ = open_ = false;
+  if (++generation_ == 0) {
+    std::fill(slot_gen_.begin(), slot_gen_.end(), 0);
+    generation_ = 1;
+  }
+}
+
+// Mirrors BinXmlDecoder::expand_fragment/expand_instance, at least as strictly: whatever it
+// accepts here, the slow path accepts too, with the same values.
+bool RenderPlanner::parse(const uint8_t* begin, const uint8_t* end) {
+  Cursor c(begin, end);
+  uint8_t token;
+  while (true) {
+    if (!c.peek(&token)) return false;
+    uint8_t kind = token & ~kTokMoreFlag;
+    if (kind == kTokTemplateInstance) break;
+    if (kind != kTokFragmentHeader || !c.skip(4)) return false;
+  }
+  uint32_t template_id;
+  if (!c.skip(2) || !c.u32(&template_id) || !c.u32(&def_off_)) return false;
+  if (def_off_ == static_cast<uint32_t>(c.pos() - chunk_)) {
+    if (c.remaining() < kTemplateHeaderSize) return false;
+    uint32_t data_size = load_u32(c.pos() + 20);
+    if (!c.skip(kTemplateHeaderSize) || !c.skip(data_size)) return false;
+  }
+  if (def_off_ >= chunk_size_) return false;
+  uint32_t count;
+  if (!c.u32(&count) || count > c.remaining() / 4) return false;
+  const uint8_t* desc = c.pos();
+  c.skip(4ull * count);
+  values_.clear();
+  shape_.clear();
+  uint64_t h = mix(def_off_, count);
+  for (uint32_t i = 0; i < count; ++i) {
+    uint16_t size = load_u16(desc + 4 * i);
+    uint8_t type = desc[4 * i + 2];
+    const uint8_t* data = c.pos();
+    if (!c.skip(size)) return false;
+    if (type == kValBinXml && size != 0) return false;
+    if ((type & kValArrayFlag) && size != 0) return false;
+    uint32_t len = (type == kValNull || size == 0) ? 0 : value_length(type, data, size);
+    uint32_t word = 0;
+    if (len != 0) word = type | ((value_is_integer(type) ? len : 1u) << 8);
+    values_.push_back({data, len, type});
+    shape_.push_back(word);
+    h = mix(h, word);
+  }
+  // After the instance: only the end of the stream (more content would join the tree).
+  if (c.peek(&token) && (token & ~kTokMoreFlag) != kTokEndOfStream) return false;
+  hash_ = h;
+  return true;
+}
+
+const RenderPlanner::Plan* RenderPlanner::find() const {
+  size_t slot = hash_ & (kHashSlots - 1);
+  if (slot_gen_[slot] != generation_) return nullptr;
+  for (uint32_t i = heads_[slot]; i; i = plans_[i - 1].next) {
+    const Plan& p = plans_[i - 1];
+    if (p.hash == hash_ && p.def_off == def_off_ && p.value_count == shape_.size() &&
+        std::memcmp(&shapes_[p.shape_begin], shape_.data(), 4 * shape_.size()) == 0) {
+      return &p;
+    }
+  }
+  return nullptr;
+}
+
+bool RenderPlanner::replay(const uint8_t* begin, const uint8_t* end, Event& ev,
+                           uint64_t* record_id) {
+  if (open_) {  // a plan was opened but its record never rendered: drop it
+    steps_.resize(plans_.back().step_begin);
+    plans_.pop_back();
+    open_ = false;
+  }
+  recording_ = false;
+  parsed_ = parse(begin, end);
+  const Plan* plan = parsed_ ? find() : nullptr;
+  if (plan == nullptr || !plan->usable) {
+    ++stats_.fallback;
+    return false;
+  }
+  uint64_t text = plan->fixed_text;
+  for (size_t i = 0; i < values_.size(); ++i) {
+    text += static_cast<uint64_t>(uses_[plan->uses_begin + i]) * values_[i].len;
+  }
+  if (text > kMaxRecordTextBytes) {
+    ++stats_.fallback;
+    return false;
+  }
+  for (uint32_t s = plan->step_begin; s < plan->step_end; ++s) {
+    const Step& step = steps_[s];
+    switch (step.kind) {
+      case StepKind::kBeginObject:
+        ev.begin_object(step.key);
+        break;
+      case StepKind::kBeginArray:
+        ev.begin_array(step.key);
+        break;
+      case StepKind::kEnd:
+        ev.end_container();
+        break;
+      case StepKind::kNull:
+        ev.add_null(step.key);
+        break;
+      case StepKind::kLiteral:
+        ev.add_string(step.key, step.text);
+        break;
+      case StepKind::kInt:
+      case StepKind::kUInt:
+      case StepKind::kBool: {
+        const Value& v = values_[step.hole];
+        int64_t s64 = 0;
+        uint64_t u64 = 0;
+        read_integer(v.type, v.data, v.len, &s64, &u64);  // the shape fixes that it reads
+        if (step.kind == StepKind::kInt) {
+          ev.add_int(step.key, s64);
+        } else if (step.kind == StepKind::kUInt) {
+          ev.add_uint(step.key, u64);
+        } else {
+          ev.add_bool(step.key, u64 != 0);
+        }
+        break;
+      }
+      case StepKind::kUtf16: {
+        const Value& v = values_[step.hole];
+        ev.add_string(step.key, utf16_to_arena(ev, v.data, v.len / 2));
+        break;
+      }
+      case StepKind::kText:
+        ev.add_string(step.key, ev.copy(render_items(step.first, step.count)));
+        break;
+    }
+  }
+  *record_id = 0;
+  if (plan->id_kind == IdKind::kNumber) {
+    const Value& v = values_[plan->id_hole];
+    int64_t s64;
+    read_integer(v.type, v.data, v.len, &s64, record_id);
+  } else if (plan->id_kind == IdKind::kText) {
+    std::string_view digits = render_items(plan->id_first, plan->id_count);
+    uint64_t id = 0;
+    for (char ch : digits) {
+      if (ch < '0' || ch > '9') {
+        id = 0;
+        break;
+      }
+      id = id * 10 + static_cast<uint64_t>(ch - '0');
+    }
+    *record_id = id;
+  }
+  ++stats_.replayed;
+  return true;
+}
+
+std::string_view RenderPlanner::render_items(uint32_t first, uint32_t count) {
+  scratch_.clear();
+  for (uint32_t k = first; k < first + count; ++k) {
+    const Item& item = items_[k];
+    if (item.hole == kLiteralItem) {
+      scratch_ += item.text;
+      continue;
+    }
+    const Value& v = values_[item.hole];
+    if (item.vtype == kValString) {
+      utf16_append(v.data, v.len / 2, scratch_);
+    } else if (item.vtype == kValAnsiString) {
+      append_ansi(v.data, v.len, scratch_);
+    } else {
+      append_value_text(item.vtype, v.data, v.len, false, scratch_);
+    }
+  }
+  return scratch_;
+}
+
+// --- recording ---
+
+PlanRecorder* RenderPlanner::recorder() {
+  if (!parsed_) return nullptr;  // not a plain instance, or values no plan can hold
+  const Plan* plan = find();
+  if (plan != nullptr) return nullptr;  // a plan exists and said no (or the text limit hit)
+  recording_ = true;
+  open_ = true;
+  Plan p;
+  p.def_off = def_off_;
+  p.value_count = static_cast<uint32_t>(shape_.size());
+  p.hash = hash_;
+  p.step_begin = p.step_end = static_cast<uint32_t>(steps_.size());
+  plans_.push_back(p);
+  return this;
+}
+
+void RenderPlanner::finish(const RecordTree& tree, size_t text_bytes) {
+  if (!open_) return;  // recorder() opened no plan for this record
+  open_ = false;
+  Plan& p = plans_.back();
+  bool ok = recording_;
+  recording_ = false;
+  parsed_ = false;
+  p.step_end = static_cast<uint32_t>(steps_.size());
+  p.shape_begin = static_cast<uint32_t>(shapes_.size());
+  shapes_.insert(shapes_.end(), shape_.begin(), shape_.end());
+  p.uses_begin = static_cast<uint32_t>(uses_.size());
+  uses_.resize(uses_.size() + shape_.size(), 0);
+  // Substitution uses, to recompute the text the slow path would charge for other values.
+  uint64_t value_text = 0;
+  for (size_t i = 1; i < tree.parts.size() && ok; ++i) {
+    const Part& part = tree.parts[i];
+    if (part.kind != PartKind::kValue) continue;
+    if (part.charref >= shape_.size()) {
+      ok = false;
+      break;
+    }
+    ++uses_[p.uses_begin + part.charref];
+    value_text += part.len;
+  }
+  p.fixed_text = text_bytes >= value_text ? text_bytes - value_text : 0;
+  // The record identifier: event_record_id's part, read the same way.
+  uint32_t id_part = event_record_id_part(tree);
+  if (ok && id_part) {
+    const Part& part = tree.part(id_part);
+    int64_t s64;
+    uint64_t u64;
+    if (part.kind == PartKind::kValue && value_is_integer(part.vtype) &&
+        read_integer(part.vtype, part.data, part.len, &s64, &u64)) {
+      p.id_kind = IdKind::kNumber;
+      p.id_hole = part.charref;
+      p.id_vtype = part.vtype;
+    } else {
+      p.id_kind = IdKind::kText;
+      p.id_first = add_items(tree, id_part);
+      p.id_count = static_cast<uint32_t>(items_.size()) - p.id_first;
+    }
+  }
+  p.usable = ok;
+  if (!ok) steps_.resize(p.step_begin);
+  p.step_end = static_cast<uint32_t>(steps_.size());
+  size_t slot = hash_ & (kHashSlots - 1);
+  if (slot_gen_[slot] != generation_) {
+    slot_gen_[slot] = generation_;
+    heads_[slot] = 0;
+  }
+  p.next = heads_[slot];
+  heads_[slot] = static_cast<uint32_t>(plans_.size());
+  if (ok) ++stats_.planned;
+}
+
+void RenderPlanner::add_step(StepKind kind, std::string_view key) {
+  if (!recording_) return;
+  Step s;
+  s.kind = kind;
+  s.key = arena_.copy(key);
+  steps_.push_back(s);
+}
+
+void RenderPlanner::begin_object(std::string_view key) { add_step(StepKind::kBeginObject, key); }
+void RenderPlanner::begin_array(std::string_view key) { add_step(StepKind::kBeginArray, key); }
+void RenderPlanner::end() { add_step(StepKind::kEnd, {}); }
+void RenderPlanner::null(std::string_view key) { add_step(StepKind::kNull, key); }
+
+void RenderPlanner::literal(std::string_view key, std::string_view text) {
+  add_step(StepKind::kLiteral, key);
+  if (recording_) steps_.back().text = arena_.copy(text);
+}
+
+void RenderPlanner::number(std::string_view key, const Part& value) {
+  StepKind kind = value.vtype == kValBool       ? StepKind::kBool
+                  : value_is_signed(value.vtype) ? StepKind::kInt
+                                                 : StepKind::kUInt;
+  add_step(kind, key);
+  if (recording_) steps_.back().hole = value.charref;
+}
+
+void RenderPlanner::utf16(std::string_view key, const Part& value) {
+  add_step(StepKind::kUtf16, key);
+  if (recording_) steps_.back().hole = value.charref;
+}
+
+void RenderPlanner::text(std::string_view key, const RecordTree& tree, uint32_t first) {
+  if (!recording_) return;
+  uint32_t begin = add_items(tree, first);
+  uint32_t count = static_cast<uint32_t>(items_.size()) - begin;
+  // Literal-only text is rendered once, here.
+  bool literal_only = true;
+  for (uint32_t k = begin; k < begin + count; ++k) literal_only &= items_[k].hole == kLiteralItem;
+  if (literal_only) {
+    std::string_view s = arena_.copy(render_items(begin, count));
+    items_.resize(begin);
+    literal(key, s);
+    return;
+  }
+  add_step(StepKind::kText, key);
+  steps_.back().first = begin;
+  steps_.back().count = count;
+}
+
+void RenderPlanner::fail() { recording_ = false; }
+
+// The items of a part list as EventRenderer::append_text reads it: literal text, references
+// resolved at plan time, values as holes.
+uint32_t RenderPlanner::add_items(const RecordTree& tree, uint32_t first) {
+  uint32_t begin = static_cast<uint32_t>(items_.size());
+  for (uint32_t i = first; i; i = tree.part(i).next) {
+    const Part& part = tree.part(i);
+    Item item;
+    if (part.kind == PartKind::kValue) {
+      item.hole = part.charref;
+      item.vtype = part.vtype;
+      items_.push_back(item);
+      continue;
+    }
+    scratch_.clear();
+    item.hole = kLiteralItem;
+    switch (part.kind) {
+      case PartKind::kText:
+      case PartKind::kCData:
+      case PartKind::kCharRef:
+      case PartKind::kEntity:
+        EventRenderer::append_part_text(tree, i, scratch_);
+        item.text = arena_.copy(scratch_);
+        items_.push_back(item);
+        break;
+      default:
+        break;
+    }
+  }
+  return begin;
+}
+
+}  // namespace vigil::evtx
