@@ -325,7 +325,6 @@ Status BinXmlDecoder::instantiate(const std::vector<Op>& ops, uint32_t op_begin,
         p.data = v.data;
         p.len = len;
         p.vtype = v.type;
-        p.charref = op.index;  // which value, for render plans
         record_has_arrays_ |= (v.type & kValArrayFlag) != 0;
         break;
       }

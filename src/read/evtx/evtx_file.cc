@@ -267,7 +267,7 @@ Status EvtxFile::decode_chunk_impl(size_t chunk, Deliver& deliver, EvtxDecoder& 
     ref.offset = chunk_off + slot.offset;
     if constexpr (Deliver::kPlans) {
       uint64_t xml_id = 0;
-      if (d.planner_.replay(rec + kRecordHeaderSize, rec + slot.size - 4, deliver.next_event(),
+      if (d.plans_ && d.planner_.replay(rec + kRecordHeaderSize, rec + slot.size - 4, deliver.next_event(),
                             &xml_id)) {
         ref.record_id = xml_id ? xml_id : slot.record_id;
         ++s.decoded;

@@ -40,6 +40,8 @@ class EvtxDecoder {
 
   // How many records were rendered from plans and how many the slow way (tests, statistics).
   const RenderPlanner::Stats& plan_stats() const { return planner_.stats(); }
+  // Plans on (the default) or off (every record the slow way: for differential tests).
+  void set_plans(bool enabled) { plans_ = enabled; }
 
  private:
   friend class EvtxFile;
@@ -47,6 +49,7 @@ class EvtxDecoder {
   RecordTree tree_;
   EventRenderer renderer_;
   RenderPlanner planner_;  // Events only: records of a known template and value shape
+  bool plans_ = true;
   std::string xml_;
   // Records rendered but not yet handed to the sink (see EventDelivery in evtx_file.cc).
   std::vector<Event> batch_;

@@ -32,6 +32,7 @@
 // step. Memory is reused from chunk to chunk (no allocation once warm).
 #include "read/evtx/render_plan.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "read/evtx/event_render.h"
@@ -43,6 +44,9 @@ namespace vigil::evtx {
 namespace {
 
 constexpr uint16_t kLiteralItem = UINT16_MAX;
+constexpr uint16_t kNoHole = UINT16_MAX;
+constexpr size_t kMaxHoles = 60000;   // values per record a plan can address (uint16_t)
+constexpr int kMaxPlanNesting = 8;    // nested BinXML values a plan follows
 constexpr size_t kHashSlots = 1024;
 
 uint32_t value_length(uint8_t type, const uint8_t* data, uint32_t size) {
@@ -81,9 +85,26 @@ void RenderPlanner::begin_chunk(const uint8_t* chunk, size_t size) {
   }
 }
 
-// Mirrors BinXmlDecoder::expand_fragment/expand_instance, at least as strictly: whatever it
-// accepts here, the slow path accepts too, with the same values.
 bool RenderPlanner::parse(const uint8_t* begin, const uint8_t* end) {
+  values_.clear();
+  shape_.clear();
+  if (!parse_fragment(begin, end, 0)) return false;
+  if (values_.size() > kMaxHoles) return false;
+  def_off_ = shape_[0];
+  uint64_t h = shape_.size();
+  for (uint32_t word : shape_) h = mix(h, word);
+  hash_ = h;
+  return true;
+}
+
+// Mirrors BinXmlDecoder::expand_fragment/expand_instance, at least as strictly: whatever is
+// accepted here, the slow path accepts too, with the same values. One fragment is fragment
+// headers, one template instance, then the end of the stream (or of the bytes). The shape gets
+// the instance's template offset and value count, then a word per value; a nested BinXML value's
+// word is followed by its own fragment's shape, and its values join values_ right there (so
+// values_ stays in chunk byte order: hole_of() finds a value by its address).
+bool RenderPlanner::parse_fragment(const uint8_t* begin, const uint8_t* end, int depth) {
+  if (depth > kMaxPlanNesting) return false;
   Cursor c(begin, end);
   uint8_t token;
   while (true) {
@@ -92,39 +113,57 @@ bool RenderPlanner::parse(const uint8_t* begin, const uint8_t* end) {
     if (kind == kTokTemplateInstance) break;
     if (kind != kTokFragmentHeader || !c.skip(4)) return false;
   }
-  uint32_t template_id;
-  if (!c.skip(2) || !c.u32(&template_id) || !c.u32(&def_off_)) return false;
-  if (def_off_ == static_cast<uint32_t>(c.pos() - chunk_)) {
+  uint32_t template_id, def_off;
+  if (!c.skip(2) || !c.u32(&template_id) || !c.u32(&def_off)) return false;
+  if (def_off == static_cast<uint32_t>(c.pos() - chunk_)) {
     if (c.remaining() < kTemplateHeaderSize) return false;
     uint32_t data_size = load_u32(c.pos() + 20);
     if (!c.skip(kTemplateHeaderSize) || !c.skip(data_size)) return false;
   }
-  if (def_off_ >= chunk_size_) return false;
+  if (def_off >= chunk_size_) return false;
   uint32_t count;
   if (!c.u32(&count) || count > c.remaining() / 4) return false;
+  shape_.push_back(def_off);
+  shape_.push_back(count);
   const uint8_t* desc = c.pos();
   c.skip(4ull * count);
-  values_.clear();
-  shape_.clear();
-  uint64_t h = mix(def_off_, count);
   for (uint32_t i = 0; i < count; ++i) {
     uint16_t size = load_u16(desc + 4 * i);
     uint8_t type = desc[4 * i + 2];
     const uint8_t* data = c.pos();
     if (!c.skip(size)) return false;
-    if (type == kValBinXml && size != 0) return false;
-    if ((type & kValArrayFlag) && size != 0) return false;
-    uint32_t len = (type == kValNull || size == 0) ? 0 : value_length(type, data, size);
-    uint32_t word = 0;
-    if (len != 0) word = type | ((value_is_integer(type) ? len : 1u) << 8);
+    if (type == kValNull || size == 0) {
+      shape_.push_back(0);
+      continue;
+    }
+    if (type & kValArrayFlag) return false;
+    if (type == kValBinXml) {
+      shape_.push_back(kValBinXml);
+      if (!parse_fragment(data, data + size, depth + 1)) return false;
+      continue;
+    }
+    uint32_t len = value_length(type, data, size);
+    if (len == 0) {
+      shape_.push_back(0);
+      continue;
+    }
+    shape_.push_back(type | ((value_is_integer(type) ? len : 1u) << 8));
     values_.push_back({data, len, type});
-    shape_.push_back(word);
-    h = mix(h, word);
   }
   // After the instance: only the end of the stream (more content would join the tree).
-  if (c.peek(&token) && (token & ~kTokMoreFlag) != kTokEndOfStream) return false;
-  hash_ = h;
-  return true;
+  return !c.peek(&token) || (token & ~kTokMoreFlag) == kTokEndOfStream;
+}
+
+uint16_t RenderPlanner::hole_of(const Part& part) const {
+  // values_ is in address order; several may start at one address only when all but one are
+  // empty, and empty values are not in values_.
+  auto it = std::lower_bound(values_.begin(), values_.end(), part.data,
+                             [](const Value& v, const uint8_t* p) { return v.data < p; });
+  if (it == values_.end() || it->data != part.data || it->len != part.len ||
+      it->type != part.vtype) {
+    return kNoHole;
+  }
+  return static_cast<uint16_t>(it - values_.begin());
 }
 
 const RenderPlanner::Plan* RenderPlanner::find() const {
@@ -132,7 +171,7 @@ const RenderPlanner::Plan* RenderPlanner::find() const {
   if (slot_gen_[slot] != generation_) return nullptr;
   for (uint32_t i = heads_[slot]; i; i = plans_[i - 1].next) {
     const Plan& p = plans_[i - 1];
-    if (p.hash == hash_ && p.def_off == def_off_ && p.value_count == shape_.size() &&
+    if (p.hash == hash_ && p.def_off == def_off_ && p.shape_count == shape_.size() &&
         std::memcmp(&shapes_[p.shape_begin], shape_.data(), 4 * shape_.size()) == 0) {
       return &p;
     }
@@ -257,7 +296,7 @@ PlanRecorder* RenderPlanner::recorder() {
   open_ = true;
   Plan p;
   p.def_off = def_off_;
-  p.value_count = static_cast<uint32_t>(shape_.size());
+  p.shape_count = static_cast<uint32_t>(shape_.size());
   p.hash = hash_;
   p.step_begin = p.step_end = static_cast<uint32_t>(steps_.size());
   plans_.push_back(p);
@@ -275,17 +314,18 @@ void RenderPlanner::finish(const RecordTree& tree, size_t text_bytes) {
   p.shape_begin = static_cast<uint32_t>(shapes_.size());
   shapes_.insert(shapes_.end(), shape_.begin(), shape_.end());
   p.uses_begin = static_cast<uint32_t>(uses_.size());
-  uses_.resize(uses_.size() + shape_.size(), 0);
+  uses_.resize(uses_.size() + values_.size(), 0);
   // Substitution uses, to recompute the text the slow path would charge for other values.
   uint64_t value_text = 0;
   for (size_t i = 1; i < tree.parts.size() && ok; ++i) {
     const Part& part = tree.parts[i];
     if (part.kind != PartKind::kValue) continue;
-    if (part.charref >= shape_.size()) {
+    uint16_t hole = hole_of(part);
+    if (hole == kNoHole) {
       ok = false;
       break;
     }
-    ++uses_[p.uses_begin + part.charref];
+    ++uses_[p.uses_begin + hole];
     value_text += part.len;
   }
   p.fixed_text = text_bytes >= value_text ? text_bytes - value_text : 0;
@@ -298,7 +338,8 @@ void RenderPlanner::finish(const RecordTree& tree, size_t text_bytes) {
     if (part.kind == PartKind::kValue && value_is_integer(part.vtype) &&
         read_integer(part.vtype, part.data, part.len, &s64, &u64)) {
       p.id_kind = IdKind::kNumber;
-      p.id_hole = part.charref;
+      p.id_hole = hole_of(part);
+      ok = p.id_hole != kNoHole;
       p.id_vtype = part.vtype;
     } else {
       p.id_kind = IdKind::kText;
@@ -342,17 +383,18 @@ void RenderPlanner::number(std::string_view key, const Part& value) {
                   : value_is_signed(value.vtype) ? StepKind::kInt
                                                  : StepKind::kUInt;
   add_step(kind, key);
-  if (recording_) steps_.back().hole = value.charref;
+  set_hole(value);
 }
 
 void RenderPlanner::utf16(std::string_view key, const Part& value) {
   add_step(StepKind::kUtf16, key);
-  if (recording_) steps_.back().hole = value.charref;
+  set_hole(value);
 }
 
 void RenderPlanner::text(std::string_view key, const RecordTree& tree, uint32_t first) {
   if (!recording_) return;
   uint32_t begin = add_items(tree, first);
+  if (!recording_) return;  // a value not found among the record's values
   uint32_t count = static_cast<uint32_t>(items_.size()) - begin;
   // Literal-only text is rendered once, here.
   bool literal_only = true;
@@ -370,6 +412,16 @@ void RenderPlanner::text(std::string_view key, const RecordTree& tree, uint32_t 
 
 void RenderPlanner::fail() { recording_ = false; }
 
+void RenderPlanner::set_hole(const Part& value) {
+  if (!recording_) return;
+  uint16_t hole = hole_of(value);
+  if (hole == kNoHole) {
+    recording_ = false;
+    return;
+  }
+  steps_.back().hole = hole;
+}
+
 // The items of a part list as EventRenderer::append_text reads it: literal text, references
 // resolved at plan time, values as holes.
 uint32_t RenderPlanner::add_items(const RecordTree& tree, uint32_t first) {
@@ -378,7 +430,11 @@ uint32_t RenderPlanner::add_items(const RecordTree& tree, uint32_t first) {
     const Part& part = tree.part(i);
     Item item;
     if (part.kind == PartKind::kValue) {
-      item.hole = part.charref;
+      item.hole = hole_of(part);
+      if (item.hole == kNoHole) {
+        recording_ = false;
+        item.hole = 0;
+      }
       item.vtype = part.vtype;
       items_.push_back(item);
       continue;

@@ -15,8 +15,8 @@
 namespace vigil::evtx {
 
 // What EventRenderer tells a planner while it renders a record the slow way; the planner turns
-// the calls into a plan. Parts are the tree's; a value part's `charref` holds its substitution
-// index (binxml_decoder.cc sets it).
+// the calls into a plan. Parts are the tree's; a value part is matched to the record's values
+// by its address in the chunk.
 class PlanRecorder {
  public:
   virtual ~PlanRecorder() = default;
@@ -95,9 +95,9 @@ class RenderPlanner final : public PlanRecorder {
   enum class IdKind : uint8_t { kNone, kNumber, kText };
   struct Plan {
     uint32_t def_off = 0;
-    uint32_t value_count = 0;
-    uint32_t shape_begin = 0;   // value_count shape words in shapes_
-    uint32_t uses_begin = 0;    // value_count use counts in uses_
+    uint32_t shape_count = 0;
+    uint32_t shape_begin = 0;   // shape_count shape words in shapes_
+    uint32_t uses_begin = 0;    // one use count per value (values_) in uses_
     uint32_t step_begin = 0, step_end = 0;
     uint32_t next = 0;          // next plan of the same hash slot, index + 1 (0 = none)
     uint64_t hash = 0;
@@ -117,6 +117,10 @@ class RenderPlanner final : public PlanRecorder {
   // Parses the record's instance into def_off_/values_/shape_/hash_; false when the record is
   // not one plain template instance whose values all fit a plan.
   bool parse(const uint8_t* begin, const uint8_t* end);
+  bool parse_fragment(const uint8_t* begin, const uint8_t* end, int depth);
+  // The index in values_ of a tree's value part (by address), or UINT16_MAX.
+  uint16_t hole_of(const Part& part) const;
+  void set_hole(const Part& value);
   const Plan* find() const;
   void add_step(StepKind kind, std::string_view key);
   uint32_t add_items(const RecordTree& tree, uint32_t first);

@@ -1,0 +1,293 @@
+// Render plans (render_plan.h): records replayed from a plan must be exactly what the slow path
+// (RecordTree + EventRenderer) makes of them. Synthetic chunks check plan reuse, a value that is
+// null in one record and present in the next, and the fallbacks (arrays, nested BinXML, a Data
+// name made of a value); the shared samples are decoded with plans on and off and compared
+// record by record (Event JSON, record identifier, index, offset, issues).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "read/evtx/chunk_builder.h"
+#include "read/evtx/evtx_file.h"
+#include "read/evtx/format.h"
+
+namespace vigil::evtx {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::ChunkBuilder;
+using testing::le;
+using testing::wide;
+using Values = std::vector<std::pair<uint8_t, std::vector<uint8_t>>>;
+
+struct Seen : EventSink {
+  std::vector<std::string> lines;  // JSON + record id, index, offset; issues as "!" + text
+  bool on_event(const Event& ev, const RecordRef& ref) override {
+    std::string line;
+    write_json(ev, line);
+    line += " id=" + std::to_string(ref.record_id) + " index=" + std::to_string(ref.index) +
+            " offset=" + std::to_string(ref.offset);
+    lines.push_back(std::move(line));
+    return true;
+  }
+  void on_issue(const ReadIssue& issue) override { lines.push_back("!" + issue.describe()); }
+};
+
+struct Decoded {
+  Seen seen;
+  RenderPlanner::Stats stats;
+};
+
+Decoded decode(const std::vector<uint8_t>& bytes, bool plans) {
+  Decoded out;
+  auto file = EvtxFile::from_memory("plan.evtx", bytes.data(), bytes.size());
+  EXPECT_TRUE(file.ok()) << file.status().message();
+  if (!file.ok()) return out;
+  EvtxDecoder decoder;
+  decoder.set_plans(plans);
+  uint64_t index = 0;
+  for (size_t c = 0; c < file->chunk_count(); ++c) {
+    ChunkStats stats;
+    EXPECT_TRUE(file->decode_chunk(c, out.seen, decoder, index, &stats).ok());
+    index += stats.records;
+  }
+  out.stats = decoder.plan_stats();
+  return out;
+}
+
+// <Event><System><EventID>v0</EventID><EventRecordID>v1</EventRecordID></System>
+// <EventData><Data Name="User">v2</Data><Data Name="Count">v3</Data><Data Name="Note">
+// v4 and v5</Data></EventData></Event>
+void system_and_data(ChunkBuilder& w) {
+  w.open("Event", false);
+  w.u8(0x02);
+  w.open("System", false);
+  w.u8(0x02);
+  w.open("EventID", false);
+  w.u8(0x02);
+  w.subst(0, kValUInt16);
+  w.u8(0x04);
+  w.open("EventRecordID", false);
+  w.u8(0x02);
+  w.subst(1, kValUInt64);
+  w.u8(0x04);
+  w.u8(0x04);  // </System>
+  w.open("EventData", false);
+  w.u8(0x02);
+  const char* names[] = {"User", "Count"};
+  for (uint16_t i = 0; i < 2; ++i) {
+    w.open("Data", true);
+    w.attr("Name");
+    w.text(names[i]);
+    w.u8(0x02);
+    w.subst(static_cast<uint16_t>(2 + i), kValNull, true);
+    w.u8(0x04);
+  }
+  w.open("Data", true);
+  w.attr("Name");
+  w.text("Note");
+  w.u8(0x02);
+  w.subst(4, kValString, true);
+  w.text(" and ");
+  w.subst(5, kValString, true);
+  w.u8(0x04);
+  w.u8(0x04);  // </EventData>
+  w.u8(0x04);  // </Event>
+}
+
+Values system_values(uint64_t record_id, const std::string& user, bool count, int note) {
+  Values v = {{kValUInt16, le(4624, 2)}, {kValUInt64, le(record_id, 8)}};
+  v.push_back(user.empty() ? std::make_pair(kValNull, std::vector<uint8_t>{})
+                           : std::make_pair(kValString, wide(user)));
+  v.push_back(count ? std::make_pair(kValUInt32, le(record_id * 3, 4))
+                    : std::make_pair(kValNull, std::vector<uint8_t>{}));
+  v.push_back({kValString, wide("n" + std::to_string(note))});
+  v.push_back({kValString, wide(note % 2 ? "odd" : "")});  // "" leaves no part: another shape
+  return v;
+}
+
+TEST(RenderPlan, ReusesPlansAndFollowsShapeChanges) {
+  ChunkBuilder b;
+  size_t def = b.record(1, system_and_data, system_values(101, "alice", true, 1));
+  b.instance(2, def, system_values(102, "bob", true, 3));     // same shape: replayed
+  b.instance(3, def, system_values(103, "", true, 5));        // User null: a new shape
+  b.instance(4, def, system_values(104, "carol", true, 7));   // first shape again: replayed
+  b.instance(5, def, system_values(105, "", true, 9));        // second shape again: replayed
+  b.instance(6, def, system_values(106, "dave", false, 2));   // Count null, Note's 2nd empty
+  b.instance(7, def, system_values(107, "erin", false, 4));   // replayed
+  std::vector<uint8_t> bytes = b.file();
+  Decoded slow = decode(bytes, false);
+  Decoded fast = decode(bytes, true);
+  ASSERT_EQ(slow.seen.lines.size(), 7u);
+  EXPECT_EQ(fast.seen.lines, slow.seen.lines);
+  EXPECT_EQ(fast.stats.planned, 3u);
+  EXPECT_EQ(fast.stats.replayed, 4u);
+  EXPECT_EQ(fast.stats.fallback, 3u);
+  EXPECT_EQ(slow.stats.replayed, 0u);
+  EXPECT_EQ(fast.seen.lines[1],
+            R"({"Event":{"System":{"EventID":4624,"EventRecordID":102},"EventData":)"
+            R"({"User":"bob","Count":306,"Note":"n3 and odd"}}} id=102 index=1 offset=)" +
+                slow.seen.lines[1].substr(slow.seen.lines[1].rfind('=') + 1));
+  EXPECT_NE(fast.seen.lines[4].find(R"("User":"","Count":315,"Note":"n9 and odd")"),
+            std::string::npos)
+      << fast.seen.lines[4];
+  EXPECT_NE(fast.seen.lines[6].find(R"("User":"erin","Count":"","Note":"n4 and ")"),
+            std::string::npos)
+      << fast.seen.lines[6];
+}
+
+// <Event><System><EventRecordID>v0</EventRecordID></System><EventData><Data Name=v1>v2</Data>
+// <Item>v3</Item></EventData></Event>: value 0 is text; value 1 names a Data.
+void named_by_value(ChunkBuilder& w) {
+  w.open("Event", false);
+  w.u8(0x02);
+  w.open("System", false);
+  w.u8(0x02);
+  w.open("EventRecordID", false);
+  w.u8(0x02);
+  w.subst(0, kValString);
+  w.u8(0x04);
+  w.u8(0x04);
+  w.open("EventData", false);
+  w.u8(0x02);
+  w.open("Data", true);
+  w.attr("Name");
+  w.subst(1, kValString);
+  w.u8(0x02);
+  w.subst(2, kValString);
+  w.u8(0x04);
+  w.open("Item", false);
+  w.u8(0x02);
+  w.subst(3, kValString | kValArrayFlag);
+  w.u8(0x04);
+  w.u8(0x04);
+  w.u8(0x04);
+}
+
+TEST(RenderPlan, DataNamedByAValueAndArraysTakeTheSlowPath) {
+  ChunkBuilder b;
+  auto values = [](const std::string& id, const std::string& name, bool array) {
+    Values v = {{kValString, wide(id)}, {kValString, wide(name)}, {kValString, wide("x" + id)}};
+    if (array) {
+      std::vector<uint8_t> items = wide("a" + id);
+      auto more = wide("b");
+      items.insert(items.end(), more.begin(), more.end());
+      v.push_back({kValString | kValArrayFlag, items});
+    } else {
+      v.push_back({kValNull, {}});
+    }
+    return v;
+  };
+  size_t def = b.record(1, named_by_value, values("11", "First", false));
+  b.instance(2, def, values("12", "Second", false));  // the plan said no: slow path again
+  b.instance(3, def, values("13", "Third", true));    // an array: never planned
+  b.instance(4, def, values("14", "Fourth", true));
+  std::vector<uint8_t> bytes = b.file();
+  Decoded slow = decode(bytes, false);
+  Decoded fast = decode(bytes, true);
+  ASSERT_EQ(slow.seen.lines.size(), 4u);
+  EXPECT_EQ(fast.seen.lines, slow.seen.lines);
+  EXPECT_EQ(fast.stats.replayed, 0u);
+  EXPECT_EQ(fast.stats.planned, 0u);
+  EXPECT_EQ(fast.stats.fallback, 4u);
+  EXPECT_NE(fast.seen.lines[1].find(R"("Second":"x12")"), std::string::npos) << fast.seen.lines[1];
+  EXPECT_NE(fast.seen.lines[3].find(R"("Fourth":"x14","Item":"a14","Item_1":"b")"),
+            std::string::npos)
+      << fast.seen.lines[3];
+  EXPECT_NE(fast.seen.lines[3].find(" id=14 "), std::string::npos) << fast.seen.lines[3];
+}
+
+// A record identifier held as text: replayed records read it from the text too.
+void id_as_text(ChunkBuilder& w) {
+  w.open("Event", false);
+  w.u8(0x02);
+  w.open("System", false);
+  w.u8(0x02);
+  w.open("EventRecordID", false);
+  w.u8(0x02);
+  w.subst(0, kValString);
+  w.u8(0x04);
+  w.u8(0x04);
+  w.u8(0x04);
+}
+
+TEST(RenderPlan, RecordIdFromTextAndNumbers) {
+  ChunkBuilder b;
+  size_t def = b.record(1, id_as_text, {{kValString, wide("501")}});
+  b.instance(2, def, {{kValString, wide("502")}});
+  b.instance(3, def, {{kValString, wide("5x3")}});  // not a number: the header's id (3)
+  b.instance(4, def, {{kValAnsiString, {'5', '0', '4', 0}}});  // another type: a new shape
+  b.instance(5, def, {{kValAnsiString, {'5', '0', '5', 0}}});
+  std::vector<uint8_t> bytes = b.file();
+  Decoded slow = decode(bytes, false);
+  Decoded fast = decode(bytes, true);
+  ASSERT_EQ(slow.seen.lines.size(), 5u);
+  EXPECT_EQ(fast.seen.lines, slow.seen.lines);
+  EXPECT_EQ(fast.stats.replayed, 3u);
+  const char* ids[] = {" id=501 ", " id=502 ", " id=3 ", " id=504 ", " id=505 "};
+  for (size_t i = 0; i < 5; ++i) {
+    EXPECT_NE(fast.seen.lines[i].find(ids[i]), std::string::npos) << fast.seen.lines[i];
+  }
+}
+
+// Every sample of the shared corpora, plans on and off: the same lines, and most records replayed.
+std::vector<fs::path> samples(const fs::path& dir) {
+  std::vector<fs::path> files;
+  if (!fs::exists(dir)) return files;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file() && e.path().extension() == ".evtx") files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+RenderPlanner::Stats compare_corpus(const fs::path& dir) {
+  RenderPlanner::Stats total;
+  for (const auto& path : samples(dir)) {
+    std::ifstream in(path, std::ios::binary);
+    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), {});
+    if (bytes.size() < kFileHeaderBlock) continue;
+    auto probe = EvtxFile::from_memory("probe", bytes.data(), bytes.size());
+    if (!probe.ok()) continue;
+    Decoded slow = decode(bytes, false);
+    Decoded fast = decode(bytes, true);
+    EXPECT_EQ(fast.seen.lines.size(), slow.seen.lines.size()) << path;
+    size_t n = std::min(fast.seen.lines.size(), slow.seen.lines.size());
+    for (size_t i = 0; i < n; ++i) {
+      if (fast.seen.lines[i] != slow.seen.lines[i]) {
+        ADD_FAILURE() << path << " line " << i << "\n plan: " << fast.seen.lines[i]
+                      << "\n slow: " << slow.seen.lines[i];
+        break;
+      }
+    }
+    total.replayed += fast.stats.replayed;
+    total.planned += fast.stats.planned;
+    total.fallback += fast.stats.fallback;
+  }
+  return total;
+}
+
+TEST(RenderPlan, SharedSamplesSameWithAndWithoutPlans) {
+  const fs::path evtx = VIGIL_SHARED_DIR "/data/evtx";
+  if (!fs::exists(evtx)) GTEST_SKIP() << "needs ../shared (data/evtx)";
+  RenderPlanner::Stats s = compare_corpus(evtx);
+  uint64_t all = s.replayed + s.fallback;
+  std::printf("data/evtx: %llu of %llu records replayed from %llu plans\n",
+              static_cast<unsigned long long>(s.replayed), static_cast<unsigned long long>(all),
+              static_cast<unsigned long long>(s.planned));
+  EXPECT_GT(s.replayed, all / 2);  // plans must carry most records of real logs
+  const fs::path regression = VIGIL_SHARED_DIR "/data/sigma-regression";
+  RenderPlanner::Stats r = compare_corpus(regression);
+  std::printf("data/sigma-regression: %llu of %llu records replayed from %llu plans\n",
+              static_cast<unsigned long long>(r.replayed),
+              static_cast<unsigned long long>(r.replayed + r.fallback),
+              static_cast<unsigned long long>(r.planned));
+}
+
+}  // namespace
+}  // namespace vigil::evtx
