@@ -11,6 +11,7 @@
 #include "core/arena.h"
 #include "core/event.h"
 #include "read/evtx/record_tree.h"
+#include "read/evtx/value_text.h"
 
 namespace vigil::evtx {
 
@@ -146,6 +147,7 @@ class RenderPlanner final : public PlanRecorder {
   bool open_ = false;       // plans_.back() was opened by recorder() and awaits finish()
   std::vector<Value> values_;
   std::vector<uint32_t> shape_;
+  std::vector<ValueItem> array_items_;
   std::string scratch_;
   Stats stats_;
 };

@@ -169,7 +169,7 @@ void named_by_value(ChunkBuilder& w) {
   w.u8(0x04);
 }
 
-TEST(RenderPlan, DataNamedByAValueAndArraysTakeTheSlowPath) {
+TEST(RenderPlan, DataNamedByAValueTakesTheSlowPath) {
   ChunkBuilder b;
   auto values = [](const std::string& id, const std::string& name, bool array) {
     Values v = {{kValString, wide(id)}, {kValString, wide(name)}, {kValString, wide("x" + id)}};
@@ -185,7 +185,7 @@ TEST(RenderPlan, DataNamedByAValueAndArraysTakeTheSlowPath) {
   };
   size_t def = b.record(1, named_by_value, values("11", "First", false));
   b.instance(2, def, values("12", "Second", false));  // the plan said no: slow path again
-  b.instance(3, def, values("13", "Third", true));    // an array: never planned
+  b.instance(3, def, values("13", "Third", true));    // another shape, no plan either
   b.instance(4, def, values("14", "Fourth", true));
   std::vector<uint8_t> bytes = b.file();
   Decoded slow = decode(bytes, false);
@@ -200,6 +200,67 @@ TEST(RenderPlan, DataNamedByAValueAndArraysTakeTheSlowPath) {
             std::string::npos)
       << fast.seen.lines[3];
   EXPECT_NE(fast.seen.lines[3].find(" id=14 "), std::string::npos) << fast.seen.lines[3];
+}
+
+// <Event><EventData><Data Name="List">v0</Data></EventData><Counts><N>v1</N></Counts></Event>
+// with array values: the element repeats per item; item count and empty items shape the tree.
+void arrays(ChunkBuilder& w) {
+  w.open("Event", false);
+  w.u8(0x02);
+  w.open("EventData", false);
+  w.u8(0x02);
+  w.open("Data", true);
+  w.attr("Name");
+  w.text("List");
+  w.u8(0x02);
+  w.subst(0, kValString | kValArrayFlag);
+  w.u8(0x04);
+  w.u8(0x04);
+  w.open("Counts", false);
+  w.u8(0x02);
+  w.open("N", false);
+  w.u8(0x02);
+  w.subst(1, kValUInt32 | kValArrayFlag);
+  w.u8(0x04);
+  w.u8(0x04);
+  w.u8(0x04);
+}
+
+Values array_values(const std::vector<std::string>& strings, std::vector<uint32_t> numbers) {
+  std::vector<uint8_t> s, n;
+  for (const auto& item : strings) {
+    auto w = wide(item);
+    s.insert(s.end(), w.begin(), w.end());
+  }
+  for (uint32_t v : numbers) {
+    auto b = le(v, 4);
+    n.insert(n.end(), b.begin(), b.end());
+  }
+  return {{kValString | kValArrayFlag, s}, {kValUInt32 | kValArrayFlag, n}};
+}
+
+TEST(RenderPlan, ArraysArePlannedByItemCount) {
+  ChunkBuilder b;
+  size_t def = b.record(1, arrays, array_values({"a", "b"}, {1, 2, 3}));
+  b.instance(2, def, array_values({"c", "d"}, {4, 5, 6}));     // replayed
+  b.instance(3, def, array_values({"e", "", "f"}, {7, 8, 9}));  // three items, one empty
+  b.instance(4, def, array_values({"g", "", "h"}, {10, 11, 12}));  // replayed
+  b.instance(5, def, array_values({"i", "j"}, {13}));           // one number: a new shape
+  b.instance(6, def, array_values({"k", "l"}, {1, 2, 3}));      // the first shape again
+  std::vector<uint8_t> bytes = b.file();
+  Decoded slow = decode(bytes, false);
+  Decoded fast = decode(bytes, true);
+  ASSERT_EQ(slow.seen.lines.size(), 6u);
+  EXPECT_EQ(fast.seen.lines, slow.seen.lines);
+  EXPECT_EQ(fast.stats.planned, 3u);
+  EXPECT_EQ(fast.stats.replayed, 3u);
+  EXPECT_NE(fast.seen.lines[1].find(R"({"List":["c","d"]},"Counts":{"N":4,"N_1":5,"N_2":6}})"),
+            std::string::npos)
+      << fast.seen.lines[1];
+  EXPECT_NE(fast.seen.lines[3].find(R"({"List":["g","","h"]})"), std::string::npos)
+      << fast.seen.lines[3];
+  EXPECT_NE(fast.seen.lines[5].find(R"("N":1,"N_1":2,"N_2":3)"), std::string::npos)
+      << fast.seen.lines[5];
 }
 
 // A record identifier held as text: replayed records read it from the text too.
