@@ -27,6 +27,16 @@ class BinXmlDecoder {
   // On error the tree may be partial; the caller reports the Status and moves on.
   Status decode(const uint8_t* begin, const uint8_t* end, RecordTree& tree);
 
+  // The compiled Ops of the template defined at chunk offset `def_off` of the current chunk
+  // (compiled now if not yet), valid until the next compilation; the compile error otherwise.
+  Status compiled_template(uint32_t def_off, const Op** begin, const Op** end) {
+    const Program* program = nullptr;
+    VIGIL_RETURN_IF_ERROR(program_at(def_off, &program));
+    *begin = ops_.data() + program->begin;
+    *end = ops_.data() + program->end;
+    return Status::Ok();
+  }
+
   // Templates compiled in the current chunk (for tests and statistics).
   size_t templates_compiled() const { return programs_.size(); }
   // Names, text and values the last decoded record expanded to (checked against

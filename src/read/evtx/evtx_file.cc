@@ -253,7 +253,7 @@ Status EvtxFile::decode_chunk_impl(size_t chunk, Deliver& deliver, EvtxDecoder& 
   if (!walker.present()) return Status::Ok();
 
   d.binxml_.begin_chunk(base, avail, chunk_off);
-  if constexpr (Deliver::kPlans) d.planner_.begin_chunk(base, avail);
+  if constexpr (Deliver::kPlans) d.planner_.begin_chunk(d.binxml_, base, avail);
   RecordRef ref;
   ref.source = source_;
   ref.chunk = static_cast<uint32_t>(chunk);

@@ -1,6 +1,6 @@
-// RenderPlanner: per-chunk cache of render plans, so a record whose template and value shape were
-// seen before in the chunk is turned into its Event without building a RecordTree (render_plan.cc).
-// Owns its plans and their keys until the next begin_chunk(); one planner per thread (EvtxDecoder).
+// RenderPlanner: cache of render plans, so a record whose template and value shape were seen
+// before is turned into its Event without building a RecordTree (render_plan.cc). Owns its plans
+// and their keys (kept across chunks, dropped at a begin_chunk() past a budget); one per thread.
 #pragma once
 
 #include <cstdint>
@@ -10,7 +10,9 @@
 
 #include "core/arena.h"
 #include "core/event.h"
+#include "read/evtx/binxml_decoder.h"
 #include "read/evtx/record_tree.h"
+#include "read/evtx/template_registry.h"
 #include "read/evtx/value_text.h"
 
 namespace vigil::evtx {
@@ -41,8 +43,10 @@ class RenderPlanner final : public PlanRecorder {
  public:
   RenderPlanner();
 
-  // Forgets every plan (their keys and template offsets belong to the previous chunk).
-  void begin_chunk(const uint8_t* chunk, size_t size);
+  // Starts a chunk whose templates `decoder` compiles (its begin_chunk() called first). Plans
+  // stay, unless they have grown past their budget: then all are dropped (Events of the
+  // previous chunk must be delivered by then, as they are: their keys are the plans').
+  void begin_chunk(BinXmlDecoder& decoder, const uint8_t* chunk, size_t size);
 
   // Renders the record BinXML [begin, end) into `ev` (freshly cleared) from a plan, and sets
   // `*record_id` as event_record_id() would. False when no plan applies (new shape, a value that
@@ -95,7 +99,7 @@ class RenderPlanner final : public PlanRecorder {
   };
   enum class IdKind : uint8_t { kNone, kNumber, kText };
   struct Plan {
-    uint32_t def_off = 0;
+    uint32_t def_off = 0;       // the top template's registry number
     uint32_t shape_count = 0;
     uint32_t shape_begin = 0;   // shape_count shape words in shapes_
     uint32_t uses_begin = 0;    // one use count per value (values_) in uses_
@@ -119,6 +123,9 @@ class RenderPlanner final : public PlanRecorder {
   // not one plain template instance whose values all fit a plan.
   bool parse(const uint8_t* begin, const uint8_t* end);
   bool parse_fragment(const uint8_t* begin, const uint8_t* end, int depth);
+  // The registry number of the template at chunk offset `def_off`; false when it does not compile.
+  bool template_id(uint32_t def_off, uint32_t* id);
+  void drop_plans();
   // The index in values_ of a tree's value part (by address), or UINT16_MAX.
   uint16_t hole_of(const Part& part) const;
   void set_hole(const Part& value);
@@ -138,6 +145,16 @@ class RenderPlanner final : public PlanRecorder {
   std::vector<uint32_t> heads_;  // hash slot -> plan index + 1, valid when slot_gen_ matches
   std::vector<uint32_t> slot_gen_;
   uint32_t generation_ = 0;
+  TemplateRegistry registry_;
+  BinXmlDecoder* decoder_ = nullptr;
+  // This chunk's template offsets -> registry numbers (open addressing, valid by generation).
+  struct DefSlot {
+    uint32_t generation = 0;
+    uint32_t def_off = 0;
+    uint32_t id = 0;
+  };
+  std::vector<DefSlot> def_slots_;
+  uint32_t chunk_generation_ = 0;
 
   // The record being replayed or recorded.
   uint32_t def_off_ = 0;

@@ -43,12 +43,14 @@ struct Decoded {
   RenderPlanner::Stats stats;
 };
 
-Decoded decode(const std::vector<uint8_t>& bytes, bool plans) {
+// Decodes every chunk with `decoder` (a fresh one when null), plans on or off.
+Decoded decode(const std::vector<uint8_t>& bytes, bool plans, EvtxDecoder* shared = nullptr) {
   Decoded out;
   auto file = EvtxFile::from_memory("plan.evtx", bytes.data(), bytes.size());
   EXPECT_TRUE(file.ok()) << file.status().message();
   if (!file.ok()) return out;
-  EvtxDecoder decoder;
+  EvtxDecoder own;
+  EvtxDecoder& decoder = shared ? *shared : own;
   decoder.set_plans(plans);
   uint64_t index = 0;
   for (size_t c = 0; c < file->chunk_count(); ++c) {
@@ -111,6 +113,17 @@ Values system_values(uint64_t record_id, const std::string& user, bool count, in
   return v;
 }
 
+// <Event><Other>v0</Other></Event>: same names as nothing above.
+void other_template(ChunkBuilder& w) {
+  w.open("Event", false);
+  w.u8(0x02);
+  w.open("Other", false);
+  w.u8(0x02);
+  w.subst(0, kValString);
+  w.u8(0x04);
+  w.u8(0x04);
+}
+
 TEST(RenderPlan, ReusesPlansAndFollowsShapeChanges) {
   ChunkBuilder b;
   size_t def = b.record(1, system_and_data, system_values(101, "alice", true, 1));
@@ -139,6 +152,23 @@ TEST(RenderPlan, ReusesPlansAndFollowsShapeChanges) {
   EXPECT_NE(fast.seen.lines[6].find(R"("User":"erin","Count":"","Note":"n4 and ")"),
             std::string::npos)
       << fast.seen.lines[6];
+}
+
+TEST(RenderPlan, EqualTemplatesAtOtherOffsetsShareAPlan) {
+  // Each record() stores its own copy of the template (another chunk offset, other name
+  // offsets): the same compiled template, so the second copy is replayed from the first's plan.
+  ChunkBuilder b;
+  b.record(1, system_and_data, system_values(101, "alice", true, 1));
+  size_t def = b.record(2, system_and_data, system_values(102, "bob", true, 3));
+  b.instance(3, def, system_values(103, "carol", true, 5));
+  b.record(4, other_template, {{kValString, wide("v")}});  // another template
+  std::vector<uint8_t> bytes = b.file();
+  Decoded slow = decode(bytes, false);
+  Decoded fast = decode(bytes, true);
+  ASSERT_EQ(slow.seen.lines.size(), 4u);
+  EXPECT_EQ(fast.seen.lines, slow.seen.lines);
+  EXPECT_EQ(fast.stats.planned, 2u);
+  EXPECT_EQ(fast.stats.replayed, 2u);
 }
 
 // <Event><System><EventRecordID>v0</EventRecordID></System><EventData><Data Name=v1>v2</Data>
@@ -307,8 +337,11 @@ std::vector<fs::path> samples(const fs::path& dir) {
   return files;
 }
 
-RenderPlanner::Stats compare_corpus(const fs::path& dir) {
+// Plans made in one file serve the next when a decoder is reused (as a hunt's workers do):
+// `shared` decodes every file in turn; its lines must match the slow path's too.
+RenderPlanner::Stats compare_corpus(const fs::path& dir, RenderPlanner::Stats* shared_stats) {
   RenderPlanner::Stats total;
+  EvtxDecoder shared;
   for (const auto& path : samples(dir)) {
     std::ifstream in(path, std::ios::binary);
     std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), {});
@@ -317,6 +350,8 @@ RenderPlanner::Stats compare_corpus(const fs::path& dir) {
     if (!probe.ok()) continue;
     Decoded slow = decode(bytes, false);
     Decoded fast = decode(bytes, true);
+    Decoded reused = decode(bytes, true, &shared);
+    EXPECT_EQ(reused.seen.lines, slow.seen.lines) << path;
     EXPECT_EQ(fast.seen.lines.size(), slow.seen.lines.size()) << path;
     size_t n = std::min(fast.seen.lines.size(), slow.seen.lines.size());
     for (size_t i = 0; i < n; ++i) {
@@ -330,24 +365,33 @@ RenderPlanner::Stats compare_corpus(const fs::path& dir) {
     total.planned += fast.stats.planned;
     total.fallback += fast.stats.fallback;
   }
+  *shared_stats = shared.plan_stats();
   return total;
 }
 
 TEST(RenderPlan, SharedSamplesSameWithAndWithoutPlans) {
   const fs::path evtx = VIGIL_SHARED_DIR "/data/evtx";
   if (!fs::exists(evtx)) GTEST_SKIP() << "needs ../shared (data/evtx)";
-  RenderPlanner::Stats s = compare_corpus(evtx);
+  RenderPlanner::Stats shared;
+  RenderPlanner::Stats s = compare_corpus(evtx, &shared);
   uint64_t all = s.replayed + s.fallback;
-  std::printf("data/evtx: %llu of %llu records replayed from %llu plans\n",
+  std::printf("data/evtx: %llu of %llu records replayed from %llu plans (a decoder per file); "
+              "%llu from %llu plans (one decoder)\n",
               static_cast<unsigned long long>(s.replayed), static_cast<unsigned long long>(all),
-              static_cast<unsigned long long>(s.planned));
+              static_cast<unsigned long long>(s.planned),
+              static_cast<unsigned long long>(shared.replayed),
+              static_cast<unsigned long long>(shared.planned));
   EXPECT_GT(s.replayed, all / 2);  // plans must carry most records of real logs
+  EXPECT_GT(shared.replayed, s.replayed);  // and plans outlive their chunk
   const fs::path regression = VIGIL_SHARED_DIR "/data/sigma-regression";
-  RenderPlanner::Stats r = compare_corpus(regression);
-  std::printf("data/sigma-regression: %llu of %llu records replayed from %llu plans\n",
+  RenderPlanner::Stats r = compare_corpus(regression, &shared);
+  std::printf("data/sigma-regression: %llu of %llu records replayed from %llu plans (a decoder "
+              "per file); %llu from %llu plans (one decoder)\n",
               static_cast<unsigned long long>(r.replayed),
               static_cast<unsigned long long>(r.replayed + r.fallback),
-              static_cast<unsigned long long>(r.planned));
+              static_cast<unsigned long long>(r.planned),
+              static_cast<unsigned long long>(shared.replayed),
+              static_cast<unsigned long long>(shared.planned));
 }
 
 }  // namespace

@@ -1,0 +1,87 @@
+// Template numbering by content.
+//
+// A template is stored once per chunk and referred to by its chunk offset, and its names are
+// references to other chunk offsets, so neither its offset nor its bytes say whether two chunks
+// hold the same template. Its compiled Ops do: names and literal text are decoded strings there,
+// substitutions are indices. Two templates with equal Ops instantiate to equal trees for equal
+// values, which is all a render plan relies on. So each compiled template is hashed (FNV-1a over
+// kinds, indices, types and text) and compared Op by Op with the registered ones of that hash;
+// the cost is one pass over the Ops per template per chunk, next to compiling it.
+#include "read/evtx/template_registry.h"
+
+#include <algorithm>
+
+namespace vigil::evtx {
+namespace {
+
+constexpr size_t kSlots = 4096;
+
+uint64_t fnv(uint64_t h, const void* data, size_t n) {
+  const auto* p = static_cast<const uint8_t*>(data);
+  for (size_t i = 0; i < n; ++i) {
+    h ^= p[i];
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+
+uint64_t hash_ops(const Op* begin, const Op* end) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (const Op* op = begin; op != end; ++op) {
+    uint8_t head[5] = {static_cast<uint8_t>(op->kind), op->vtype,
+                       static_cast<uint8_t>(op->optional), static_cast<uint8_t>(op->index),
+                       static_cast<uint8_t>(op->index >> 8)};
+    h = fnv(h, head, sizeof head);
+    uint32_t size = static_cast<uint32_t>(op->text.size());
+    h = fnv(h, &size, sizeof size);
+    h = fnv(h, op->text.data(), op->text.size());
+  }
+  return h;
+}
+
+}  // namespace
+
+TemplateRegistry::TemplateRegistry() : heads_(kSlots) {}
+
+void TemplateRegistry::clear() {
+  entries_.clear();
+  ops_.clear();
+  std::fill(heads_.begin(), heads_.end(), 0);
+  arena_.reset();
+}
+
+bool TemplateRegistry::same(const Entry& e, const Op* begin, const Op* end) const {
+  if (static_cast<size_t>(end - begin) != e.end - e.begin) return false;
+  for (uint32_t i = e.begin; i < e.end; ++i, ++begin) {
+    const Op& a = ops_[i];
+    if (a.kind != begin->kind || a.index != begin->index || a.vtype != begin->vtype ||
+        a.optional != begin->optional || a.text != begin->text) {
+      return false;
+    }
+  }
+  return true;
+}
+
+uint32_t TemplateRegistry::id_of(const Op* begin, const Op* end) {
+  uint64_t h = hash_ops(begin, end);
+  size_t slot = h & (kSlots - 1);
+  for (uint32_t i = heads_[slot]; i; i = entries_[i - 1].next) {
+    const Entry& e = entries_[i - 1];
+    if (e.hash == h && same(e, begin, end)) return i - 1;
+  }
+  Entry e;
+  e.hash = h;
+  e.begin = static_cast<uint32_t>(ops_.size());
+  for (const Op* op = begin; op != end; ++op) {
+    Op copy = *op;
+    copy.text = arena_.copy(op->text);
+    ops_.push_back(copy);
+  }
+  e.end = static_cast<uint32_t>(ops_.size());
+  e.next = heads_[slot];
+  entries_.push_back(e);
+  heads_[slot] = static_cast<uint32_t>(entries_.size());
+  return static_cast<uint32_t>(entries_.size() - 1);
+}
+
+}  // namespace vigil::evtx
