@@ -4,37 +4,31 @@
 // references to other chunk offsets, so neither its offset nor its bytes say whether two chunks
 // hold the same template. Its compiled Ops do: names and literal text are decoded strings there,
 // substitutions are indices. Two templates with equal Ops instantiate to equal trees for equal
-// values, which is all a render plan relies on. So each compiled template is hashed (FNV-1a over
-// kinds, indices, types and text) and compared Op by Op with the registered ones of that hash;
+// values, which is all a render plan relies on. So each compiled template is hashed (kinds,
+// indices, types and text) and compared Op by Op with the registered ones of that hash;
 // the cost is one pass over the Ops per template per chunk, next to compiling it.
 #include "read/evtx/template_registry.h"
 
 #include <algorithm>
+#include <functional>
 
 namespace vigil::evtx {
 namespace {
 
 constexpr size_t kSlots = 4096;
 
-uint64_t fnv(uint64_t h, const void* data, size_t n) {
-  const auto* p = static_cast<const uint8_t*>(data);
-  for (size_t i = 0; i < n; ++i) {
-    h ^= p[i];
-    h *= 0x100000001b3ull;
-  }
+uint64_t mix(uint64_t h, uint64_t v) {
+  h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
   return h;
 }
 
 uint64_t hash_ops(const Op* begin, const Op* end) {
-  uint64_t h = 0xcbf29ce484222325ull;
+  uint64_t h = static_cast<uint64_t>(end - begin);
+  std::hash<std::string_view> text_hash;
   for (const Op* op = begin; op != end; ++op) {
-    uint8_t head[5] = {static_cast<uint8_t>(op->kind), op->vtype,
-                       static_cast<uint8_t>(op->optional), static_cast<uint8_t>(op->index),
-                       static_cast<uint8_t>(op->index >> 8)};
-    h = fnv(h, head, sizeof head);
-    uint32_t size = static_cast<uint32_t>(op->text.size());
-    h = fnv(h, &size, sizeof size);
-    h = fnv(h, op->text.data(), op->text.size());
+    h = mix(h, static_cast<uint64_t>(op->kind) | uint64_t{op->vtype} << 8 |
+                   uint64_t{op->index} << 16 | uint64_t{op->optional} << 32);
+    if (!op->text.empty()) h = mix(h, text_hash(op->text));
   }
   return h;
 }
