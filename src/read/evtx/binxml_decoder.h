@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/status.h"
@@ -13,6 +14,7 @@
 #include "read/evtx/format.h"
 #include "read/evtx/record_tree.h"
 #include "read/evtx/template_compiler.h"
+#include "read/evtx/value_text.h"
 
 namespace vigil::evtx {
 
@@ -85,6 +87,8 @@ class BinXmlDecoder {
   uint32_t generation_ = 0;
   std::vector<ValueRef> values_;  // substitution values of the instances being expanded
   std::vector<uint32_t> stack_;   // open elements
+  std::vector<ValueItem> array_items_;                       // scratch of expand_arrays
+  std::vector<std::pair<uint32_t, uint32_t>> array_copies_;  // stack of expand_arrays
   size_t text_bytes_ = 0;         // names and text of the record so far (charge())
 };
 
