@@ -4,13 +4,13 @@
 // references to other chunk offsets, so neither its offset nor its bytes say whether two chunks
 // hold the same template. Its compiled Ops do: names and literal text are decoded strings there,
 // substitutions are indices. Two templates with equal Ops instantiate to equal trees for equal
-// values, which is all a render plan relies on. So each compiled template is hashed (kinds,
-// indices, types and text) and compared Op by Op with the registered ones of that hash;
+// values, which is all a render plan relies on. So each compiled template is hashed (its
+// structure: kinds, indices, types, text sizes) and compared Op by Op, text included, with the
+// registered ones of that hash;
 // the cost is one pass over the Ops per template per chunk, next to compiling it.
 #include "read/evtx/template_registry.h"
 
 #include <algorithm>
-#include <functional>
 
 namespace vigil::evtx {
 namespace {
@@ -22,13 +22,14 @@ uint64_t mix(uint64_t h, uint64_t v) {
   return h;
 }
 
+// Structure only (kinds, indices, types, text sizes): cheap, and templates that differ mostly
+// differ there; same() compares the text.
 uint64_t hash_ops(const Op* begin, const Op* end) {
   uint64_t h = static_cast<uint64_t>(end - begin);
-  std::hash<std::string_view> text_hash;
   for (const Op* op = begin; op != end; ++op) {
     h = mix(h, static_cast<uint64_t>(op->kind) | uint64_t{op->vtype} << 8 |
-                   uint64_t{op->index} << 16 | uint64_t{op->optional} << 32);
-    if (!op->text.empty()) h = mix(h, text_hash(op->text));
+                   uint64_t{op->index} << 16 | uint64_t{op->optional} << 32 |
+                   uint64_t{op->text.size()} << 40);
   }
   return h;
 }

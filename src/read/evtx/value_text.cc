@@ -210,14 +210,6 @@ void split_array(uint8_t type, const uint8_t* data, size_t size, std::vector<Val
   }
 }
 
-bool value_is_integer(uint8_t type) {
-  return (type >= kValInt8 && type <= kValUInt64) || type == kValBool;
-}
-
-bool value_is_signed(uint8_t type) {
-  return type == kValInt8 || type == kValInt16 || type == kValInt32 || type == kValInt64;
-}
-
 bool read_integer(uint8_t type, const uint8_t* data, size_t size, int64_t* as_signed,
                   uint64_t* as_unsigned) {
   size_t width = type == kValBool ? size : fixed_size(type);

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "read/evtx/format.h"
+
 namespace vigil::evtx {
 
 struct ValueItem {
@@ -20,8 +22,12 @@ struct ValueItem {
 void split_array(uint8_t type, const uint8_t* data, size_t size, std::vector<ValueItem>& items);
 
 // Whether a scalar value of `type` is a JSON number or boolean in the evtx_dump layout.
-bool value_is_integer(uint8_t type);
-bool value_is_signed(uint8_t type);
+inline bool value_is_integer(uint8_t type) {
+  return (type >= kValInt8 && type <= kValUInt64) || type == kValBool;
+}
+inline bool value_is_signed(uint8_t type) {
+  return type == kValInt8 || type == kValInt16 || type == kValInt32 || type == kValInt64;
+}
 
 // Reads an integer value (any width up to 8 bytes, zero/sign extended by type). False if
 // `size` does not fit the type.
