@@ -314,13 +314,15 @@ bool RenderPlanner::replay(const uint8_t* begin, const uint8_t* end, Event& ev,
         }
         break;
       }
-      case StepKind::kUtf16: {
-        const Value& v = values_[step.hole];
-        ev.add_string(step.key, utf16_to_arena(ev, v.data, v.len / 2));
+      case StepKind::kUtf16:
+        ev.add_string(step.key, memo_text(steps_[s], values_[step.hole], ev));
         break;
-      }
       case StepKind::kText:
-        ev.add_string(step.key, ev.copy(render_items(step.first, step.count)));
+        if (step.count == 1 && items_[step.first].hole != kLiteralItem) {
+          ev.add_string(step.key, memo_text(steps_[s], values_[items_[step.first].hole], ev));
+        } else {
+          ev.add_string(step.key, ev.copy(render_items(step.first, step.count)));
+        }
         break;
     }
   }
@@ -343,6 +345,28 @@ bool RenderPlanner::replay(const uint8_t* begin, const uint8_t* end, Event& ev,
   }
   ++stats_.replayed;
   return true;
+}
+
+// Many values repeat from record to record of a template (the computer, the provider's GUID, a
+// user's SID): the first one a step replays is kept, bytes and text, in the plan's arena, and a
+// later record whose value has the same bytes gets that text without formatting or copying.
+// A memo is never replaced (an Event of the batch may still point at it); it lives until the
+// plans are dropped, which happens only between chunks, after the batch is delivered.
+std::string_view RenderPlanner::memo_text(Step& step, const Value& v, Event& ev) {
+  if (step.memo != nullptr) {
+    if (v.len == step.memo_len && std::memcmp(v.data, step.memo, v.len) == 0) return step.text;
+  }
+  std::string_view text = step.kind == StepKind::kUtf16
+                              ? utf16_to_arena(ev, v.data, v.len / 2)
+                              : ev.copy(render_items(step.first, step.count));
+  if (step.memo == nullptr) {
+    char* raw = arena_.allocate(v.len);
+    std::memcpy(raw, v.data, v.len);
+    step.memo = reinterpret_cast<const uint8_t*>(raw);
+    step.memo_len = v.len;
+    step.text = arena_.copy(text);
+  }
+  return text;
 }
 
 std::string_view RenderPlanner::render_items(uint32_t first, uint32_t count) {

@@ -86,8 +86,10 @@ class RenderPlanner final : public PlanRecorder {
   };
   struct Step {
     std::string_view key;
-    std::string_view text;          // kLiteral
+    std::string_view text;          // kLiteral; kText/kUtf16: the memo's text
     uint32_t first = 0, count = 0;  // kText: items
+    const uint8_t* memo = nullptr;  // kText of one value, kUtf16: the first value replayed
+    uint32_t memo_len = 0;
     uint16_t hole = 0;              // kInt/kUInt/kBool/kUtf16: substitution index
     StepKind kind = StepKind::kNull;
   };
@@ -133,6 +135,9 @@ class RenderPlanner final : public PlanRecorder {
   void add_step(StepKind kind, std::string_view key);
   uint32_t add_items(const RecordTree& tree, uint32_t first);
   std::string_view render_items(uint32_t first, uint32_t count);
+  // A value step's text: the memo when the value's bytes are the memo's, else formatted into
+  // `ev` (and kept as the memo when the step has none yet).
+  std::string_view memo_text(Step& step, const Value& v, Event& ev);
 
   const uint8_t* chunk_ = nullptr;
   size_t chunk_size_ = 0;
