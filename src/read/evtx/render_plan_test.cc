@@ -171,6 +171,48 @@ TEST(RenderPlan, EqualTemplatesAtOtherOffsetsShareAPlan) {
   EXPECT_EQ(fast.stats.replayed, 2u);
 }
 
+// <Event><Provider Guid="v0"/><Computer>v1</Computer></Event>
+void guid_and_computer(ChunkBuilder& w) {
+  w.open("Event", false);
+  w.u8(0x02);
+  w.open("Provider", true);
+  w.attr("Guid");
+  w.subst(0, kValGuid);
+  w.u8(0x03);  // />
+  w.open("Computer", false);
+  w.u8(0x02);
+  w.subst(1, kValString);
+  w.u8(0x04);
+  w.u8(0x04);
+}
+
+TEST(RenderPlan, RepeatedValuesReuseTheirTextOnlyWhenEqual) {
+  // Steps keep the first value they replay; later records get that text only when their bytes
+  // are equal. Values alternate inside one batch, so a memo overwritten in place would show.
+  ChunkBuilder b;
+  auto values = [](uint8_t guid_byte, const std::string& computer) {
+    return Values{{kValGuid, std::vector<uint8_t>(16, guid_byte)}, {kValString, wide(computer)}};
+  };
+  size_t def = b.record(1, guid_and_computer, values(0x11, "HOST-A"));
+  const uint8_t guids[] = {0x22, 0x11, 0x22, 0x22, 0x33, 0x22, 0x11};
+  const char* hosts[] = {"HOST-B", "HOST-A", "HOST-B", "HOST-B", "HOST-C", "HOST-A", "HOST-B"};
+  for (size_t i = 0; i < 7; ++i) b.instance(2 + i, def, values(guids[i], hosts[i]));
+  std::vector<uint8_t> bytes = b.file();
+  Decoded slow = decode(bytes, false);
+  Decoded fast = decode(bytes, true);
+  ASSERT_EQ(slow.seen.lines.size(), 8u);
+  EXPECT_EQ(fast.seen.lines, slow.seen.lines);
+  EXPECT_EQ(fast.stats.replayed, 7u);
+  EXPECT_NE(fast.seen.lines[5].find(R"({"Event":{"Provider":{"#attributes":{"Guid":)"
+                                    R"("33333333-3333-3333-3333-333333333333"}},"Computer":"HOST-C"}})"),
+            std::string::npos)
+      << fast.seen.lines[5];
+  EXPECT_NE(fast.seen.lines[7].find(R"("Guid":"11111111-1111-1111-1111-111111111111"}},)"
+                                    R"("Computer":"HOST-B")"),
+            std::string::npos)
+      << fast.seen.lines[7];
+}
+
 // <Event><System><EventRecordID>v0</EventRecordID></System><EventData><Data Name=v1>v2</Data>
 // <Item>v3</Item></EventData></Event>: value 0 is text; value 1 names a Data.
 void named_by_value(ChunkBuilder& w) {
