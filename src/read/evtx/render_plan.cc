@@ -105,6 +105,7 @@ void RenderPlanner::begin_chunk(BinXmlDecoder& decoder, const uint8_t* chunk, si
     chunk_generation_ = 1;
   }
   if (plans_.size() > kMaxPlans || arena_.bytes_reserved() > kMaxPlanBytes ||
+      nodes_.size() * sizeof(Node) > kMaxPlanBytes ||
       registry_.size() > kMaxTemplates || registry_.bytes() > kMaxPlanBytes) {
     drop_plans();
   }
@@ -114,6 +115,7 @@ void RenderPlanner::drop_plans() {
   registry_.clear();
   arena_.reset();
   plans_.clear();
+  nodes_.clear();
   steps_.clear();
   items_.clear();
   shapes_.clear();
@@ -280,24 +282,17 @@ bool RenderPlanner::replay(const uint8_t* begin, const uint8_t* end, Event& ev,
     ++stats_.fallback;
     return false;
   }
+  Node* nodes = ev.assign_nodes(&nodes_[plan->node_begin], plan->node_count, plan->last_top);
   for (uint32_t s = plan->step_begin; s < plan->step_end; ++s) {
     const Step& step = steps_[s];
+    Node& node = nodes[step.node];
     switch (step.kind) {
       case StepKind::kBeginObject:
-        ev.begin_object(step.key);
-        break;
       case StepKind::kBeginArray:
-        ev.begin_array(step.key);
-        break;
       case StepKind::kEnd:
-        ev.end_container();
-        break;
       case StepKind::kNull:
-        ev.add_null(step.key);
-        break;
       case StepKind::kLiteral:
-        ev.add_string(step.key, step.text);
-        break;
+        break;  // all in the nodes already
       case StepKind::kInt:
       case StepKind::kUInt:
       case StepKind::kBool: {
@@ -306,22 +301,22 @@ bool RenderPlanner::replay(const uint8_t* begin, const uint8_t* end, Event& ev,
         uint64_t u64 = 0;
         read_integer(v.type, v.data, v.len, &s64, &u64);  // the shape fixes that it reads
         if (step.kind == StepKind::kInt) {
-          ev.add_int(step.key, s64);
+          node.num.i = s64;
         } else if (step.kind == StepKind::kUInt) {
-          ev.add_uint(step.key, u64);
+          node.num.u = u64;
         } else {
-          ev.add_bool(step.key, u64 != 0);
+          node.num.b = u64 != 0;
         }
         break;
       }
       case StepKind::kUtf16:
-        ev.add_string(step.key, memo_text(steps_[s], values_[step.hole], ev));
+        node.str = memo_text(steps_[s], values_[step.hole], ev);
         break;
       case StepKind::kText:
         if (step.count == 1 && items_[step.first].hole != kLiteralItem) {
-          ev.add_string(step.key, memo_text(steps_[s], values_[items_[step.first].hole], ev));
+          node.str = memo_text(steps_[s], values_[items_[step.first].hole], ev);
         } else {
-          ev.add_string(step.key, ev.copy(render_items(step.first, step.count)));
+          node.str = ev.copy(render_items(step.first, step.count));
         }
         break;
     }
@@ -453,6 +448,7 @@ void RenderPlanner::finish(const RecordTree& tree, size_t text_bytes) {
   p.usable = ok;
   if (!ok) steps_.resize(p.step_begin);
   p.step_end = static_cast<uint32_t>(steps_.size());
+  if (ok) build_nodes(p);
   size_t slot = hash_ & (kHashSlots - 1);
   if (slot_gen_[slot] != generation_) {
     slot_gen_[slot] = generation_;
@@ -461,6 +457,54 @@ void RenderPlanner::finish(const RecordTree& tree, size_t text_bytes) {
   p.next = heads_[slot];
   heads_[slot] = static_cast<uint32_t>(plans_.size());
   if (ok) ++stats_.planned;
+}
+
+// Runs the steps once against a scratch Event to get the nodes every replay starts from (keys,
+// kinds, links, counts, literal strings); replay then only fills in the values.
+void RenderPlanner::build_nodes(Plan& plan) {
+  sim_.clear();
+  for (uint32_t s = plan.step_begin; s < plan.step_end; ++s) {
+    Step& step = steps_[s];
+    step.node = static_cast<uint32_t>(sim_.node_count());
+    switch (step.kind) {
+      case StepKind::kBeginObject:
+        sim_.begin_object(step.key);
+        break;
+      case StepKind::kBeginArray:
+        sim_.begin_array(step.key);
+        break;
+      case StepKind::kEnd:
+        step.node = 0;
+        sim_.end_container();
+        break;
+      case StepKind::kNull:
+        sim_.add_null(step.key);
+        break;
+      case StepKind::kLiteral:
+        sim_.add_string(step.key, step.text);
+        break;
+      case StepKind::kInt:
+        sim_.add_int(step.key, 0);
+        break;
+      case StepKind::kUInt:
+        sim_.add_uint(step.key, 0);
+        break;
+      case StepKind::kBool:
+        sim_.add_bool(step.key, false);
+        break;
+      case StepKind::kUtf16:
+      case StepKind::kText:
+        sim_.add_string(step.key, {});
+        break;
+    }
+  }
+  plan.node_begin = static_cast<uint32_t>(nodes_.size());
+  plan.node_count = static_cast<uint32_t>(sim_.node_count());
+  plan.last_top = 0;
+  for (uint32_t i = 0; i < plan.node_count; ++i) nodes_.push_back(sim_.node(i));
+  if (plan.node_count > 1) {
+    for (uint32_t i = 1; i; i = sim_.node(i).next) plan.last_top = i;
+  }
 }
 
 void RenderPlanner::add_step(StepKind kind, std::string_view key) {

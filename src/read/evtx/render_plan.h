@@ -90,6 +90,7 @@ class RenderPlanner final : public PlanRecorder {
     uint32_t first = 0, count = 0;  // kText: items
     const uint8_t* memo = nullptr;  // kText of one value, kUtf16: the first value replayed
     uint32_t memo_len = 0;
+    uint32_t node = 0;              // the Event node the step makes (see nodes_)
     uint16_t hole = 0;              // kInt/kUInt/kBool/kUtf16: substitution index
     StepKind kind = StepKind::kNull;
   };
@@ -106,6 +107,8 @@ class RenderPlanner final : public PlanRecorder {
     uint32_t shape_begin = 0;   // shape_count shape words in shapes_
     uint32_t uses_begin = 0;    // one use count per value (values_) in uses_
     uint32_t step_begin = 0, step_end = 0;
+    uint32_t node_begin = 0, node_count = 0;  // the Event's nodes, payloads left empty
+    uint32_t last_top = 0;                    // the root's last child among them
     uint32_t next = 0;          // next plan of the same hash slot, index + 1 (0 = none)
     uint64_t hash = 0;
     uint64_t fixed_text = 0;    // text bytes charged for names and literals
@@ -128,6 +131,7 @@ class RenderPlanner final : public PlanRecorder {
   // The registry number of the template at chunk offset `def_off`; false when it does not compile.
   bool template_id(uint32_t def_off, uint32_t* id);
   void drop_plans();
+  void build_nodes(Plan& plan);
   // The index in values_ of a tree's value part (by address), or UINT16_MAX.
   uint16_t hole_of(const Part& part) const;
   void set_hole(const Part& value);
@@ -147,6 +151,8 @@ class RenderPlanner final : public PlanRecorder {
   std::vector<Item> items_;
   std::vector<uint32_t> shapes_;
   std::vector<uint32_t> uses_;
+  std::vector<Node> nodes_;  // per plan, the nodes its steps build (payloads empty)
+  Event sim_;                // builds them once per plan
   std::vector<uint32_t> heads_;  // hash slot -> plan index + 1, valid when slot_gen_ matches
   std::vector<uint32_t> slot_gen_;
   uint32_t generation_ = 0;
