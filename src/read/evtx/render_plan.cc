@@ -116,6 +116,7 @@ void RenderPlanner::drop_plans() {
   arena_.reset();
   plans_.clear();
   nodes_.clear();
+  fills_.clear();
   steps_.clear();
   items_.clear();
   shapes_.clear();
@@ -283,7 +284,8 @@ bool RenderPlanner::replay(const uint8_t* begin, const uint8_t* end, Event& ev,
     return false;
   }
   Node* nodes = ev.assign_nodes(&nodes_[plan->node_begin], plan->node_count, plan->last_top);
-  for (uint32_t s = plan->step_begin; s < plan->step_end; ++s) {
+  for (uint32_t f = plan->fill_begin; f < plan->fill_end; ++f) {
+    uint32_t s = fills_[f];
     const Step& step = steps_[s];
     Node& node = nodes[step.node];
     switch (step.kind) {
@@ -498,6 +500,15 @@ void RenderPlanner::build_nodes(Plan& plan) {
         break;
     }
   }
+  plan.fill_begin = static_cast<uint32_t>(fills_.size());
+  for (uint32_t s = plan.step_begin; s < plan.step_end; ++s) {
+    StepKind kind = steps_[s].kind;
+    if (kind != StepKind::kBeginObject && kind != StepKind::kBeginArray &&
+        kind != StepKind::kEnd && kind != StepKind::kNull && kind != StepKind::kLiteral) {
+      fills_.push_back(s);
+    }
+  }
+  plan.fill_end = static_cast<uint32_t>(fills_.size());
   plan.node_begin = static_cast<uint32_t>(nodes_.size());
   plan.node_count = static_cast<uint32_t>(sim_.node_count());
   plan.last_top = 0;

@@ -109,6 +109,7 @@ class RenderPlanner final : public PlanRecorder {
     uint32_t step_begin = 0, step_end = 0;
     uint32_t node_begin = 0, node_count = 0;  // the Event's nodes, payloads left empty
     uint32_t last_top = 0;                    // the root's last child among them
+    uint32_t fill_begin = 0, fill_end = 0;    // in fills_: the steps that place a value
     uint32_t next = 0;          // next plan of the same hash slot, index + 1 (0 = none)
     uint64_t hash = 0;
     uint64_t fixed_text = 0;    // text bytes charged for names and literals
@@ -152,6 +153,7 @@ class RenderPlanner final : public PlanRecorder {
   std::vector<uint32_t> shapes_;
   std::vector<uint32_t> uses_;
   std::vector<Node> nodes_;  // per plan, the nodes its steps build (payloads empty)
+  std::vector<uint32_t> fills_;  // per plan, its value steps (indices into steps_)
   Event sim_;                // builds them once per plan
   std::vector<uint32_t> heads_;  // hash slot -> plan index + 1, valid when slot_gen_ matches
   std::vector<uint32_t> slot_gen_;
