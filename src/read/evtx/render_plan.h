@@ -81,6 +81,10 @@ class RenderPlanner final : public PlanRecorder {
   void fail() override;
 
  private:
+  static constexpr uint16_t kLiteralItem = UINT16_MAX;  // Item::hole of literal text
+  static constexpr uint16_t kNoHole = UINT16_MAX;       // hole_of(): not a record value
+  static constexpr size_t kHashSlots = 4096;            // plan hash table
+
   enum class StepKind : uint8_t {
     kBeginObject, kBeginArray, kEnd, kNull, kLiteral, kInt, kUInt, kBool, kUtf16, kText
   };
