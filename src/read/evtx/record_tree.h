@@ -29,7 +29,7 @@ struct Part {
   uint32_t len = 0;
   uint32_t next = 0;
   uint32_t elem = 0;  // kElement: index into elements
-  uint16_t charref = 0;  // kCharRef: the code unit; kValue: the substitution's index
+  uint16_t charref = 0;
   PartKind kind = PartKind::kText;
   uint8_t vtype = 0;  // kValue: value type (format.h ValueType, 0x80 = array)
 
