@@ -87,8 +87,11 @@ void RenderPlanner::finish(const RecordTree& tree, size_t text_bytes) {
       p.id_vtype = part.vtype;
     } else {
       p.id_kind = IdKind::kText;
+      recording_ = true;  // add_items() clears it when a value is not the record's
       p.id_first = add_items(tree, id_part);
       p.id_count = static_cast<uint32_t>(items_.size()) - p.id_first;
+      ok = recording_;
+      recording_ = false;
     }
   }
   p.usable = ok;
