@@ -30,7 +30,8 @@ class XmlSink {
   virtual void on_issue(const ReadIssue& issue) = 0;
 };
 
-// Per-thread decoding state: template caches, the record tree, the batch of Events, scratch text.
+// Per-thread decoding state: template caches, render plans (render_plan.h: kept across chunks and
+// files, so reuse one decoder), the record tree, the batch of Events, scratch text.
 // Reused across chunks and files; allocates nothing once warm.
 class EvtxDecoder {
  public:
