@@ -66,7 +66,28 @@ inline bool read_integer(uint8_t type, const uint8_t* data, size_t size, int64_t
   size_t width = type == kValBool ? size : value_fixed_size(type);
   if (width == 0 || size < width || width > 8) return false;
   uint64_t raw = 0;
-  std::memcpy(&raw, data, width);
+  switch (width) {  // fixed sizes, so no call to memcpy (little-endian host, as everywhere)
+    case 1:
+      raw = data[0];
+      break;
+    case 2: {
+      uint16_t v;
+      std::memcpy(&v, data, 2);
+      raw = v;
+      break;
+    }
+    case 4: {
+      uint32_t v;
+      std::memcpy(&v, data, 4);
+      raw = v;
+      break;
+    }
+    case 8:
+      std::memcpy(&raw, data, 8);
+      break;
+    default:
+      std::memcpy(&raw, data, width);
+  }
   if (value_is_signed(type) && width < 8 && (raw >> (8 * width - 1)) & 1) {
     raw |= ~0ull << (8 * width);  // sign-extend
   }
