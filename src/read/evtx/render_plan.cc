@@ -275,26 +275,19 @@ bool RenderPlanner::replay(const uint8_t* begin, const uint8_t* end, Event& ev,
   }
   Node* nodes = ev.assign_nodes(&nodes_[plan->node_begin], plan->node_count, plan->last_top);
   for (uint32_t f = plan->fill_begin; f < plan->fill_end; ++f) {
-    uint32_t s = fills_[f];
-    const Step& step = steps_[s];
-    Node& node = nodes[step.node];
-    switch (step.kind) {
-      case StepKind::kBeginObject:
-      case StepKind::kBeginArray:
-      case StepKind::kEnd:
-      case StepKind::kNull:
-      case StepKind::kLiteral:
-        break;  // all in the nodes already
+    const Fill& fill = fills_[f];
+    Node& node = nodes[fill.node];
+    switch (fill.kind) {
       case StepKind::kInt:
       case StepKind::kUInt:
       case StepKind::kBool: {
-        const Value& v = values_[step.hole];
+        const Value& v = values_[fill.hole];
         int64_t s64 = 0;
         uint64_t u64 = 0;
         read_integer(v.type, v.data, v.len, &s64, &u64);  // the shape fixes that it reads
-        if (step.kind == StepKind::kInt) {
+        if (fill.kind == StepKind::kInt) {
           node.num.i = s64;
-        } else if (step.kind == StepKind::kUInt) {
+        } else if (fill.kind == StepKind::kUInt) {
           node.num.u = u64;
         } else {
           node.num.b = u64 != 0;
@@ -302,17 +295,21 @@ bool RenderPlanner::replay(const uint8_t* begin, const uint8_t* end, Event& ev,
         break;
       }
       case StepKind::kUtf16:
-        node.str = memo_text(steps_[s], values_[step.hole], ev);
+        node.str = memo_text(steps_[fill.step], values_[fill.hole], ev);
         break;
       case StepKind::kText:
-        if (step.count == 1 && items_[step.first].hole != kLiteralItem) {
-          node.str = memo_text(steps_[s], values_[items_[step.first].hole], ev);
+        if (fill.single) {
+          node.str = memo_text(steps_[fill.step], values_[fill.hole], ev);
         } else {
+          const Step& step = steps_[fill.step];
           node.str = ev.copy(render_items(step.first, step.count));
         }
         break;
+      default:
+        break;  // structure: in the nodes already
     }
   }
+
   *record_id = 0;
   if (plan->id_kind == IdKind::kNumber) {
     const Value& v = values_[plan->id_hole];

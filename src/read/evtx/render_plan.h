@@ -157,7 +157,15 @@ class RenderPlanner final : public PlanRecorder {
   std::vector<uint32_t> shapes_;
   std::vector<uint32_t> uses_;
   std::vector<Node> nodes_;  // per plan, the nodes its steps build (payloads empty)
-  std::vector<uint32_t> fills_;  // per plan, its value steps (indices into steps_)
+  // A value step as replay reads it: the node to fill, the value, how (steps_[step] for text).
+  struct Fill {
+    uint32_t node = 0;
+    uint32_t step = 0;
+    uint16_t hole = 0;      // the value (kText: when `single`)
+    StepKind kind = StepKind::kNull;
+    bool single = false;    // kText of exactly one value: memo_text() applies
+  };
+  std::vector<Fill> fills_;  // per plan, its value steps
   Event sim_;                // builds them once per plan
   std::vector<uint32_t> heads_;  // hash slot -> plan index + 1, valid when slot_gen_ matches
   std::vector<uint32_t> slot_gen_;

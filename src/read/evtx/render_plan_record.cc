@@ -149,11 +149,27 @@ void RenderPlanner::build_nodes(Plan& plan) {
   }
   plan.fill_begin = static_cast<uint32_t>(fills_.size());
   for (uint32_t s = plan.step_begin; s < plan.step_end; ++s) {
-    StepKind kind = steps_[s].kind;
-    if (kind != StepKind::kBeginObject && kind != StepKind::kBeginArray &&
-        kind != StepKind::kEnd && kind != StepKind::kNull && kind != StepKind::kLiteral) {
-      fills_.push_back(s);
+    const Step& step = steps_[s];
+    Fill fill;
+    fill.node = step.node;
+    fill.step = s;
+    fill.hole = step.hole;
+    fill.kind = step.kind;
+    switch (step.kind) {
+      case StepKind::kBeginObject:
+      case StepKind::kBeginArray:
+      case StepKind::kEnd:
+      case StepKind::kNull:
+      case StepKind::kLiteral:
+        continue;  // all in the nodes already
+      case StepKind::kText:
+        fill.single = step.count == 1 && items_[step.first].hole != kLiteralItem;
+        if (fill.single) fill.hole = items_[step.first].hole;
+        break;
+      default:
+        break;
     }
+    fills_.push_back(fill);
   }
   plan.fill_end = static_cast<uint32_t>(fills_.size());
   plan.node_begin = static_cast<uint32_t>(nodes_.size());
