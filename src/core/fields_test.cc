@@ -368,6 +368,31 @@ TEST(Fields, ResolveRoutingAgreesWithResolve) {
   flat.add_string("LogName", "Security");
   auto [eid5, channel5] = check(flat, "flat");
   EXPECT_EQ(channel5.str(), "Security");
+
+  // Flat records are resolved in one walk over the root: a later key of a better-ranked
+  // spelling wins over an earlier worse one, the first of equal keys wins, and a fact found
+  // only by case goes through resolve().
+  Event ranked;
+  ranked.add_string("log_name", "worst");
+  ranked.add_string("ComputerName", "third");
+  ranked.add_string("LogName", "better");
+  ranked.add_int("EventCode", 1);
+  ranked.add_int("event_id", 2);
+  ranked.add_string("Hostname", "second");
+  ranked.add_string("LogName", "better-again");
+  ranked.add_int("EventId", 3);
+  auto [eid6, channel6] = check(ranked, "flat ranked");
+  EXPECT_EQ(channel6.str(), "better");
+  EXPECT_TRUE(eid6.as_int(&id));
+  EXPECT_EQ(id, 3);
+  Event by_case;
+  by_case.add_int("eventid", 5);
+  by_case.add_string("CHANNEL", "upper");
+  by_case.add_string("computer", "lower");
+  check(by_case, "flat by case");
+  Event none;
+  none.add_string("Message", "no facts");
+  check(none, "flat none");
 }
 
 // NXLog (the Mordor data sets): system fields under their NXLog names, event data at the root,

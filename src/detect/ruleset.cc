@@ -9,14 +9,17 @@
 // to rules by id or name, so they are resolved after every file has been read.
 #include "detect/ruleset.h"
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
+
+#include <cerrno>
+#include <optional>
 
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #include "core/text.h"
 #include "detect/regex.h"
@@ -88,11 +91,21 @@ std::string check_size(const YAML::Node& n, size_t depth, size_t max_nodes, size
 }
 
 bool read_file(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  out->clear();
+  char buf[16384];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ::close(fd);
+      return false;
+    }
+    if (n == 0) break;
+    out->append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
   return true;
 }
 
@@ -228,7 +241,8 @@ class RuleSet::Loader {
       return;
     }
     std::vector<YAML::Node> docs = std::move(loaded.value());
-    YAML::Node global, previous;
+    // Held in optionals: assigning to a bound YAML::Node writes through to the node it refers to.
+    std::optional<YAML::Node> global, previous;
     for (size_t i = 0; i < docs.size(); ++i) {
       try {
         const YAML::Node& doc = docs[i];
@@ -246,17 +260,20 @@ class RuleSet::Loader {
         }
         std::string action = scalar(doc["action"]);
         if (action == "global") {
-          global = YAML::Clone(doc);
-          global.remove("action");
+          global.emplace(YAML::Clone(doc));
+          global->remove("action");
           continue;
         }
         if (action == "reset") {
-          global = YAML::Node();
+          global.reset();
           continue;
         }
-        YAML::Node full = action == "repeat" ? merge(previous, doc) : (global ? merge(global, doc) : doc);
+        // A plain document is used as parsed: only a collection's documents are merged (copied).
+        YAML::Node full = action == "repeat" ? merge(previous ? *previous : YAML::Node(), doc)
+                          : global           ? merge(*global, doc)
+                                             : doc;
         if (action == "repeat") full.remove("action");
-        previous = full;
+        previous.emplace(full);
         add_document(full, origin, i);
       } catch (const std::exception& e) {
         report_->refused.push_back({origin, std::string("YAML: ") + e.what(), "yaml", "", ""});

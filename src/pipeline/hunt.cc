@@ -34,6 +34,7 @@
 #include "pipeline/ordered_pool.h"
 #include "read/discover.h"
 #include "read/evtx/evtx_file.h"
+#include "read/evtx/format.h"
 #include "read/evtx/evtx_hook.h"
 #include "read/read_path.h"
 
@@ -70,10 +71,12 @@ struct UnitOutput {
   bool file_done = false;  // the last unit of its file
 };
 
+constexpr size_t kWholeFile = SIZE_MAX;  // chunk_end of a unit that is a whole EVTX file
+
 struct WorkUnit {
   uint32_t input;
   bool evtx_chunks = false;  // else: the whole file through read_path
-  size_t chunk_begin = 0, chunk_end = 0;
+  size_t chunk_begin = 0, chunk_end = 0;  // chunk_end kWholeFile: every chunk the file holds
   uint64_t bytes = 0;
   bool last_of_file = true;
 };
@@ -267,6 +270,15 @@ Result<HuntStats> run_hunt(const sigma::RuleSet& rules, const std::vector<std::s
     stats.inputs.push_back(f.path);
     bytes_total += f.size;
     if (f.format == Format::kEvtx && f.compression == Compression::kNone) {
+      size_t per = std::max<size_t>(1, opt.evtx_chunks_per_unit);
+      if (f.size <= evtx::kFileHeaderBlock + per * evtx::kChunkSize) {
+        // One unit holds the whole file: planned from its size alone. The unit opens the file
+        // and reports what the open finds (header notes, an unreadable file) in file order.
+        // Opening and mapping it here too cost 30 % of the kernel time of a hunt over a folder of
+        // small logs (1 GB in 6,220 files, no rule firing: 284 -> 200 ms of system time).
+        units.push_back({static_cast<uint32_t>(i), true, 0, kWholeFile, f.size, true});
+        continue;
+      }
       // Mapped only while planned here and while each unit decodes (below): resident memory
       // stays bounded by the units in flight, not by the input.
       auto file = evtx::EvtxFile::open(f.path);
@@ -280,16 +292,15 @@ Result<HuntStats> run_hunt(const sigma::RuleSet& rules, const std::vector<std::s
         listener.on_issue(f.path + ": " + note);
         ++stats.issues;
       }
-      size_t per = std::max<size_t>(1, opt.evtx_chunks_per_unit);
       size_t chunks = ef.chunk_count();
       if (chunks == 0) continue;
       for (size_t c = 0; c < chunks; c += per) {
         WorkUnit u{static_cast<uint32_t>(i), true, c, std::min(chunks, c + per), 0, false};
-        u.bytes = (u.chunk_end - u.chunk_begin) * 65536;
+        u.bytes = (u.chunk_end - u.chunk_begin) * evtx::kChunkSize;
         units.push_back(u);
       }
       units.back().last_of_file = true;
-      units.back().bytes = f.size - units.back().chunk_begin * 65536;
+      units.back().bytes = f.size - units.back().chunk_begin * evtx::kChunkSize;
     } else {
       units.push_back({static_cast<uint32_t>(i), false, 0, 0, f.size, true});
     }
@@ -322,7 +333,12 @@ Result<HuntStats> run_hunt(const sigma::RuleSet& rules, const std::vector<std::s
           if (!file.ok()) {
             out.issues.push_back(path + ": " + file.status().message());
           } else {
-            for (size_t c = u.chunk_begin; c < u.chunk_end; ++c) {
+            size_t end = u.chunk_end;
+            if (end == kWholeFile) {
+              for (const auto& note : file->header_notes()) out.issues.push_back(path + ": " + note);
+              end = file->chunk_count();
+            }
+            for (size_t c = u.chunk_begin; c < end; ++c) {
               evtx::ChunkStats cs;
               Status st = file->decode_chunk(c, sink, w.decoder, out.records, &cs);
               if (!st.ok()) out.issues.push_back(file->source() + ": " + st.message());

@@ -18,6 +18,7 @@
 #include "core/text.h"
 #include "core/time.h"
 #include "pipeline/hunt_output.h"
+#include "read/evtx/chunk_builder.h"
 
 namespace vigil {
 namespace {
@@ -153,6 +154,70 @@ TEST(Hunt, MissingInputIsAnErrorNotACrash) {
 void write_text(const fs::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
   out << text;
+}
+
+// A small EVTX file is one work unit planned from its size alone (no open while planning); the
+// unit then reports what opening the file finds. A large file is opened while planning. Either
+// way each header note and each unreadable file is reported once, and every record is read.
+TEST(Hunt, EvtxHeaderNotesOnceWhetherPlannedFromSizeOrOpened) {
+  sigma::LoadReport report;
+  auto rules = load({kSource + "/demo/rules"}, &report);
+  evtx::testing::ChunkBuilder b;
+  b.record(
+      1,
+      [](evtx::testing::ChunkBuilder& w) {
+        w.open("Event", false);
+        w.u8(0x02);
+        w.open("Data", false);
+        w.u8(0x02);
+        w.subst(0, evtx::kValUInt16);
+        w.u8(0x04);
+        w.u8(0x04);
+      },
+      {{evtx::kValUInt16, {7, 0}}});
+  std::vector<uint8_t> one = b.file();
+  one[evtx::kFhChecksum] ^= 0xff;  // "file header checksum mismatch; reading the chunks anyway"
+  std::vector<uint8_t> two = one;  // a second copy of the chunk: two chunk slots
+  two.insert(two.end(), one.begin() + evtx::kFileHeaderBlock, one.end());
+  fs::path dir = fs::temp_directory_path() / ("vigil_hunt_plan_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  auto put = [&](const std::string& name, const std::vector<uint8_t>& bytes) {
+    write_text(dir / name, std::string(bytes.begin(), bytes.end()));
+  };
+  put("a-one-chunk.evtx", one);
+  put("b-two-chunks.evtx", two);
+  put("c-too-small.evtx", std::vector<uint8_t>(one.begin(), one.begin() + 64));
+  for (size_t per : {1, 8}) {  // 1: b is two units (opened while planning); 8: one unit
+    for (size_t threads : {1, 2}) {
+      HuntOptions opt;
+      opt.threads = threads;
+      opt.evtx_chunks_per_unit = per;
+      Collect c(rules);
+      auto st = run_hunt(rules, {dir.string()}, opt, c);
+      ASSERT_TRUE(st.ok()) << st.status().message();
+      EXPECT_EQ(st->events, 3u) << "per " << per;
+      EXPECT_EQ(st->issues, c.issues.size());
+      std::map<std::string, int> seen;
+      for (const auto& i : c.issues) {
+        for (const char* f : {"a-one-chunk", "b-two-chunks", "c-too-small"}) {
+          if (i.find(f) != std::string::npos) ++seen[f];
+        }
+      }
+      EXPECT_EQ(seen["a-one-chunk"], 1) << "per " << per;
+      EXPECT_EQ(seen["b-two-chunks"], 1) << "per " << per;
+      EXPECT_EQ(seen["c-too-small"], 1) << "per " << per;
+      EXPECT_EQ(c.issues.size(), 3u);
+      for (const auto& i : c.issues) {
+        if (i.find("c-too-small") == std::string::npos) {
+          EXPECT_NE(i.find("checksum mismatch"), std::string::npos) << i;
+        } else {
+          EXPECT_NE(i.find("too small"), std::string::npos) << i;
+        }
+      }
+    }
+  }
+  fs::remove_all(dir);
 }
 
 // Sigma's `generate`: a rule used by a correlation is reported on its own only when a

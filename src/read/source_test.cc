@@ -117,6 +117,74 @@ TEST(Source, GarbageAfterGzipIsCorrupt) {
   EXPECT_NE(st.message().find("unexpected bytes after gzip"), std::string::npos);
 }
 
+// A gzip member with every optional header field (RFC 1952 FEXTRA, FNAME, FCOMMENT, FHCRC), as
+// other tools write them; the decoder reads the framing itself.
+std::string gzip_with_fields(const std::string& data) {
+  std::string plain = gzip(data);  // 10-byte header, deflate body, 8-byte trailer
+  std::string out = plain.substr(0, 10);
+  out[3] = 0x04 | 0x08 | 0x10 | 0x02;
+  out += std::string("\x05\x00", 2) + "extra";
+  out += std::string("events.jsonl") + '\0';
+  out += std::string("a comment") + '\0';
+  out += std::string("\x12\x34", 2);
+  out += plain.substr(10);
+  return out;
+}
+
+// Hands out its bytes one at a time: every header and trailer crosses a read boundary.
+class TrickleSource final : public ByteSource {
+ public:
+  explicit TrickleSource(std::string bytes) : bytes_(std::move(bytes)) {}
+  Result<size_t> read(char* dst, size_t capacity) override {
+    if (pos_ >= bytes_.size() || capacity == 0) return size_t{0};
+    dst[0] = bytes_[pos_++];
+    return size_t{1};
+  }
+  uint64_t raw_offset() const override { return pos_; }
+
+ private:
+  std::string bytes_;
+  size_t pos_ = 0;
+};
+
+TEST(Source, GzipHeaderFieldsAndByteByByteInput) {
+  std::string a = sample_text(300), b = sample_text(7);
+  std::string gz = gzip_with_fields(a) + gzip(b) + gzip_with_fields("");
+  auto [out, st] = decode(gz);
+  EXPECT_TRUE(st.ok()) << st.message();
+  EXPECT_EQ(out, a + b);
+  auto trickle = decode_source(std::make_unique<TrickleSource>(gz));
+  ASSERT_TRUE(trickle.ok());
+  auto [slow, slow_st] = drain(**trickle, 13);
+  EXPECT_TRUE(slow_st.ok()) << slow_st.message();
+  EXPECT_EQ(slow, a + b);
+}
+
+TEST(Source, GzipTrailerChecksAndTruncatedFraming) {
+  std::string text = sample_text(2000);
+  std::string gz = gzip(text);
+  std::string bad_crc = gz;
+  bad_crc[gz.size() - 8] ^= 0x01;
+  auto [out, st] = decode(bad_crc);
+  EXPECT_EQ(out, text);  // every byte is given, then the fault
+  EXPECT_EQ(st.code(), Code::kCorrupt);
+  EXPECT_NE(st.message().find("incorrect data check"), std::string::npos) << st.message();
+  std::string bad_length = gz;
+  bad_length[gz.size() - 1] ^= 0x01;
+  EXPECT_NE(decode(bad_length).second.message().find("incorrect length check"), std::string::npos);
+  for (size_t cut : {size_t{4}, size_t{12}}) {  // inside the trailer; inside the second header
+    std::string two = gz + gzip_with_fields(text);
+    std::string cut_at = cut == 4 ? gz.substr(0, gz.size() - cut) : two.substr(0, gz.size() + cut);
+    auto [part, part_st] = decode(cut_at);
+    EXPECT_EQ(part_st.code(), Code::kCorrupt) << cut;
+    EXPECT_NE(part_st.message().find("truncated"), std::string::npos) << part_st.message();
+    EXPECT_EQ(part, text.substr(0, part.size()));
+  }
+  std::string method = gz;
+  method[2] = 7;  // not deflate
+  EXPECT_EQ(decode(method).second.code(), Code::kCorrupt);
+}
+
 TEST(Source, ZstdFramesAndTruncation) {
   std::string a = sample_text(100000), b = sample_text(10);
   auto src = decode_source(memory_source(zstd(a) + zstd(b)));
