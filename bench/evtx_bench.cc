@@ -4,6 +4,7 @@
 //   - Vigil, 1 thread: decodes every record into an Event (evtx_dump layout), passes over the
 //     set repeated until a few hundred MB have been decoded;
 //   - Vigil, all threads: the same work, threads taking (file, chunk) items from a shared counter;
+//   - Vigil, 1 thread, render plans off (every record through the RecordTree: the slow path);
 //   - evtxexport (libevtx-utils) as a subprocess on each file, output to /dev/null, timed;
 //   - python-evtx rendering every record's XML, on a subset (it is slow), timed;
 // and prints one table with records/s, MB/s and the ratio to Vigil on one thread.
@@ -143,10 +144,14 @@ int main(int argc, char** argv) {
     }
     double s = seconds_since(t0);
     rows.push_back({"vigil", "1 thread", passes * total_mb, static_cast<double>(sink.records), s});
-    std::printf("  vigil 1 thread: %llu records, %llu event nodes, %llu issues\n",
+    std::printf("  vigil 1 thread: %llu records, %llu event nodes, %llu issues; %llu records "
+                "replayed from %llu render plans, %llu decoded the slow way\n",
                 static_cast<unsigned long long>(sink.records),
                 static_cast<unsigned long long>(sink.nodes),
-                static_cast<unsigned long long>(sink.issues));
+                static_cast<unsigned long long>(sink.issues),
+                static_cast<unsigned long long>(decoder.plan_stats().replayed),
+                static_cast<unsigned long long>(decoder.plan_stats().planned),
+                static_cast<unsigned long long>(decoder.plan_stats().fallback));
   }
   // --- Vigil, all threads over (file, chunk) items ---
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());
@@ -177,6 +182,26 @@ int main(int argc, char** argv) {
                     static_cast<double>(records.load()), s});
   }
   uint64_t records_per_pass = static_cast<uint64_t>(rows[0].records / passes);
+  // --- Vigil, one thread, render plans off: every record through the RecordTree ---
+  {
+    EvtxDecoder decoder;
+    decoder.set_plans(false);
+    CountSink sink;
+    auto t0 = std::chrono::steady_clock::now();
+    for (int p = 0; p < passes; ++p) {
+      for (const auto& f : files) {
+        uint64_t index = 0;
+        for (size_t c = 0; c < f.chunk_count(); ++c) {
+          vigil::evtx::ChunkStats stats;
+          (void)f.decode_chunk(c, sink, decoder, index, &stats);
+          index += stats.records;
+        }
+      }
+    }
+    double s = seconds_since(t0);
+    rows.push_back({"vigil", "1 thread, no plans", passes * total_mb,
+                    static_cast<double>(sink.records), s});
+  }
   // --- evtxexport, every file once ---
   {
     double s = 0;
@@ -247,8 +272,9 @@ int main(int argc, char** argv) {
               "%.1f MB/s, %u threads %.1f MB/s\n",
               passes * data_mb / rows[0].seconds, threads, passes * data_mb / rows[1].seconds);
   for (size_t i = 2; i < rows.size(); ++i) {
+    std::string name = rows[i].tool == "vigil" ? "vigil " + rows[i].note : rows[i].tool;
     std::printf("vigil 1 thread is %.1fx %s\n", base / (rows[i].mb / rows[i].seconds),
-                rows[i].tool.c_str());
+                name.c_str());
   }
   return 0;
 }

@@ -100,6 +100,14 @@ class Event {
   // Copies bytes into the event's arena; the view lives until clear().
   std::string_view copy(std::string_view s) { return arena_.copy(s); }
   char* allocate(size_t n) { return arena_.allocate(n); }
+  // Replaces a cleared event's tree by `count` nodes in pre-order (nodes[0] the root, links as
+  // indices into the array; `last_top` the root's last child) and returns them so the caller
+  // fills in payloads: for readers that build many events of one shape (EVTX render plans).
+  Node* assign_nodes(const Node* nodes, size_t count, uint32_t last_top) {
+    nodes_.assign(nodes, nodes + count);
+    last_child_.back() = last_top;
+    return nodes_.data();
+  }
   // Depth of open containers (root = 1).
   size_t depth() const { return open_.size(); }
 

@@ -373,7 +373,7 @@ Status BinXmlDecoder::expand_arrays(uint32_t elem, uint32_t parent, uint32_t slo
   }
   if (!array_part) return Status::Ok();
 
-  std::vector<ValueItem> items;
+  std::vector<ValueItem>& items = array_items_;  // used up before the recursion below
   const Part array = t.parts[array_part];
   split_array(array.vtype, array.data, array.len, items);
   uint8_t item_type = array.vtype & ~kValArrayFlag;
@@ -408,11 +408,19 @@ Status BinXmlDecoder::expand_arrays(uint32_t elem, uint32_t parent, uint32_t slo
     }
   };
 
-  std::vector<std::pair<uint32_t, uint32_t>> copies;  // (element, parent part)
+  // (element, parent part) of each copy: a stack shared with the recursive calls below.
+  std::vector<std::pair<uint32_t, uint32_t>>& copies = array_copies_;
+  const size_t copies_base = copies.size();
   uint32_t after = slot_part;
   for (size_t k = 0; k < items.size(); ++k) {
-    if (t.parts.size() >= kMaxRecordParts) return LimitError("array expansion too large");
-    if (!charge(t.elems[elem].name.size() + 1)) return LimitError(kTextLimitMessage);
+    if (t.parts.size() >= kMaxRecordParts) {
+      copies.resize(copies_base);
+      return LimitError("array expansion too large");
+    }
+    if (!charge(t.elems[elem].name.size() + 1)) {
+      copies.resize(copies_base);
+      return LimitError(kTextLimitMessage);
+    }
     uint32_t c = static_cast<uint32_t>(t.elems.size());
     Elem copy;
     copy.name = t.elems[elem].name;
@@ -436,7 +444,10 @@ Status BinXmlDecoder::expand_arrays(uint32_t elem, uint32_t parent, uint32_t slo
     }
     uint32_t f, l;
     copy_list(t.elems[elem].first_child, items[k], &f, &l);
-    if (text_bytes_ > kMaxRecordTextBytes) return LimitError(kTextLimitMessage);
+    if (text_bytes_ > kMaxRecordTextBytes) {
+      copies.resize(copies_base);
+      return LimitError(kTextLimitMessage);
+    }
     t.elems[c].first_child = f;
     t.elems[c].last_child = l;
 
@@ -454,9 +465,15 @@ Status BinXmlDecoder::expand_arrays(uint32_t elem, uint32_t parent, uint32_t slo
     copies.emplace_back(c, slot);
   }
   // Further arrays in the same element expand each copy (last first, so links stay in order).
-  for (size_t k = copies.size(); k-- > 0;) {
-    VIGIL_RETURN_IF_ERROR(expand_arrays(copies[k].first, parent, copies[k].second));
+  for (size_t k = copies.size(); k-- > copies_base;) {
+    std::pair<uint32_t, uint32_t> copy = copies[k];
+    Status st = expand_arrays(copy.first, parent, copy.second);
+    if (!st.ok()) {
+      copies.resize(copies_base);
+      return st;
+    }
   }
+  copies.resize(copies_base);
   return Status::Ok();
 }
 

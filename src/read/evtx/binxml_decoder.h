@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/status.h"
@@ -13,6 +14,7 @@
 #include "read/evtx/format.h"
 #include "read/evtx/record_tree.h"
 #include "read/evtx/template_compiler.h"
+#include "read/evtx/value_text.h"
 
 namespace vigil::evtx {
 
@@ -27,8 +29,21 @@ class BinXmlDecoder {
   // On error the tree may be partial; the caller reports the Status and moves on.
   Status decode(const uint8_t* begin, const uint8_t* end, RecordTree& tree);
 
+  // The compiled Ops of the template defined at chunk offset `def_off` of the current chunk
+  // (compiled now if not yet), valid until the next compilation; the compile error otherwise.
+  Status compiled_template(uint32_t def_off, const Op** begin, const Op** end) {
+    const Program* program = nullptr;
+    VIGIL_RETURN_IF_ERROR(program_at(def_off, &program));
+    *begin = ops_.data() + program->begin;
+    *end = ops_.data() + program->end;
+    return Status::Ok();
+  }
+
   // Templates compiled in the current chunk (for tests and statistics).
   size_t templates_compiled() const { return programs_.size(); }
+  // Names, text and values the last decoded record expanded to (checked against
+  // kMaxRecordTextBytes).
+  size_t text_bytes() const { return text_bytes_; }
 
  private:
   struct ValueRef {
@@ -72,6 +87,8 @@ class BinXmlDecoder {
   uint32_t generation_ = 0;
   std::vector<ValueRef> values_;  // substitution values of the instances being expanded
   std::vector<uint32_t> stack_;   // open elements
+  std::vector<ValueItem> array_items_;                       // scratch of expand_arrays
+  std::vector<std::pair<uint32_t, uint32_t>> array_copies_;  // stack of expand_arrays
   size_t text_bytes_ = 0;         // names and text of the record so far (charge())
 };
 

@@ -65,10 +65,11 @@ class ChunkBuilder {
     u8(type);
   }
   // One record holding a template instance whose definition is inline; `body` writes the
-  // template's elements, `values` the substitution values (type, bytes).
-  void record(uint64_t id, const std::function<void(ChunkBuilder&)>& body,
-              const std::vector<std::pair<uint8_t, std::vector<uint8_t>>>& values,
-              std::vector<size_t>* value_offsets = nullptr) {
+  // template's elements, `values` the substitution values (type, bytes). Returns the chunk
+  // offset of the template definition (for instance()).
+  size_t record(uint64_t id, const std::function<void(ChunkBuilder&)>& body,
+                const std::vector<std::pair<uint8_t, std::vector<uint8_t>>>& values,
+                std::vector<size_t>* value_offsets = nullptr) {
     size_t start = pos_;
     u32(kRecordMagic);
     u32(0);
@@ -89,6 +90,29 @@ class ChunkBuilder {
     u8(0x00);
     uint32_t body_size = static_cast<uint32_t>(pos_ - body_start);
     std::memcpy(c_.data() + def + 20, &body_size, 4);
+    finish_record(start, values, value_offsets);
+    return def;
+  }
+  // One record holding an instance of the template defined at chunk offset `def` (by an earlier
+  // record()).
+  void instance(uint64_t id, size_t def,
+                const std::vector<std::pair<uint8_t, std::vector<uint8_t>>>& values) {
+    size_t start = pos_;
+    u32(kRecordMagic);
+    u32(0);
+    u64(id);
+    u64(0);
+    put("\x0f\x01\x01\x00", 4);
+    u8(0x0c);
+    u8(1);
+    u32(0x1234);
+    u32(static_cast<uint32_t>(def));
+    finish_record(start, values, nullptr);
+  }
+  // The value table, the values, the end token and the record's trailer.
+  void finish_record(size_t start,
+                     const std::vector<std::pair<uint8_t, std::vector<uint8_t>>>& values,
+                     std::vector<size_t>* value_offsets) {
     u32(static_cast<uint32_t>(values.size()));
     for (const auto& v : values) {
       u16(static_cast<uint16_t>(v.second.size()));

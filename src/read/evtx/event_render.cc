@@ -25,6 +25,7 @@
 #include <cstdint>
 
 #include "read/evtx/format.h"
+#include "read/evtx/render_plan.h"
 #include "read/evtx/utf16.h"
 #include "read/evtx/value_text.h"
 
@@ -83,65 +84,88 @@ uint32_t child_named(const RecordTree& t, uint32_t elem, std::string_view name) 
 
 }  // namespace
 
-uint64_t event_record_id(const RecordTree& tree) {
+uint32_t event_record_id_part(const RecordTree& tree) {
   if (tree.root == 0) return 0;
   uint32_t system = child_named(tree, tree.root, "System");
   uint32_t id = system ? child_named(tree, system, "EventRecordID") : 0;
   if (id == 0) return 0;
   for (uint32_t p = tree.elem(id).first_child; p; p = tree.part(p).next) {
-    const Part& part = tree.part(p);
-    int64_t s;
-    uint64_t u;
-    if (part.kind == PartKind::kValue && value_is_integer(part.vtype) &&
-        read_integer(part.vtype, part.data, part.len, &s, &u)) {
-      return u;
-    }
-    if (part.kind == PartKind::kText || part.kind == PartKind::kValue) {
-      std::string text;
-      EventRenderer::append_text(tree, p, text);
-      uint64_t v = 0;
-      for (char c : text) {
-        if (c < '0' || c > '9') return 0;
-        v = v * 10 + static_cast<uint64_t>(c - '0');
-      }
-      return v;
-    }
+    PartKind kind = tree.part(p).kind;
+    if (kind == PartKind::kText || kind == PartKind::kValue) return p;
   }
   return 0;
 }
 
+uint64_t event_record_id(const RecordTree& tree) {
+  uint32_t p = event_record_id_part(tree);
+  if (p == 0) return 0;
+  const Part& part = tree.part(p);
+  int64_t s;
+  uint64_t u;
+  if (part.kind == PartKind::kValue && value_is_integer(part.vtype) &&
+      read_integer(part.vtype, part.data, part.len, &s, &u)) {
+    return u;
+  }
+  std::string text;
+  EventRenderer::append_text(tree, p, text);
+  uint64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return 0;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return v;
+}
+
 void EventRenderer::append_text(const RecordTree& tree, uint32_t first, std::string& out) {
-  for (uint32_t i = first; i; i = tree.part(i).next) {
-    const Part& p = tree.part(i);
-    switch (p.kind) {
-      case PartKind::kText:
-      case PartKind::kCData:
-        out.append(p.text, p.len);
-        break;
-      case PartKind::kValue:
-        if (p.vtype == kValString) {
-          utf16_append(p.data, p.len / 2, out);
-        } else if (p.vtype == kValAnsiString) {
-          append_ansi(p.data, p.len, out);
-        } else {
-          append_value_text(p.vtype, p.data, p.len, false, out);
-        }
-        break;
-      case PartKind::kCharRef:
-        append_code_point(p.charref, out);
-        break;
-      case PartKind::kEntity:
-        append_entity(p.str(), out);
-        break;
-      default:
-        break;
-    }
+  for (uint32_t i = first; i; i = tree.part(i).next) append_part_text(tree, i, out);
+}
+
+void EventRenderer::append_part_text(const RecordTree& tree, uint32_t i, std::string& out) {
+  const Part& p = tree.part(i);
+  switch (p.kind) {
+    case PartKind::kText:
+    case PartKind::kCData:
+      out.append(p.text, p.len);
+      break;
+    case PartKind::kValue:
+      if (p.vtype == kValString) {
+        utf16_append(p.data, p.len / 2, out);
+      } else if (p.vtype == kValAnsiString) {
+        append_ansi(p.data, p.len, out);
+      } else {
+        append_value_text(p.vtype, p.data, p.len, false, out);
+      }
+      break;
+    case PartKind::kCharRef:
+      append_code_point(p.charref, out);
+      break;
+    case PartKind::kEntity:
+      append_entity(p.str(), out);
+      break;
+    default:
+      break;
   }
 }
 
-void EventRenderer::render(const RecordTree& tree, Event& ev) {
+void EventRenderer::open_object(std::string_view key) {
+  ev_->begin_object(key);
+  if (rec_) rec_->begin_object(key);
+}
+
+void EventRenderer::open_array(std::string_view key) {
+  ev_->begin_array(key);
+  if (rec_) rec_->begin_array(key);
+}
+
+void EventRenderer::close() {
+  ev_->end_container();
+  if (rec_) rec_->end();
+}
+
+void EventRenderer::render(const RecordTree& tree, Event& ev, PlanRecorder* recorder) {
   tree_ = &tree;
   ev_ = &ev;
+  rec_ = recorder;
   if (tree.root == 0) return;
   element_value(tree.root, tree.elem(tree.root).name, false);
 }
@@ -162,6 +186,7 @@ void EventRenderer::element_value(uint32_t elem, std::string_view key, bool data
   }
   if (!e.has_elem_child && !text && !attr_text) {
     ev_->add_null(key);
+    if (rec_) rec_->null(key);
   } else if (!e.has_elem_child && !attr_text) {
     content(e.first_child, key);
   } else {
@@ -195,20 +220,24 @@ void EventRenderer::content(uint32_t first, std::string_view key) {
           } else {
             ev_->add_uint(key, u);
           }
+          if (rec_) rec_->number(key, p);
           return;
         }
       } else if (p.vtype == kValString) {
         ev_->add_string(key, utf16_to_arena(*ev_, p.data, p.len / 2));
+        if (rec_) rec_->utf16(key, p);
         return;
       }
     } else if (p.kind == PartKind::kText) {
       ev_->add_string(key, p.str());  // lives in the chunk arena
+      if (rec_) rec_->literal(key, p.str());
       return;
     }
   }
   scratch_.clear();
   append_text(t, first, scratch_);
   ev_->add_string(key, ev_->copy(scratch_));
+  if (rec_) rec_->text(key, t, first);
 }
 
 std::string_view EventRenderer::attr_text(uint32_t first) {
@@ -265,6 +294,11 @@ std::string_view EventRenderer::data_name(uint32_t elem) {
   for (uint32_t a = tree_->elem(elem).first_attr; a; a = tree_->attr(a).next) {
     if (tree_->attr(a).name == "Name") {
       if (!has_text(tree_->attr(a).first)) return {};
+      if (rec_) {  // a name made of a value would make the keys depend on value bytes
+        for (uint32_t p = tree_->attr(a).first; p; p = tree_->part(p).next) {
+          if (tree_->part(p).kind == PartKind::kValue) rec_->fail();
+        }
+      }
       return attr_text(tree_->attr(a).first);
     }
   }
@@ -277,6 +311,7 @@ void EventRenderer::data_value(uint32_t elem, std::string_view key) {
     element_body(elem, key, false);
   } else if (!has_text(e.first_child)) {
     ev_->add_string(key, std::string_view());
+    if (rec_) rec_->literal(key, std::string_view());
   } else {
     content(e.first_child, key);
   }
@@ -285,16 +320,16 @@ void EventRenderer::data_value(uint32_t elem, std::string_view key) {
 void EventRenderer::element_body(uint32_t elem, std::string_view key, bool data_container) {
   const RecordTree& t = *tree_;
   const Elem& e = t.elem(elem);
-  ev_->begin_object(key);
+  open_object(key);
 
   bool any_attr = false;
   for (uint32_t a = e.first_attr; a; a = t.attr(a).next) {
     if (!has_text(t.attr(a).first)) continue;
-    if (!any_attr) ev_->begin_object("#attributes");
+    if (!any_attr) open_object("#attributes");
     any_attr = true;
     content(t.attr(a).first, t.attr(a).name);
   }
-  if (any_attr) ev_->end_container();
+  if (any_attr) close();
   if (has_text(e.first_child)) content(e.first_child, "#text");
 
   // EventData/UserData: flatten named Data, or gather unnamed Data under "Data". The names of
@@ -338,26 +373,26 @@ void EventRenderer::element_body(uint32_t elem, std::string_view key, bool data_
           data_value(child, dname);
           continue;
         }
-        ev_->begin_array(dname);
+        open_array(dname);
         for (uint32_t j = static_cast<uint32_t>(me); j != kNone; j = data_next_[j]) {
           data_value(data_elems_[j], std::string_view());
         }
-        ev_->end_container();
+        close();
       } else if (!positional_done) {
         positional_done = true;
-        ev_->begin_object("Data");
+        open_object("Data");
         if (names_end - names_base == 1) {
           data_value(child, "#text");
         } else {
-          ev_->begin_array("#text");
+          open_array("#text");
           for (uint32_t q = p; q; q = t.part(q).next) {
             if (t.part(q).kind == PartKind::kElement && t.elem(t.part(q).elem).name == "Data") {
               data_value(t.part(q).elem, std::string_view());
             }
           }
-          ev_->end_container();
+          close();
         }
-        ev_->end_container();
+        close();
       }
       continue;
     }
@@ -382,7 +417,7 @@ void EventRenderer::element_body(uint32_t elem, std::string_view key, bool data_
   }
   data_names_.resize(names_base);
   data_elems_.resize(names_base);
-  ev_->end_container();
+  close();
 }
 
 }  // namespace vigil::evtx

@@ -155,16 +155,30 @@ struct EventDelivery {
     (void)flush();  // a stop is noticed at the next record (or at the chunk's end)
     sink.on_issue(issue);
   }
-  bool record(RecordTree& tree, EventRenderer& renderer, std::string&, const RecordRef& ref) {
+  static constexpr bool kPlans = true;
+  // The next Event of the batch, cleared.
+  Event& next_event() {
     if (batch.size() < kEventBatch) {
       batch.resize(kEventBatch);
       refs.resize(kEventBatch);
     }
     Event& ev = batch[pending];
     ev.clear();
-    renderer.render(tree, ev);
+    return ev;
+  }
+  // Delivers next_event() (filled) as `ref`.
+  bool commit(const RecordRef& ref) {
     refs[pending] = ref;
     return ++pending < kEventBatch || flush();
+  }
+  // The slow path: renders the decoded tree, making a plan of it when the planner wants one.
+  bool record(RenderPlanner& planner, EventRenderer& renderer, std::string&,
+              const RecordTree& tree, const RecordRef& ref, size_t text_bytes) {
+    Event& ev = next_event();
+    PlanRecorder* recorder = planner.recorder();
+    renderer.render(tree, ev, recorder);
+    if (recorder) planner.finish(tree, text_bytes);
+    return commit(ref);
   }
   // Hands the batch to the sink; false when the sink stopped (the rest of the batch is dropped
   // and counted in `unsent`).
@@ -187,9 +201,11 @@ struct XmlDelivery {
   XmlSink& sink;
   bool stop = false;   // never set: each record is delivered as it is rendered,
   size_t unsent = 0;   // and a stop is the record's own return value
+  static constexpr bool kPlans = false;  // plans make Events, not XML
   bool flush() { return true; }
   void issue(const ReadIssue& issue) { sink.on_issue(issue); }
-  bool record(RecordTree& tree, EventRenderer&, std::string& xml, const RecordRef& ref) {
+  bool record(RenderPlanner&, EventRenderer&, std::string& xml, const RecordTree& tree,
+              const RecordRef& ref, size_t) {
     xml.clear();
     render_xml(tree, xml);
     return sink.on_xml(xml, ref);
@@ -237,6 +253,7 @@ Status EvtxFile::decode_chunk_impl(size_t chunk, Deliver& deliver, EvtxDecoder& 
   if (!walker.present()) return Status::Ok();
 
   d.binxml_.begin_chunk(base, avail, chunk_off);
+  if constexpr (Deliver::kPlans) d.planner_.begin_chunk(d.binxml_, base, avail);
   RecordRef ref;
   ref.source = source_;
   ref.chunk = static_cast<uint32_t>(chunk);
@@ -246,6 +263,18 @@ Status EvtxFile::decode_chunk_impl(size_t chunk, Deliver& deliver, EvtxDecoder& 
     if (deliver.stop) return stopped();
     uint64_t index = first_index + s.records++;
     const uint8_t* rec = base + slot.offset;
+    ref.index = index;
+    ref.offset = chunk_off + slot.offset;
+    if constexpr (Deliver::kPlans) {
+      uint64_t xml_id = 0;
+      if (d.plans_ && d.planner_.replay(rec + kRecordHeaderSize, rec + slot.size - 4, deliver.next_event(),
+                            &xml_id)) {
+        ref.record_id = xml_id ? xml_id : slot.record_id;
+        ++s.decoded;
+        if (!deliver.commit(ref)) return stopped();
+        continue;
+      }
+    }
     Status st = d.binxml_.decode(rec + kRecordHeaderSize, rec + slot.size - 4, d.tree_);
     if (!st.ok()) {
       ReadIssue issue;
@@ -258,12 +287,11 @@ Status EvtxFile::decode_chunk_impl(size_t chunk, Deliver& deliver, EvtxDecoder& 
       if (deliver.stop) return stopped();
       continue;
     }
-    ref.index = index;
-    ref.offset = chunk_off + slot.offset;
     uint64_t xml_id = event_record_id(d.tree_);
     ref.record_id = xml_id ? xml_id : slot.record_id;
     ++s.decoded;
-    if (!deliver.record(d.tree_, d.renderer_, d.xml_, ref)) return stopped();
+    if (!deliver.record(d.planner_, d.renderer_, d.xml_, d.tree_, ref,
+                        d.binxml_.text_bytes())) return stopped();
   }
   flush_problems();
   if (!deliver.flush()) return stopped();

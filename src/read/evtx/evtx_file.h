@@ -15,6 +15,7 @@
 #include "read/evtx/binxml_decoder.h"
 #include "read/evtx/event_render.h"
 #include "read/evtx/record_tree.h"
+#include "read/evtx/render_plan.h"
 #include "read/sink.h"
 #include "read/source.h"
 
@@ -29,7 +30,8 @@ class XmlSink {
   virtual void on_issue(const ReadIssue& issue) = 0;
 };
 
-// Per-thread decoding state: template caches, the record tree, the batch of Events, scratch text.
+// Per-thread decoding state: template caches, render plans (render_plan.h: kept across chunks and
+// files, so reuse one decoder), the record tree, the batch of Events, scratch text.
 // Reused across chunks and files; allocates nothing once warm.
 class EvtxDecoder {
  public:
@@ -37,11 +39,18 @@ class EvtxDecoder {
   EvtxDecoder(const EvtxDecoder&) = delete;
   EvtxDecoder& operator=(const EvtxDecoder&) = delete;
 
+  // How many records were rendered from plans and how many the slow way (tests, statistics).
+  const RenderPlanner::Stats& plan_stats() const { return planner_.stats(); }
+  // Plans on (the default) or off (every record the slow way: for differential tests).
+  void set_plans(bool enabled) { plans_ = enabled; }
+
  private:
   friend class EvtxFile;
   BinXmlDecoder binxml_;
   RecordTree tree_;
   EventRenderer renderer_;
+  RenderPlanner planner_;  // Events only: records of a known template and value shape
+  bool plans_ = true;
   std::string xml_;
   // Records rendered but not yet handed to the sink (see EventDelivery in evtx_file.cc).
   std::vector<Event> batch_;

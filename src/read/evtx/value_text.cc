@@ -22,33 +22,6 @@ namespace {
 constexpr char kUpperHex[] = "0123456789ABCDEF";
 constexpr char kLowerHex[] = "0123456789abcdef";
 
-size_t fixed_size(uint8_t base) {
-  switch (base) {
-    case kValInt8:
-    case kValUInt8:
-      return 1;
-    case kValInt16:
-    case kValUInt16:
-      return 2;
-    case kValInt32:
-    case kValUInt32:
-    case kValReal32:
-    case kValBool:
-    case kValHexInt32:
-      return 4;
-    case kValInt64:
-    case kValUInt64:
-    case kValReal64:
-    case kValFileTime:
-    case kValHexInt64:
-      return 8;
-    case kValGuid:
-    case kValSystemTime:
-      return 16;
-    default:
-      return 0;
-  }
-}
 
 void append_hex_prefixed(uint64_t v, std::string& out) {
   char buf[18];
@@ -200,7 +173,7 @@ void split_array(uint8_t type, const uint8_t* data, size_t size, std::vector<Val
     }
     return;
   }
-  size_t width = base == kValSizeT ? (size % 8 == 0 ? 8 : 4) : fixed_size(base);
+  size_t width = base == kValSizeT ? (size % 8 == 0 ? 8 : 4) : value_fixed_size(base);
   if (width == 0) {  // no item structure known (binary...): one item
     items.push_back({data, static_cast<uint32_t>(size)});
     return;
@@ -210,31 +183,10 @@ void split_array(uint8_t type, const uint8_t* data, size_t size, std::vector<Val
   }
 }
 
-bool value_is_integer(uint8_t type) {
-  return (type >= kValInt8 && type <= kValUInt64) || type == kValBool;
-}
-
-bool value_is_signed(uint8_t type) {
-  return type == kValInt8 || type == kValInt16 || type == kValInt32 || type == kValInt64;
-}
-
-bool read_integer(uint8_t type, const uint8_t* data, size_t size, int64_t* as_signed,
-                  uint64_t* as_unsigned) {
-  size_t width = type == kValBool ? size : fixed_size(type);
-  if (width == 0 || size < width || width > 8) return false;
-  uint64_t raw = 0;
-  std::memcpy(&raw, data, width);
-  if (value_is_signed(type) && width < 8 && (raw >> (8 * width - 1)) & 1) {
-    raw |= ~0ull << (8 * width);  // sign-extend
-  }
-  *as_unsigned = raw;
-  *as_signed = static_cast<int64_t>(raw);
-  return true;
-}
 
 bool append_value_text(uint8_t type, const uint8_t* data, size_t size, bool guid_braces,
                        std::string& out) {
-  size_t width = fixed_size(type);
+  size_t width = value_fixed_size(type);
   if (width != 0 && size < width) {  // value shorter than its type: show the bytes
     append_binary(data, size, out);
     return true;

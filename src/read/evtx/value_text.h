@@ -5,8 +5,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
+
+#include "read/evtx/format.h"
 
 namespace vigil::evtx {
 
@@ -20,13 +23,78 @@ struct ValueItem {
 void split_array(uint8_t type, const uint8_t* data, size_t size, std::vector<ValueItem>& items);
 
 // Whether a scalar value of `type` is a JSON number or boolean in the evtx_dump layout.
-bool value_is_integer(uint8_t type);
-bool value_is_signed(uint8_t type);
+inline bool value_is_integer(uint8_t type) {
+  return (type >= kValInt8 && type <= kValUInt64) || type == kValBool;
+}
+inline bool value_is_signed(uint8_t type) {
+  return type == kValInt8 || type == kValInt16 || type == kValInt32 || type == kValInt64;
+}
+
+// Bytes of a fixed-size scalar type; 0 for variable-size types (strings, SID, binary...).
+inline size_t value_fixed_size(uint8_t base) {
+  switch (base) {
+    case kValInt8:
+    case kValUInt8:
+      return 1;
+    case kValInt16:
+    case kValUInt16:
+      return 2;
+    case kValInt32:
+    case kValUInt32:
+    case kValReal32:
+    case kValBool:
+    case kValHexInt32:
+      return 4;
+    case kValInt64:
+    case kValUInt64:
+    case kValReal64:
+    case kValFileTime:
+    case kValHexInt64:
+      return 8;
+    case kValGuid:
+    case kValSystemTime:
+      return 16;
+    default:
+      return 0;
+  }
+}
 
 // Reads an integer value (any width up to 8 bytes, zero/sign extended by type). False if
 // `size` does not fit the type.
-bool read_integer(uint8_t type, const uint8_t* data, size_t size, int64_t* as_signed,
-                  uint64_t* as_unsigned);
+inline bool read_integer(uint8_t type, const uint8_t* data, size_t size, int64_t* as_signed,
+                         uint64_t* as_unsigned) {
+  size_t width = type == kValBool ? size : value_fixed_size(type);
+  if (width == 0 || size < width || width > 8) return false;
+  uint64_t raw = 0;
+  switch (width) {  // fixed sizes, so no call to memcpy (little-endian host, as everywhere)
+    case 1:
+      raw = data[0];
+      break;
+    case 2: {
+      uint16_t v;
+      std::memcpy(&v, data, 2);
+      raw = v;
+      break;
+    }
+    case 4: {
+      uint32_t v;
+      std::memcpy(&v, data, 4);
+      raw = v;
+      break;
+    }
+    case 8:
+      std::memcpy(&raw, data, 8);
+      break;
+    default:
+      std::memcpy(&raw, data, width);
+  }
+  if (value_is_signed(type) && width < 8 && (raw >> (8 * width - 1)) & 1) {
+    raw |= ~0ull << (8 * width);  // sign-extend
+  }
+  *as_unsigned = raw;
+  *as_signed = static_cast<int64_t>(raw);
+  return true;
+}
 
 // Appends the text form of a scalar value that is not a string: numbers in decimal, floats in
 // shortest round-trip form, booleans as true/false, binary as upper-case hex, GUID as
