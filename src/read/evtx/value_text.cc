@@ -200,8 +200,8 @@ bool append_value_text(uint8_t type, const uint8_t* data, size_t size, bool guid
     case kValUInt16:
     case kValUInt32:
     case kValUInt64: {
-      int64_t s;
-      uint64_t u;
+      int64_t s = 0;
+      uint64_t u = 0;
       read_integer(type, data, size, &s, &u);
       if (value_is_signed(type)) {
         append_number(s, out);
