@@ -11,8 +11,14 @@
 //
 // Running RE2 is the costly part of many rules, so two answers are given without it where that
 // is provably the same answer: a text shorter than any match (regex_min_size) cannot match, and
-// a regex that is only `.{N,}` is a count of characters (LongRun). Both are checked against RE2
-// itself on random input (regex_test.cc); the reference matcher never takes either shortcut.
+// a regex that is only `.{N,}` is a count of characters (LongRun). And a regex that cannot match
+// across lines (regex_single_line) is run only on the lines holding a literal every match
+// contains (search_lines): PowerShell script blocks are thousands of bytes in hundreds of lines,
+// RE2's DFA costs ~3 cycles a byte, and the rules' needed literals (`-path`, `powershell`) sit on
+// a few of those lines. A needed-literal check before RE2 was tried and gave nothing, because
+// those texts do hold the literal; the saving is in the lines RE2 no longer reads. All three are
+// checked against RE2 itself on random input (regex_test.cc); the reference matcher never takes
+// any of these shortcuts.
 #include "detect/regex.h"
 
 #include <re2/filtered_re2.h>
@@ -288,6 +294,66 @@ class MinSize {
 }  // namespace
 
 size_t regex_min_size(std::string_view re2_pattern) { return MinSize(re2_pattern).run(); }
+
+bool regex_single_line(std::string_view p) {
+  bool in_class = false;
+  for (size_t i = 0; i < p.size(); ++i) {
+    const char c = p[i];
+    if (c == '\n') return false;
+    if (c == '\\') {
+      if (i + 1 >= p.size()) return false;
+      const char n = p[++i];
+      if (n == '\n') return false;
+      // Punctuation is itself; of the letters, only sets and characters without the newline.
+      if (std::isalnum(static_cast<unsigned char>(n)) && std::string_view("dwStrfavbB").find(n) == std::string_view::npos) {
+        return false;
+      }
+      continue;
+    }
+    if (in_class) {
+      if (c == '[' && i + 1 < p.size() && p[i + 1] == ':') return false;  // [[:space:]]...
+      if (c == ']') in_class = false;
+      continue;
+    }
+    switch (c) {
+      case '^': case '$': return false;
+      case '[':
+        if (i + 1 < p.size() && p[i + 1] == '^') return false;
+        in_class = true;
+        if (i + 1 < p.size() && p[i + 1] == ']') ++i;  // a leading ] is literal
+        break;
+      case '(':
+        if (i + 1 < p.size() && p[i + 1] == '?') {
+          // Flags, or a named or non-capturing group: no `s` flag anywhere.
+          size_t j = i + 2;
+          if (j < p.size() && p[j] == 'P') break;
+          for (; j < p.size() && p[j] != ':' && p[j] != ')'; ++j) {
+            if (p[j] == 's') return false;
+          }
+        }
+        break;
+      default: break;
+    }
+  }
+  return !in_class;
+}
+
+bool search_lines(const re2::RE2& re, std::string_view text, std::string_view folded, std::string_view needle,
+                  uint32_t rare) {
+  size_t from = 0;
+  while (from < folded.size()) {
+    const size_t at = Pattern::search(folded.substr(from), needle, rare);
+    if (at == std::string_view::npos) return false;
+    const size_t hit = from + at;
+    const size_t nl = text.rfind('\n', hit);
+    const size_t start = nl == std::string_view::npos ? 0 : nl + 1;
+    size_t end = text.find('\n', hit + needle.size());
+    if (end == std::string_view::npos) end = text.size();
+    if (RE2::PartialMatch(re2::StringPiece(text.data() + start, end - start), re)) return true;
+    from = end + 1;
+  }
+  return false;
+}
 
 LongRun LongRun::of(std::string_view p) {
   LongRun run;

@@ -53,6 +53,21 @@ struct LongRun {
   bool found_in(std::string_view text) const;
 };
 
+// True for a regex no match of which can hold a newline or depend on where the text starts or
+// ends: no `(?s)`, no `^` `$` `\A` `\z`, and only character sets that leave the newline out (no
+// `\s` `\W` `\D` `\p`, no negated class, no `\n` `\x..` or octal escape). Every match then lies
+// within one line. False for whatever it does not understand (never true for a regex that
+// could match across lines).
+bool regex_single_line(std::string_view re2_pattern);
+
+// RE2's verdict (a search) on `text` for a regex_single_line() regex every match of which
+// contains `needle` (lower-cased, no newline), with RE2 run only on the lines that hold the
+// needle. `folded` is `text` ASCII lower-cased (same size); `rare` is Pattern::rarest(needle).
+// Worth it on long multi-line texts (script blocks), where the lines holding a needed literal
+// are a small part of the whole.
+bool search_lines(const re2::RE2& re, std::string_view text, std::string_view folded, std::string_view needle,
+                  uint32_t rare);
+
 struct RegexAtoms {
   std::vector<std::string> needed;
   std::vector<std::string> any;

@@ -1,10 +1,12 @@
-// regex_min_size and LongRun: fixed cases, and randomized checks against RE2 itself — no match
-// RE2 finds is shorter than the bound, and LongRun gives RE2's verdict on random bytes.
+// regex_min_size, LongRun and line-bound search: fixed cases, and randomized checks against RE2
+// itself — no match RE2 finds is shorter than the bound, LongRun gives RE2's verdict on random
+// bytes, and search_lines RE2's verdict on random multi-line texts.
 #include "detect/regex.h"
 
 #include <gtest/gtest.h>
 #include <re2/re2.h>
 
+#include <cctype>
 #include <random>
 #include <string>
 
@@ -108,6 +110,62 @@ TEST(LongRun, AgreesWithRe2) {
   }
   EXPECT_GT(hits, 10000);
   EXPECT_GT(misses, 10000);
+}
+
+TEST(RegexSingleLine, Cases) {
+  for (const char* yes : {"(Get-Item|gci).{1,64}-Path.{1,64}\\\\(currentcontrolset|run)", "abc", "a.b", "(?i)a\\d+b",
+                          "[a-z\\]]{2}\\w\\S", "(?P<x>a)\\.exe", "(?i:ab)c", "(?U)a.+b", "\\ba\\B", "[]a]"}) {
+    EXPECT_TRUE(regex_single_line(yes)) << yes;
+  }
+  for (const char* no : {"a\\sb", "a\\nb", "a\\x0ab", "a\\012b", "a\\Wb", "a\\Db", "a\\pCb", "a\\p{Cc}b", "a\\Cb",
+                         "(?s)a.b", "(?is)a.b", "(?s:a.b)", "a[^x]b", "a[[:space:]]b", "^ab", "ab$", "(?m)^ab",
+                         "\\Aab", "ab\\z", "a\nb", "a\\Qb\\E", "[a"}) {
+    EXPECT_FALSE(regex_single_line(no)) << no;
+  }
+}
+
+// Random regexes, each with a needed literal, on random multi-line texts: where
+// regex_single_line holds, search_lines gives RE2's verdict on the whole text.
+TEST(RegexSingleLine, SearchLinesAgreesWithRe2) {
+  const char* pieces[] = {"a", "b", "é", ".", "[ab]", "[^a]", "\\d", "\\w", "\\s", "\\S", "(?:a|bb)", "(x|)",
+                          "^", "$", "\\b", "(?i)", "(?s)", "\\x{62}", "K", "\\W", "[\\n]", "(?m)"};
+  const char* quants[] = {"", "", "", "*", "+", "?", "{2}", "{1,3}", "{2,}", "*?"};
+  const char alphabet[] = {'a', 'A', 'b', 'B', '1', ' ', 'x', '\n', '\n', 'z'};
+  std::mt19937 rng(17);
+  int single = 0, hits = 0, misses = 0;
+  for (int i = 0; i < 6000; ++i) {
+    std::string pattern;
+    const int n = static_cast<int>(rng() % 4);
+    for (int k = 0; k < n; ++k) {
+      pattern += pieces[rng() % std::size(pieces)];
+      pattern += quants[rng() % std::size(quants)];
+    }
+    pattern += rng() % 2 ? "zx" : "Zx";  // the needed literal "zx" (folded)
+    for (int k = static_cast<int>(rng() % 3); k > 0; --k) {
+      const std::string piece = pieces[rng() % std::size(pieces)];
+      pattern += piece;
+      // Not after a flag group, which RE2 lets a repetition apply to the item before (the x).
+      if (!piece.starts_with("(?")) pattern += quants[rng() % std::size(quants)];
+    }
+    RE2 re("(?i:" + pattern + ")", RE2::Quiet);
+    if (!re.ok() || !regex_single_line(re.pattern())) continue;
+    ++single;
+    const std::string needle = "zx";
+    for (int t = 0; t < 30; ++t) {
+      std::string text;
+      const int len = static_cast<int>(rng() % 40);
+      for (int k = 0; k < len; ++k) text += alphabet[rng() % std::size(alphabet)];
+      if (rng() % 2) text.insert(rng() % (text.size() + 1), rng() % 2 ? "zx" : "ZX");
+      std::string folded = text;
+      for (char& c : folded) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      const bool want = RE2::PartialMatch(text, re);
+      ASSERT_EQ(search_lines(re, text, folded, needle, 0), want) << re.pattern() << " on " << ::testing::PrintToString(text);
+      (want ? hits : misses)++;
+    }
+  }
+  EXPECT_GT(single, 500);
+  EXPECT_GT(hits, 2000);
+  EXPECT_GT(misses, 2000);
 }
 
 }  // namespace

@@ -144,6 +144,10 @@ void RuleSet::intern(Detection& d) {
         v.atoms = std::move(atoms);
       }
       if (!best.empty()) v.literal = literal_of(best);
+      if (v.kind == ValueTest::kRegex && v.single_line && !best.empty() && best.find('\n') == std::string::npos) {
+        v.line_needle = best;
+        v.line_rare = Pattern::rarest(best);
+      }
     }
     t.seal();
   });
