@@ -134,9 +134,9 @@ bool scalar_matches(const ValueTest& t, Value v, EvalContext& ctx) {
       if (ctx.regex_shortcuts) {
         if (text.size() < t.min_size) return false;
         if (t.long_run.min) return t.long_run.found_in(text);
-        // A long string: RE2 on the lines holding the needed literal only (search_lines).
+        // A long string: RE2 only around the lines holding the needed literal (search_lines).
         if (!t.line_needle.empty() && v.is_string() && text.size() >= kLinesFrom && ctx.fold_once) {
-          return search_lines(*t.regex, text, ctx.lowered(v), t.line_needle, t.line_rare);
+          return search_lines(*t.regex, text, ctx.lowered(v), t.line_needle, t.line_rare, t.max_newlines);
         }
       }
       return RE2::PartialMatch(text, *t.regex);

@@ -133,9 +133,10 @@ struct ValueTest {
   std::shared_ptr<const re2::RE2> regex;  // kRegex
   uint32_t min_size = 0;                  // kRegex: no shorter text matches (regex_min_size)
   LongRun long_run;                       // kRegex: the regex is `.{N,}` (LongRun::of)
-  bool single_line = false;               // kRegex: regex_single_line()
-  // kRegex, single_line: a literal every match contains (lower-cased; empty = none), for
-  // search_lines, and its Pattern::rarest byte. Set by the RuleSet with `literal`.
+  size_t max_newlines = 0;                // kRegex: regex_max_newlines()
+  // kRegex, at most a few newlines in a match: a literal every match contains (lower-cased;
+  // empty = none), for search_lines, and its Pattern::rarest byte. Set by the RuleSet with
+  // `literal`.
   std::string line_needle;
   uint32_t line_rare = 0;
   CompareOp op = CompareOp::kEq;          // kCompare

@@ -112,28 +112,31 @@ TEST(LongRun, AgreesWithRe2) {
   EXPECT_GT(misses, 10000);
 }
 
-TEST(RegexSingleLine, Cases) {
-  for (const char* yes : {"(Get-Item|gci).{1,64}-Path.{1,64}\\\\(currentcontrolset|run)", "abc", "a.b", "(?i)a\\d+b",
-                          "[a-z\\]]{2}\\w\\S", "(?P<x>a)\\.exe", "(?i:ab)c", "(?U)a.+b", "\\ba\\B", "[]a]"}) {
-    EXPECT_TRUE(regex_single_line(yes)) << yes;
-  }
-  for (const char* no : {"a\\sb", "a\\nb", "a\\x0ab", "a\\012b", "a\\Wb", "a\\Db", "a\\pCb", "a\\p{Cc}b", "a\\Cb",
-                         "(?s)a.b", "(?is)a.b", "(?s:a.b)", "a[^x]b", "a[[:space:]]b", "^ab", "ab$", "(?m)^ab",
-                         "\\Aab", "ab\\z", "a\nb", "a\\Qb\\E", "[a"}) {
-    EXPECT_FALSE(regex_single_line(no)) << no;
-  }
+TEST(RegexMaxNewlines, Cases) {
+  const std::pair<const char*, size_t> cases[] = {
+      {"(Get-Item|gci).{1,64}-Path.{1,64}\\\\(currentcontrolset|run)", 0}, {"abc", 0}, {"a.b", 0},
+      {"(?i)a\\d+b", 0}, {"[a-z\\]]{2}\\w\\S", 0}, {"(?P<x>a)\\.exe", 0}, {"(?i:ab)c", 0}, {"\\ba\\B", 0},
+      {"[]a]", 0}, {"\\w+`(\\w+|-|.)`[\\w+|\\s]", 1}, {"a\\sb", 1}, {"a\\s?b", 1}, {"a\\s{2}b", 2},
+      {"a\\s{1,3}b", 3}, {"(a\\sb){3}", 3}, {"a|\\s\\s", 2}, {"a\\nb", 1}, {"a\\x0ab", 1}, {"a\\012b", 1},
+      {"a\\Wb", 1}, {"a\\Db", 1}, {"a\\pCb", 1}, {"a\\p{Cc}b", 1}, {"(?s)a.b", 1}, {"(?s:a)b.c", 1},
+      {"a[^x]b", 1}, {"a[\\t-\\r]b", 1}, {"a[\\s]b", 1}, {"a\nb", 1},
+      {"a\\s*b", kManyNewlines}, {"a\\s+b", kManyNewlines}, {"a\\s{2,}b", kManyNewlines},
+      {"(a\\s)*", kManyNewlines}, {"(?s)a.*b", kManyNewlines}, {"a[^x]+b", kManyNewlines},
+      {"^ab", kManyNewlines}, {"ab$", kManyNewlines}, {"\\Aab", kManyNewlines}, {"ab\\z", kManyNewlines},
+      {"a\\Qb\\E", kManyNewlines}, {"a[[:space:]]b", kManyNewlines}, {"[a", kManyNewlines}, {"(ab", kManyNewlines}};
+  for (const auto& [pattern, want] : cases) EXPECT_EQ(regex_max_newlines(pattern), want) << pattern;
 }
 
-// Random regexes, each with a needed literal, on random multi-line texts: where
-// regex_single_line holds, search_lines gives RE2's verdict on the whole text.
-TEST(RegexSingleLine, SearchLinesAgreesWithRe2) {
+// Random regexes, each with a needed literal, on random multi-line texts: wherever
+// regex_max_newlines gives a bound, search_lines within it gives RE2's verdict on the whole text.
+TEST(RegexMaxNewlines, SearchLinesAgreesWithRe2) {
   const char* pieces[] = {"a", "b", "é", ".", "[ab]", "[^a]", "\\d", "\\w", "\\s", "\\S", "(?:a|bb)", "(x|)",
-                          "^", "$", "\\b", "(?i)", "(?s)", "\\x{62}", "K", "\\W", "[\\n]", "(?m)"};
+                          "^", "$", "\\b", "(?i)", "(?s)", "\\x{62}", "K", "\\W", "[\\n]", "(?m)", "\\n"};
   const char* quants[] = {"", "", "", "*", "+", "?", "{2}", "{1,3}", "{2,}", "*?"};
   const char alphabet[] = {'a', 'A', 'b', 'B', '1', ' ', 'x', '\n', '\n', 'z'};
   std::mt19937 rng(17);
-  int single = 0, hits = 0, misses = 0;
-  for (int i = 0; i < 6000; ++i) {
+  int bounded[3] = {}, hits = 0, misses = 0;
+  for (int i = 0; i < 9000; ++i) {
     std::string pattern;
     const int n = static_cast<int>(rng() % 4);
     for (int k = 0; k < n; ++k) {
@@ -148,9 +151,10 @@ TEST(RegexSingleLine, SearchLinesAgreesWithRe2) {
       if (!piece.starts_with("(?")) pattern += quants[rng() % std::size(quants)];
     }
     RE2 re("(?i:" + pattern + ")", RE2::Quiet);
-    if (!re.ok() || !regex_single_line(re.pattern())) continue;
-    ++single;
-    const std::string needle = "zx";
+    if (!re.ok()) continue;
+    const size_t lines = regex_max_newlines(re.pattern());
+    if (lines > 2) continue;
+    ++bounded[lines];
     for (int t = 0; t < 30; ++t) {
       std::string text;
       const int len = static_cast<int>(rng() % 40);
@@ -159,11 +163,14 @@ TEST(RegexSingleLine, SearchLinesAgreesWithRe2) {
       std::string folded = text;
       for (char& c : folded) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       const bool want = RE2::PartialMatch(text, re);
-      ASSERT_EQ(search_lines(re, text, folded, needle, 0), want) << re.pattern() << " on " << ::testing::PrintToString(text);
+      ASSERT_EQ(search_lines(re, text, folded, "zx", 0, lines), want)
+          << re.pattern() << " on " << ::testing::PrintToString(text);
       (want ? hits : misses)++;
     }
   }
-  EXPECT_GT(single, 500);
+  EXPECT_GT(bounded[0], 300);
+  EXPECT_GT(bounded[1], 300);
+  EXPECT_GT(bounded[2], 50);
   EXPECT_GT(hits, 2000);
   EXPECT_GT(misses, 2000);
 }

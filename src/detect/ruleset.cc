@@ -144,7 +144,9 @@ void RuleSet::intern(Detection& d) {
         v.atoms = std::move(atoms);
       }
       if (!best.empty()) v.literal = literal_of(best);
-      if (v.kind == ValueTest::kRegex && v.single_line && !best.empty() && best.find('\n') == std::string::npos) {
+      // Up to two lines around the needle's: a window of five lines is still a small part of a
+      // script block, a wider one would gain little over RE2 on the whole.
+      if (v.kind == ValueTest::kRegex && v.max_newlines <= 2 && !best.empty() && best.find('\n') == std::string::npos) {
         v.line_needle = best;
         v.line_rare = Pattern::rarest(best);
       }
