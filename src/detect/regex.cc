@@ -493,6 +493,15 @@ class Newlines {
 
 size_t regex_max_newlines(std::string_view p) { return Newlines(p).run(); }
 
+bool regex_caseless(std::string_view p) {
+  for (size_t k = p.find("(?"); k != std::string_view::npos; k = p.find("(?", k + 2)) {
+    for (size_t j = k + 2; j < p.size() && (std::isalpha(static_cast<unsigned char>(p[j])) || p[j] == '-'); ++j) {
+      if (p[j] == 'i') return true;
+    }
+  }
+  return false;
+}
+
 bool search_lines(const re2::RE2& re, std::string_view text, std::string_view folded, std::string_view needle,
                   uint32_t rare, size_t lines) {
   size_t from = 0;

@@ -59,6 +59,8 @@ struct LongRun {
 // its largest repetition; kManyNewlines for an unbounded one, an anchor, or anything it does not
 // understand. Never below the true maximum. 0: every match lies within one line.
 inline constexpr size_t kManyNewlines = SIZE_MAX;
+// True when the regex may match case-insensitively somewhere (an `i` among any inline flags).
+bool regex_caseless(std::string_view re2_pattern);
 size_t regex_max_newlines(std::string_view re2_pattern);
 
 // RE2's verdict (a search) on `text` for a regex of at most `lines` = regex_max_newlines() (not

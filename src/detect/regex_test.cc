@@ -127,6 +127,11 @@ TEST(RegexMaxNewlines, Cases) {
   for (const auto& [pattern, want] : cases) EXPECT_EQ(regex_max_newlines(pattern), want) << pattern;
 }
 
+TEST(RegexCaseless, Cases) {
+  for (const char* yes : {"(?i)abc", "a(?i:b)", "(?si)a", "(?-i)a"}) EXPECT_TRUE(regex_caseless(yes)) << yes;
+  for (const char* no : {"abc", "(?s)a", "(?P<is>a)", "(?:i)", "[?i]"}) EXPECT_FALSE(regex_caseless(no)) << no;
+}
+
 // Random regexes, each with a needed literal, on random multi-line texts: wherever
 // regex_max_newlines gives a bound, search_lines within it gives RE2's verdict on the whole text.
 TEST(RegexMaxNewlines, SearchLinesAgreesWithRe2) {
