@@ -240,10 +240,15 @@ bool regex_caseless(std::string_view p) {
 
 bool search_lines(const re2::RE2& re, std::string_view text, std::string_view folded, std::string_view needle,
                   uint32_t rare, size_t lines) {
+  // Windows that overlap or touch are merged, so that RE2 reads no line twice; each is run when
+  // the next one starts past its end.
+  size_t win_start = 0, win_end = 0;
+  bool open = false;
+  auto run = [&] { return RE2::PartialMatch(re2::StringPiece(text.data() + win_start, win_end - win_start), re); };
   size_t from = 0;
   while (from < folded.size()) {
     const size_t at = Pattern::search(folded.substr(from), needle, rare);
-    if (at == std::string_view::npos) return false;
+    if (at == std::string_view::npos) break;
     const size_t hit = from + at;
     // Back to the start of the line `lines` lines up, on to the end of the one `lines` down
     // (its newline included).
@@ -260,11 +265,18 @@ bool search_lines(const re2::RE2& re, std::string_view text, std::string_view fo
     size_t end = line_end;
     for (size_t k = 0; k < lines && end != std::string_view::npos; ++k) end = text.find('\n', end + 1);
     end = end == std::string_view::npos ? text.size() : end + 1;
-    if (RE2::PartialMatch(re2::StringPiece(text.data() + start, end - start), re)) return true;
-    if (line_end == std::string_view::npos) return false;
+    if (open && start <= win_end) {
+      win_end = std::max(win_end, end);
+    } else {
+      if (open && run()) return true;
+      win_start = start;
+      win_end = end;
+      open = true;
+    }
+    if (line_end == std::string_view::npos) break;
     from = line_end + 1;
   }
-  return false;
+  return open && run();
 }
 
 }  // namespace vigil::sigma
