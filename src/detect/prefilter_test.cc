@@ -213,6 +213,40 @@ detection:
   EXPECT_EQ(with.stats().confirmed, 1u);
 }
 
+// A rule whose requirement is an OR of its trigger literals holds whenever it is woken, and its
+// group says so (the matcher then skips the check); one with other ANDed literals does not.
+TEST(Prefilter, WokenHoldsOnlyForAnOrOfTriggers) {
+  constexpr std::string_view kTwoRules = R"(
+title: images
+logsource: {product: test}
+detection:
+  sel:
+    Image|endswith: ['\cmd.exe', '\wmic.exe']
+  condition: sel
+---
+title: assoc
+logsource: {product: test}
+detection:
+  sel:
+    Image|endswith: '\cmd.exe'
+    CommandLine|contains: 'assoc'
+  condition: sel
+)";
+  RuleSet set = load({}, kTwoRules);
+  auto index = set.index();
+  const auto& route = index->route("", nullptr);
+  ASSERT_EQ(route.groups.size(), 2u);
+  EXPECT_TRUE(route.groups[0].woken_holds);
+  EXPECT_FALSE(route.groups[1].woken_holds);
+  Matcher m(set);
+  std::vector<uint32_t> hits;
+  Event ev = event(R"({"Image": "C:\\Windows\\cmd.exe", "CommandLine": "cmd /c dir"})");
+  m.match(ev, &hits);
+  EXPECT_EQ(hits, std::vector<uint32_t>{0});
+  EXPECT_EQ(m.stats().woken, 2u);
+  EXPECT_EQ(m.stats().confirmed, 1u);
+}
+
 TEST(Prefilter, CompiledDatabasesAreCachedAcrossIndexes) {
   const fs::path dir = fs::path(VIGIL_BINARY_DIR) / "prefilter_cache_test";
   fs::remove_all(dir);

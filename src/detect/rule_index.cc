@@ -126,6 +126,15 @@ uint32_t RuleIndex::make_route(std::vector<Entry> entries, const int64_t* event_
     }
     const auto group = static_cast<uint32_t>(r->groups.size());
     r->groups.push_back({e.rule, static_cast<uint32_t>(r->triggered.size()), 1});
+    std::vector<uint32_t> leaves;
+    if (req_->or_of_literals(e.rule, &leaves)) {
+      std::vector<uint32_t> sorted = lits;
+      for (auto* v : {&leaves, &sorted}) {
+        std::sort(v->begin(), v->end());
+        v->erase(std::unique(v->begin(), v->end()), v->end());
+      }
+      r->groups.back().woken_holds = leaves == sorted;
+    }
     r->triggered.push_back(e);
     trigger_literals.push_back(std::move(lits));
     for (uint32_t c : classes) r->class_wakes.emplace_back(c, group);

@@ -53,6 +53,9 @@ class RuleIndex {
   struct Group {
     uint32_t rule;
     uint32_t first, count;  // into Route::triggered
+    // The requirement is an OR of exactly the trigger literals: woken means it holds, and it
+    // need not be checked (Requirements::or_of_literals).
+    bool woken_holds = false;
   };
   // The rules one kind of event (channel, event ID) can meet, rules that cannot fire on that
   // event ID already left out.
