@@ -117,6 +117,10 @@ bool ref_matches(std::string_view a, std::string_view b, RefMode mode, bool case
   return false;
 }
 
+// Strings at least this long run a line-bound regex line by line (search_lines); on shorter
+// ones finding the lines costs about what RE2 does.
+constexpr size_t kLinesFrom = 512;
+
 // One test against one scalar (or object) value; `v` is valid.
 bool scalar_matches(const ValueTest& t, Value v, EvalContext& ctx) {
   switch (t.kind) {
@@ -130,6 +134,10 @@ bool scalar_matches(const ValueTest& t, Value v, EvalContext& ctx) {
       if (ctx.regex_shortcuts) {
         if (text.size() < t.min_size) return false;
         if (t.long_run.min) return t.long_run.found_in(text);
+        // A long string: RE2 only around the lines holding the needed literal (search_lines).
+        if (!t.line_needle.empty() && v.is_string() && text.size() >= kLinesFrom && ctx.fold_once) {
+          return search_lines(*t.regex, text, ctx.lowered(v), t.line_needle, t.line_rare, t.max_newlines);
+        }
       }
       return RE2::PartialMatch(text, *t.regex);
     }

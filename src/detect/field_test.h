@@ -133,6 +133,12 @@ struct ValueTest {
   std::shared_ptr<const re2::RE2> regex;  // kRegex
   uint32_t min_size = 0;                  // kRegex: no shorter text matches (regex_min_size)
   LongRun long_run;                       // kRegex: the regex is `.{N,}` (LongRun::of)
+  size_t max_newlines = 0;                // kRegex: regex_max_newlines()
+  // kRegex, at most a few newlines in a match: a literal every match contains (lower-cased;
+  // empty = none), for search_lines, and its Pattern::rarest byte. Set by the RuleSet with
+  // `literal`.
+  std::string line_needle;
+  uint32_t line_rare = 0;
   CompareOp op = CompareOp::kEq;          // kCompare
   TimePart part = TimePart::kNone;        // kCompare: compare this part of a timestamp
   double number = 0;                      // kCompare

@@ -124,7 +124,7 @@ void Matcher::wake_and_confirm(const RuleIndex::Route& route, const int64_t* eve
   auto unsafe = [&](uint32_t cls) { return scan_.unsafe(cls); };
   for (uint32_t g : woken_) {
     const RuleIndex::Group& group = route.groups[g];
-    if (!req.holds(group.rule, seen, unsafe, event_id)) continue;
+    if (!group.woken_holds && !req.holds(group.rule, seen, unsafe, event_id)) continue;
     ++stats_.confirmed;
     for (uint32_t k = 0; k < group.count; ++k) run(route.triggered[group.first + k], hits);
   }

@@ -346,6 +346,7 @@ bool build_field_test(std::string_view key, const std::vector<RawValue>& values,
         if (!t.regex) return refuse(why, "regex", reason);
         t.min_size = static_cast<uint32_t>(std::min<size_t>(regex_min_size(t.regex->pattern()), UINT32_MAX));
         t.long_run = LongRun::of(t.regex->pattern());
+        t.max_newlines = regex_max_newlines(t.regex->pattern());
         out->values.push_back(std::move(t));
         continue;
       }

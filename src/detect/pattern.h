@@ -52,6 +52,12 @@ class Pattern {
   // `text` is already ASCII lower-cased: bytes compare exactly (only for case-insensitive patterns).
   bool match_folded(std::string_view text) const { return match_impl(text, true); }
   bool cased() const { return cased_; }
+  // The first occurrence of `needle` in `hay`, both already ASCII lower-cased, or npos; `rare`
+  // is rarest(needle), worked out once per needle.
+  static size_t search(std::string_view hay, std::string_view needle, uint32_t rare) {
+    return find(hay, needle, rare, 0, true);
+  }
+  static uint32_t rarest(std::string_view needle) { return rarest_byte(needle); }
   // The literal pieces (lower-cased unless cased): the input a literal prefilter would index.
   std::vector<std::string_view> literals() const;
   // True when the pattern is one literal matched whole (no wildcard); `out` receives it.

@@ -168,6 +168,85 @@ detection:
 
 // A second index over the same rules loads its databases from the cache, gives the same
 // verdicts, and a damaged cache file is compiled over instead of trusted.
+// A literal that triggers nothing is still scanned for (LanePolicy::scan_confirming), so a rule
+// woken by its trigger is evaluated only when its other ANDed literals occur too; with the
+// policy off, the woken rule is evaluated whatever they are. The verdicts agree either way.
+TEST(Prefilter, ConfirmingLiteralsAreScanned) {
+  constexpr std::string_view kCmdRules = R"(
+title: assoc
+logsource: {product: test}
+detection:
+  sel:
+    Image|endswith: '\cmd.exe'
+    CommandLine|contains: 'assoc'
+  condition: sel
+)";
+  RuleSet set = load({}, kCmdRules);
+  LanePolicy off;
+  off.scan_confirming = false;
+  auto scanned = std::make_shared<RuleIndex>(set);
+  auto unscanned = std::make_shared<RuleIndex>(set, off);
+  const Requirements& req = scanned->requirements();
+  uint32_t assoc = UINT32_MAX;
+  for (uint32_t i = 0; i < req.literals().size(); ++i) {
+    if (req.literals()[i] == "assoc") assoc = i;
+  }
+  ASSERT_NE(assoc, UINT32_MAX);
+  EXPECT_EQ(scanned->unscanned()[assoc], 0);
+  EXPECT_EQ(unscanned->unscanned()[assoc], 1);  // `\cmd.exe` is the trigger, `assoc` only confirms
+  Matcher with(set, scanned), without(set, unscanned);
+  std::vector<uint32_t> hits;
+  Event dir = event(R"({"Image": "C:\\Windows\\cmd.exe", "CommandLine": "cmd /c dir"})");
+  with.match(dir, &hits);
+  EXPECT_TRUE(hits.empty());
+  without.match(dir, &hits);
+  EXPECT_TRUE(hits.empty());
+  EXPECT_EQ(with.stats().woken, 1u);
+  EXPECT_EQ(with.stats().confirmed, 0u);
+  EXPECT_EQ(without.stats().woken, 1u);
+  EXPECT_EQ(without.stats().confirmed, 1u);
+  Event assoc_event = event(R"({"Image": "C:\\Windows\\cmd.exe", "CommandLine": "cmd /c ASSOC .txt"})");
+  with.match(assoc_event, &hits);
+  EXPECT_EQ(hits, std::vector<uint32_t>{0});
+  without.match(assoc_event, &hits);
+  EXPECT_EQ(hits, std::vector<uint32_t>{0});
+  EXPECT_EQ(with.stats().confirmed, 1u);
+}
+
+// A rule whose requirement is an OR of its trigger literals holds whenever it is woken, and its
+// group says so (the matcher then skips the check); one with other ANDed literals does not.
+TEST(Prefilter, WokenHoldsOnlyForAnOrOfTriggers) {
+  constexpr std::string_view kTwoRules = R"(
+title: images
+logsource: {product: test}
+detection:
+  sel:
+    Image|endswith: ['\cmd.exe', '\wmic.exe']
+  condition: sel
+---
+title: assoc
+logsource: {product: test}
+detection:
+  sel:
+    Image|endswith: '\cmd.exe'
+    CommandLine|contains: 'assoc'
+  condition: sel
+)";
+  RuleSet set = load({}, kTwoRules);
+  auto index = set.index();
+  const auto& route = index->route("", nullptr);
+  ASSERT_EQ(route.groups.size(), 2u);
+  EXPECT_TRUE(route.groups[0].woken_holds);
+  EXPECT_FALSE(route.groups[1].woken_holds);
+  Matcher m(set);
+  std::vector<uint32_t> hits;
+  Event ev = event(R"({"Image": "C:\\Windows\\cmd.exe", "CommandLine": "cmd /c dir"})");
+  m.match(ev, &hits);
+  EXPECT_EQ(hits, std::vector<uint32_t>{0});
+  EXPECT_EQ(m.stats().woken, 2u);
+  EXPECT_EQ(m.stats().confirmed, 1u);
+}
+
 TEST(Prefilter, CompiledDatabasesAreCachedAcrossIndexes) {
   const fs::path dir = fs::path(VIGIL_BINARY_DIR) / "prefilter_cache_test";
   fs::remove_all(dir);

@@ -11,8 +11,10 @@
 //
 // Running RE2 is the costly part of many rules, so two answers are given without it where that
 // is provably the same answer: a text shorter than any match (regex_min_size) cannot match, and
-// a regex that is only `.{N,}` is a count of characters (LongRun). Both are checked against RE2
-// itself on random input (regex_test.cc); the reference matcher never takes either shortcut.
+// a regex that is only `.{N,}` is a count of characters (LongRun); and a regex whose matches
+// span few lines is run only around the lines holding a literal every match contains
+// (regex_lines.cc). All three are checked against RE2 itself on random input (regex_test.cc);
+// the reference matcher never takes any of these shortcuts.
 #include "detect/regex.h"
 
 #include <re2/filtered_re2.h>

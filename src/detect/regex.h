@@ -53,6 +53,25 @@ struct LongRun {
   bool found_in(std::string_view text) const;
 };
 
+// The most newlines a match of the regex can hold, for a regex whose matches do not depend on
+// where the text starts or ends (no `^` `$` `\A` `\z`): a character item that can match a
+// newline (`\s`, `\W`, `\D`, `\p..`, a negated class, `.` under `(?s)`, `\n`, `\x..`...) counts
+// its largest repetition; kManyNewlines for an unbounded one, an anchor, or anything it does not
+// understand. Never below the true maximum. 0: every match lies within one line.
+inline constexpr size_t kManyNewlines = SIZE_MAX;
+// True when the regex may match case-insensitively somewhere (an `i` among any inline flags).
+bool regex_caseless(std::string_view re2_pattern);
+size_t regex_max_newlines(std::string_view re2_pattern);
+
+// RE2's verdict (a search) on `text` for a regex of at most `lines` = regex_max_newlines() (not
+// kManyNewlines) every match of which contains `needle` (lower-cased, no newline), with RE2 run
+// only around the lines that hold the needle: from `lines` lines before each such line to
+// `lines` lines after it. `folded` is `text` ASCII lower-cased (same size); `rare` is
+// Pattern::rarest(needle). Worth it on long multi-line texts (script blocks), where the lines
+// near a needed literal are a small part of the whole.
+bool search_lines(const re2::RE2& re, std::string_view text, std::string_view folded, std::string_view needle,
+                  uint32_t rare, size_t lines);
+
 struct RegexAtoms {
   std::vector<std::string> needed;
   std::vector<std::string> any;

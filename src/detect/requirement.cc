@@ -541,6 +541,21 @@ void Requirements::describe(uint32_t n, std::string* out) const {
   }
 }
 
+bool Requirements::or_of_literals(uint32_t rule, std::vector<uint32_t>* literals) const {
+  const Node& root = nodes_[roots_[rule]];
+  if (root.op == Node::kLiteral) {
+    literals->push_back(root.a);
+    return true;
+  }
+  if (root.op != Node::kOr) return false;
+  for (uint32_t k = 0; k < root.b; ++k) {
+    const Node& kid = nodes_[args_[root.a + k]];
+    if (kid.op != Node::kLiteral) return false;
+    literals->push_back(kid.a);
+  }
+  return true;
+}
+
 std::string Requirements::describe(uint32_t rule) const {
   std::string out;
   describe(roots_[rule], &out);

@@ -65,6 +65,9 @@ class Requirements {
   bool holds(uint32_t rule, LitFn&& literal, ClassFn&& unsafe, const int64_t* event_id) const {
     return eval(roots_[rule], literal, unsafe, event_id);
   }
+  // True when the rule's requirement is one literal leaf or an OR of literal leaves (appended to
+  // `literals`): it then holds whenever one of them is seen, or its field class is unsafe.
+  bool or_of_literals(uint32_t rule, std::vector<uint32_t>* literals) const;
   // Could the rule fire on an event with this ID at all (every atom assumed present)?
   bool possible(uint32_t rule, const int64_t* event_id) const {
     return holds(rule, [](uint32_t) { return true; }, [](uint32_t) { return true; }, event_id);

@@ -29,9 +29,13 @@ struct LanePolicy {
   size_t min_share = 10;    // nor one with fewer than 1/min_share of the route's (0: no such bound)
   size_t max_lanes = 4;     // lanes per route, the rest lane included (at most LiteralScan::kMaxLanes)
   bool near_share = true;   // a literal set may use a database of a near superset (share_databases)
-  // The classes with most literals get lanes however small, each its own database (tests:
-  // lanes on small rule sets).
-  static LanePolicy always() { return {0, 1, 0, LiteralScan::kMaxLanes, false}; }
+  // Literals that trigger no rule (they only confirm a woken rule, or let a value test be
+  // skipped) are scanned for too; false leaves them out of every database, so they count as
+  // present (RuleIndex::unscanned).
+  bool scan_confirming = true;
+  // The classes with most literals get lanes however small, each its own database, and only
+  // trigger literals are scanned for (tests: lanes on small rule sets, and the unscanned path).
+  static LanePolicy always() { return {0, 1, 0, LiteralScan::kMaxLanes, false, false}; }
 };
 
 class RuleIndex {
@@ -49,6 +53,9 @@ class RuleIndex {
   struct Group {
     uint32_t rule;
     uint32_t first, count;  // into Route::triggered
+    // The requirement is an OR of exactly the trigger literals: woken means it holds, and it
+    // need not be checked (Requirements::or_of_literals).
+    bool woken_holds = false;
   };
   // The rules one kind of event (channel, event ID) can meet, rules that cannot fire on that
   // event ID already left out.
@@ -77,8 +84,9 @@ class RuleIndex {
   const Route& route(std::string_view lower_channel, const int64_t* event_id) const;
 
   const Requirements& requirements() const { return *req_; }
-  // Literals no database holds (1 = never scanned for, so they count as present): those that
-  // trigger no rule and belong to no rule tried on every event.
+  // Literals no database holds (1 = never scanned for, so they count as present): with
+  // LanePolicy::scan_confirming off, those that trigger no rule, belong to no rule tried on every
+  // event and spare no regex run; otherwise none.
   const std::vector<uint8_t>& unscanned() const { return unscanned_; }
   // The literal database of a route's triggered rules, compiled on first use (thread-safe);
   // null if vectorscan refused it (the matcher then tries every rule of the route).

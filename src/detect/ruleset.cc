@@ -10,16 +10,16 @@
 #include "detect/ruleset.h"
 
 #include <fcntl.h>
+#include <re2/re2.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
-#include <cerrno>
-#include <optional>
-
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <optional>
 
 #include "core/text.h"
 #include "detect/regex.h"
@@ -149,12 +149,28 @@ void RuleSet::intern(Detection& d) {
         for (std::string_view lit : v.pattern.literals()) consider(lit);
       } else if (v.kind == ValueTest::kRegex && v.regex) {
         auto atoms = std::make_shared<RegexAtoms>();
+        std::string line_best;
+        int line_score = kMinLiteralScore - 1;
         if (regex_atoms(*v.regex, atoms.get())) {
+          // Under (?i), RE2 folds k, s and i with Unicode rules (the Kelvin sign, the long s...),
+          // which an ASCII-caseless search does not follow: atoms holding them are not needles.
+          const bool caseless = regex_caseless(v.regex->pattern());
           for (const std::string& a : atoms->needed) {
-            if (a.find_first_of("iks") == std::string::npos) consider(a);
+            const bool folds = a.find_first_of("iks") != std::string::npos;
+            if (!folds) consider(a);
+            if ((!folds || !caseless) && a.find('\n') == std::string::npos && literal_score(a) > line_score) {
+              line_best = a;
+              line_score = literal_score(a);
+            }
           }
         }
         v.atoms = std::move(atoms);
+        // Up to two lines around the needle's: a window of five lines is still a small part of a
+        // script block, a wider one would gain little over RE2 on the whole.
+        if (v.max_newlines <= 2 && !line_best.empty()) {
+          v.line_needle = line_best;
+          v.line_rare = Pattern::rarest(line_best);
+        }
       }
       if (!best.empty()) v.literal = literal_of(best);
     }
