@@ -30,18 +30,6 @@
 namespace vigil::evtx {
 namespace {
 
-// Bytes of a value that count: strings end at their first NUL and lose trailing whitespace (as
-// evtx_dump shows them), so renderers need not scan them again; other types keep their size.
-uint32_t value_length(uint8_t type, const uint8_t* data, uint32_t size) {
-  if (type == kValString) return static_cast<uint32_t>(2 * utf16_value_length(data, size / 2));
-  if (type == kValAnsiString) {
-    uint32_t n = 0;
-    while (n < size && data[n] != 0) ++n;
-    while (n > 0 && (data[n - 1] == ' ' || (data[n - 1] >= '\t' && data[n - 1] <= '\r'))) --n;
-    return n;
-  }
-  return size;
-}
 
 constexpr const char* kTextLimitMessage = "record expands to more than 8 MiB of text";
 

@@ -73,17 +73,6 @@ constexpr size_t kMaxPlans = 16384;
 constexpr size_t kMaxTemplates = 4096;
 constexpr size_t kMaxPlanBytes = 16u << 20;
 
-uint32_t value_length(uint8_t type, const uint8_t* data, uint32_t size) {
-  if (type == kValString) return static_cast<uint32_t>(2 * utf16_value_length(data, size / 2));
-  if (type == kValAnsiString) {
-    uint32_t n = 0;
-    while (n < size && data[n] != 0) ++n;
-    while (n > 0 && (data[n - 1] == ' ' || (data[n - 1] >= '\t' && data[n - 1] <= '\r'))) --n;
-    return n;
-  }
-  return size;
-}
-
 uint64_t mix(uint64_t h, uint64_t v) {
   h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
   return h;

@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "read/evtx/format.h"
+#include "read/evtx/utf16.h"
 
 namespace vigil::evtx {
 namespace {
@@ -289,6 +290,17 @@ void append_ansi(const uint8_t* data, size_t size, std::string& out) {
       out += static_cast<char>(0x80 | (c & 0x3f));
     }
   }
+}
+
+uint32_t value_length(uint8_t type, const uint8_t* data, uint32_t size) {
+  if (type == kValString) return static_cast<uint32_t>(2 * utf16_value_length(data, size / 2));
+  if (type == kValAnsiString) {
+    uint32_t n = 0;
+    while (n < size && data[n] != 0) ++n;
+    while (n > 0 && (data[n - 1] == ' ' || (data[n - 1] >= '\t' && data[n - 1] <= '\r'))) --n;
+    return n;
+  }
+  return size;
 }
 
 }  // namespace vigil::evtx

@@ -22,6 +22,10 @@ struct ValueItem {
 // fixed-size (variable for SIDs) records of the base type. A trailing partial item is dropped.
 void split_array(uint8_t type, const uint8_t* data, size_t size, std::vector<ValueItem>& items);
 
+// Bytes of a value that count: strings end at their first NUL and lose trailing whitespace (as
+// evtx_dump shows them), so renderers need not scan them again; other types keep their size.
+uint32_t value_length(uint8_t type, const uint8_t* data, uint32_t size);
+
 // Whether a scalar value of `type` is a JSON number or boolean in the evtx_dump layout.
 inline bool value_is_integer(uint8_t type) {
   return (type >= kValInt8 && type <= kValUInt64) || type == kValBool;
