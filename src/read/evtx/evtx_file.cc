@@ -15,7 +15,13 @@
 
 namespace vigil::evtx {
 
-Result<EvtxFile> EvtxFile::open(const std::string& path) {
+Result<EvtxFile> EvtxFile::open(const std::string& path) { return open_impl(path, nullptr); }
+
+Result<EvtxFile> EvtxFile::open(const std::string& path, std::vector<uint8_t>& buffer) {
+  return open_impl(path, &buffer);
+}
+
+Result<EvtxFile> EvtxFile::open_impl(const std::string& path, std::vector<uint8_t>* buffer) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     int err = errno;
@@ -38,15 +44,38 @@ Result<EvtxFile> EvtxFile::open(const std::string& path) {
     return Corrupt(path + ": too small for an EVTX file header (" + std::to_string(size) +
                    " bytes)");
   }
-  void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-  ::close(fd);
-  if (map == MAP_FAILED) return IoError(path + ": mmap: " + std::strerror(errno));
-  ::madvise(map, size, MADV_SEQUENTIAL);
   EvtxFile file;
   file.source_ = path;
-  file.data_ = static_cast<const uint8_t*>(map);
-  file.size_ = size;
-  file.mapped_ = true;
+  if (buffer && size <= kReadLimit) {
+    if (buffer->size() < size) buffer->resize(size);
+    size_t have = 0;
+    while (have < size) {
+      ssize_t n = ::pread(fd, buffer->data() + have, size - have, static_cast<off_t>(have));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        std::string msg = path + ": read: " + std::strerror(errno);
+        ::close(fd);
+        return IoError(msg);
+      }
+      if (n == 0) break;  // the file shrank since fstat: read what is there
+      have += static_cast<size_t>(n);
+    }
+    ::close(fd);
+    if (have < kFileHeaderUsed) {
+      return Corrupt(path + ": too small for an EVTX file header (" + std::to_string(have) +
+                     " bytes)");
+    }
+    file.data_ = buffer->data();
+    file.size_ = have;
+  } else {
+    void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    ::close(fd);
+    if (map == MAP_FAILED) return IoError(path + ": mmap: " + std::strerror(errno));
+    ::madvise(map, size, MADV_SEQUENTIAL);
+    file.data_ = static_cast<const uint8_t*>(map);
+    file.size_ = size;
+    file.mapped_ = true;
+  }
   VIGIL_RETURN_IF_ERROR(file.parse_header());
   return file;
 }

@@ -69,6 +69,12 @@ class EvtxFile {
   // Maps the file. Fails (kNotFound, kIo) when it cannot be read and (kCorrupt) when the file
   // header is not an EVTX header.
   static Result<EvtxFile> open(const std::string& path);
+  // The same, but a file of at most kReadLimit bytes is read into `buffer` (the caller's, reused
+  // from file to file; it must outlive the EvtxFile and stay untouched meanwhile) instead of
+  // mapped: for threads that each open many small files, since mapping and unmapping a file
+  // takes the process-wide memory-map lock and makes every other thread flush its TLB.
+  static constexpr size_t kReadLimit = 4u << 20;
+  static Result<EvtxFile> open(const std::string& path, std::vector<uint8_t>& buffer);
   // Reads bytes owned by the caller (not copied; they must outlive the EvtxFile).
   static Result<EvtxFile> from_memory(std::string source, const uint8_t* data, size_t size);
 
@@ -118,6 +124,7 @@ class EvtxFile {
 
  private:
   EvtxFile() = default;
+  static Result<EvtxFile> open_impl(const std::string& path, std::vector<uint8_t>* buffer);
   Status parse_header();
   Status parse_header_block();  // magic, version, counts, flags, checksum
   void note_missing_chunks();

@@ -5,6 +5,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <functional>
 #include <string>
@@ -304,6 +305,69 @@ TEST(EvtxSynthetic, BadFileHeaderIsAnError) {
   EXPECT_FALSE(small.ok());
   auto missing = EvtxFile::open("/nonexistent/file.evtx");
   EXPECT_EQ(missing.status().code(), Code::kNotFound);
+}
+
+// Read into a caller's buffer (what hunt workers do with several threads) or mapped, a file
+// gives the same records; a reused buffer holding a longer file before is read only as far as
+// the new file goes; a file past kReadLimit is mapped even when a buffer is offered.
+TEST(EvtxSynthetic, ReadIntoABufferOrMappedGivesTheSameRecords) {
+  auto one_record = [](uint64_t id, const std::string& text) {
+    ChunkBuilder b;
+    b.record(
+        id,
+        [](ChunkBuilder& w) {
+          w.open("Event", false);
+          w.u8(0x02);
+          w.open("Data", false);
+          w.u8(0x02);
+          w.subst(0, kValString);
+          w.u8(0x04);
+          w.u8(0x04);
+        },
+        {{kValString, [&] {
+            std::vector<uint8_t> v;
+            for (char c : text) v.insert(v.end(), {static_cast<uint8_t>(c), 0});
+            return v;
+          }()}});
+    return b.file();
+  };
+  const std::string dir = ::testing::TempDir();
+  auto write = [&](const std::string& name, const std::vector<uint8_t>& bytes) {
+    std::string path = dir + "/" + name;
+    FILE* f = std::fopen(path.c_str(), "wb");
+    std::fwrite(bytes.data(), 1, bytes.size(), f);
+    std::fclose(f);
+    return path;
+  };
+  std::vector<uint8_t> long_file = one_record(1, "first file");
+  long_file.resize(long_file.size() + 3 * kChunkSize, 0);  // empty chunk slots after it
+  std::vector<uint8_t> big_file = one_record(3, "big file");
+  big_file.resize(EvtxFile::kReadLimit + kChunkSize, 0);
+  const std::string paths[] = {write("vigil_read_long.evtx", long_file),
+                               write("vigil_read_short.evtx", one_record(2, "second")),
+                               write("vigil_read_big.evtx", big_file)};
+  auto records = [](Result<EvtxFile>& file) {
+    Collect sink;
+    EXPECT_TRUE(file.ok()) << file.status().message();
+    if (file.ok()) EXPECT_TRUE(file->read_all(sink).ok());
+    return sink.json;
+  };
+  std::vector<uint8_t> buffer;
+  for (const std::string& path : paths) {
+    auto mapped = EvtxFile::open(path);
+    auto read = EvtxFile::open(path, buffer);
+    ASSERT_TRUE(read.ok()) << read.status().message();
+    std::vector<std::string> want = records(mapped), got = records(read);
+    ASSERT_EQ(want.size(), 1u) << path;
+    EXPECT_EQ(got, want) << path;
+    EXPECT_EQ(read->size(), mapped->size()) << path;
+    EXPECT_EQ(read->chunk_count(), mapped->chunk_count()) << path;
+  }
+  EXPECT_LE(buffer.size(), EvtxFile::kReadLimit);  // the big file was mapped, not read
+  EXPECT_GE(buffer.size(), long_file.size());
+  auto gone = EvtxFile::open(dir + "/vigil-no-such.evtx", buffer);
+  EXPECT_EQ(gone.status().code(), Code::kNotFound);
+  for (const std::string& path : paths) std::remove(path.c_str());
 }
 
 }  // namespace
