@@ -16,6 +16,15 @@
 namespace vigil::sigma {
 namespace {
 
+// 'key', for refusal reasons. (Built by append: `"'" + std::string` trips GCC 12's -Wrestrict,
+// a false positive, GCC bug 105329.)
+std::string quoted(std::string_view key) {
+  std::string out;
+  out.reserve(key.size() + 2);
+  out.append(1, '\'').append(key).append(1, '\'');
+  return out;
+}
+
 bool refuse(Refusal* why, std::string category, std::string reason) {
   why->category = std::move(category);
   why->reason = std::move(reason);
@@ -38,13 +47,13 @@ bool scalars_of(const YAML::Node& node, std::vector<RawValue>* out, std::string_
       } else if (item.IsScalar()) {
         out->push_back(raw_value(item));
       } else {
-        return refuse(why, "structure", "'" + std::string(key) + "' holds a nested list or map");
+        return refuse(why, "structure", quoted(key) + " holds a nested list or map");
       }
     }
-    if (out->empty()) return refuse(why, "value", "'" + std::string(key) + "' has an empty list");
+    if (out->empty()) return refuse(why, "value", quoted(key) + " has an empty list");
     return true;
   }
-  return refuse(why, "structure", "'" + std::string(key) + "' holds a map, not values");
+  return refuse(why, "structure", quoted(key) + " holds a map, not values");
 }
 
 bool compile_map(const YAML::Node& map, const Placeholders* ph, std::vector<FieldTest>* branch,

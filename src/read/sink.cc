@@ -3,14 +3,23 @@
 namespace vigil {
 
 std::string ReadIssue::describe() const {
+  // Appended piece by piece: `"literal" + std::string` trips GCC 12's -Wrestrict (a false
+  // positive, GCC bug 105329).
   std::string out = source;
   if (line > 0) {
-    out += ":" + std::to_string(line);
+    out += ':';
+    out += std::to_string(line);
   } else {
-    out += " @" + std::to_string(offset);
-    if (chunk >= 0) out += " (chunk " + std::to_string(chunk) + ")";
+    out += " @";
+    out += std::to_string(offset);
+    if (chunk >= 0) {
+      out += " (chunk ";
+      out += std::to_string(chunk);
+      out += ')';
+    }
   }
-  out += ": " + message;
+  out += ": ";
+  out += message;
   return out;
 }
 

@@ -349,7 +349,9 @@ TEST(EvtxSynthetic, ReadIntoABufferOrMappedGivesTheSameRecords) {
   auto records = [](Result<EvtxFile>& file) {
     Collect sink;
     EXPECT_TRUE(file.ok()) << file.status().message();
-    if (file.ok()) EXPECT_TRUE(file->read_all(sink).ok());
+    if (file.ok()) {
+      EXPECT_TRUE(file->read_all(sink).ok());
+    }
     return sink.json;
   };
   std::vector<uint8_t> buffer;
