@@ -2,38 +2,12 @@
 // second pass over the same events must not call operator new (this binary counts every call).
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
 #include <filesystem>
-#include <new>
 
+#include "core/alloc_counter.h"
 #include "detect/matcher.h"
 #include "detect/ruleset.h"
 #include "detect/test_events.h"
-
-namespace {
-std::atomic<size_t> g_allocations{0};
-}
-
-// Every replaceable form is replaced, so allocation and release always pair through malloc/free
-// (simdjson allocates with the nothrow form; ASan reports a new/free mismatch otherwise).
-void* operator new(size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](size_t n) { return operator new(n); }
-void* operator new(size_t n, const std::nothrow_t&) noexcept {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(n ? n : 1);
-}
-void* operator new[](size_t n, const std::nothrow_t& t) noexcept { return operator new(n, t); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
 
 namespace vigil::sigma {
 namespace {
@@ -59,13 +33,13 @@ TEST(MatcherAllocations, SteadyStateAllocatesNothing) {
   std::vector<uint32_t> hits;
   size_t fired = 0;
   for (int pass = 0; pass < 2; ++pass) {
-    const size_t before = g_allocations.load();
+    const size_t before = allocation_count();
     for (const auto& ev : events) {
       matcher.match(*ev, &hits);
       fired += hits.size();
     }
     if (pass == 1) {
-      EXPECT_EQ(g_allocations.load() - before, 0u) << "allocations in the second pass";
+      EXPECT_EQ(allocation_count() - before, 0u) << "allocations in the second pass";
     }
   }
   EXPECT_GT(fired, 0u);

@@ -2,40 +2,9 @@
 // checks that reading 20x more records costs no more allocations than reading the few first.
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
 
+#include "core/alloc_counter.h"
 #include "read/read_path.h"
-
-namespace {
-std::atomic<uint64_t> g_allocations{0};
-}  // namespace
-
-// GCC cannot see that these replacements are the allocation functions it warns about pairing.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-
-// Every replaceable form is replaced, so allocation and release always pair through malloc/free
-// (simdjson allocates with the nothrow array form, and sanitizers check the pairing).
-void* operator new(size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](size_t n) { return operator new(n); }
-void* operator new(size_t n, const std::nothrow_t&) noexcept {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(n == 0 ? 1 : n);
-}
-void* operator new[](size_t n, const std::nothrow_t& t) noexcept { return operator new(n, t); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
 
 namespace vigil {
 namespace {
@@ -74,9 +43,9 @@ uint64_t allocations_reading(const std::string& text) {
   std::string copy = text;
   auto source = memory_source(std::move(copy));
   NullSink sink;
-  uint64_t before = g_allocations.load();
+  uint64_t before = allocation_count();
   EXPECT_TRUE(read_source(std::move(source), "mem", sink, {}).ok());
-  uint64_t used = g_allocations.load() - before;
+  uint64_t used = allocation_count() - before;
   EXPECT_EQ(sink.issues, 0u);
   return used;
 }

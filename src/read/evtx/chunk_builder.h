@@ -70,15 +70,7 @@ class ChunkBuilder {
   size_t record(uint64_t id, const std::function<void(ChunkBuilder&)>& body,
                 const std::vector<std::pair<uint8_t, std::vector<uint8_t>>>& values,
                 std::vector<size_t>* value_offsets = nullptr) {
-    size_t start = pos_;
-    u32(kRecordMagic);
-    u32(0);
-    u64(id);
-    u64(0);
-    put("\x0f\x01\x01\x00", 4);
-    u8(0x0c);
-    u8(1);
-    u32(0x1234);
+    size_t start = begin_instance(id);
     u32(static_cast<uint32_t>(pos_ + 4));
     size_t def = pos_;
     u32(0);
@@ -97,6 +89,13 @@ class ChunkBuilder {
   // record()).
   void instance(uint64_t id, size_t def,
                 const std::vector<std::pair<uint8_t, std::vector<uint8_t>>>& values) {
+    size_t start = begin_instance(id);
+    u32(static_cast<uint32_t>(def));
+    finish_record(start, values, nullptr);
+  }
+  // A record header and a template-instance token up to its definition offset; returns where
+  // the record starts.
+  size_t begin_instance(uint64_t id) {
     size_t start = pos_;
     u32(kRecordMagic);
     u32(0);
@@ -106,8 +105,7 @@ class ChunkBuilder {
     u8(0x0c);
     u8(1);
     u32(0x1234);
-    u32(static_cast<uint32_t>(def));
-    finish_record(start, values, nullptr);
+    return start;
   }
   // The value table, the values, the end token and the record's trailer.
   void finish_record(size_t start,

@@ -4,41 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <atomic>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <new>
 #include <vector>
 
+#include "core/alloc_counter.h"
 #include "read/evtx/chunk_builder.h"
 #include "read/evtx/evtx_file.h"
-
-namespace {
-std::atomic<uint64_t> g_allocations{0};
-}  // namespace
-
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-
-void* operator new(size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](size_t n) { return operator new(n); }
-void* operator new(size_t n, const std::nothrow_t&) noexcept {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(n == 0 ? 1 : n);
-}
-void* operator new[](size_t n, const std::nothrow_t& t) noexcept { return operator new(n, t); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
 
 namespace vigil::evtx {
 namespace {
@@ -60,14 +32,14 @@ struct CountSink : EventSink {
 
 // Decodes every chunk of `file` with `decoder`; returns the allocations made meanwhile.
 uint64_t allocations_decoding(const EvtxFile& file, EvtxDecoder& decoder, CountSink& sink) {
-  uint64_t before = g_allocations.load();
+  uint64_t before = allocation_count();
   uint64_t index = 0;
   for (size_t c = 0; c < file.chunk_count(); ++c) {
     ChunkStats stats;
     EXPECT_TRUE(file.decode_chunk(c, sink, decoder, index, &stats).ok());
     index += stats.records;
   }
-  return g_allocations.load() - before;
+  return allocation_count() - before;
 }
 
 void event_body(ChunkBuilder& w) {

@@ -38,11 +38,13 @@ Result<EvtxFile> EvtxFile::open_impl(const std::string& path, std::vector<uint8_
     ::close(fd);
     return Invalid(path + ": not a regular file");
   }
+  auto too_small = [&](size_t bytes) {
+    return Corrupt(path + ": too small for an EVTX file header (" + std::to_string(bytes) + " bytes)");
+  };
   size_t size = static_cast<size_t>(st.st_size);
   if (size < kFileHeaderUsed) {
     ::close(fd);
-    return Corrupt(path + ": too small for an EVTX file header (" + std::to_string(size) +
-                   " bytes)");
+    return too_small(size);
   }
   EvtxFile file;
   file.source_ = path;
@@ -61,10 +63,7 @@ Result<EvtxFile> EvtxFile::open_impl(const std::string& path, std::vector<uint8_
       have += static_cast<size_t>(n);
     }
     ::close(fd);
-    if (have < kFileHeaderUsed) {
-      return Corrupt(path + ": too small for an EVTX file header (" + std::to_string(have) +
-                     " bytes)");
-    }
+    if (have < kFileHeaderUsed) return too_small(have);
     file.data_ = buffer->data();
     file.size_ = have;
   } else {
