@@ -106,7 +106,7 @@ int run_dump(int argc, char** argv) {
     // (.evtx.gz, .evtx.zst) is decoded as it streams, one chunk at a time.
     struct stat info;
     bool regular = path != "-" && ::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode);
-    auto raw = path == "-" ? Result<std::unique_ptr<ByteSource>>(istream_source(std::cin)) : open_file_source(path);
+    auto raw = path == "-" ? stdin_source() : open_file_source(path);
     auto decoded = raw.ok() ? decode_source(std::move(raw).value()) : std::move(raw);
     if (!decoded.ok()) {
       std::fprintf(stderr, "vigil dump: %s\n", decoded.status().message().c_str());

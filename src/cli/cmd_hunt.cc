@@ -58,6 +58,7 @@ class CliListener : public HuntListener {
     std::fflush(stderr);
     shown_ = true;
   }
+  void on_pause() override { writer_->flush(); }
   void clear_progress() {
     if (shown_) {
       std::fputs("\r\033[K", stderr);

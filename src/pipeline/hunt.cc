@@ -69,6 +69,7 @@ struct UnitOutput {
   uint64_t bytes = 0;
   uint64_t records = 0;    // record slots of an EVTX unit (indices 0..records-1 before shifting)
   bool file_done = false;  // the last unit of its file
+  bool paused = false;     // a part handed over because its live input is waiting for more
 };
 
 constexpr size_t kWholeFile = SIZE_MAX;  // chunk_end of a unit that is a whole EVTX file
@@ -156,11 +157,11 @@ class UnitSink : public EventSink {
   // Whole-file units (a compressed file, a pipe) cannot be split: every kPartDetections
   // detections are handed to the consumer as a part, so memory does not grow with the file.
   // Returns false when the consumer has stopped.
-  std::function<bool()> flush_part;
+  std::function<bool(bool paused)> flush_part;
   static constexpr size_t kPartDetections = 4096;
 
   bool on_event(const Event& ev, const RecordRef& ref) override {
-    if (flush_part && out_.found.hits.size() >= kPartDetections && !flush_part()) return false;
+    if (flush_part && out_.found.hits.size() >= kPartDetections && !flush_part(false)) return false;
     ++out_.events;
     std::optional<int64_t> t;
     bool time_known = false;
@@ -352,17 +353,24 @@ Result<HuntStats> run_hunt(const sigma::RuleSet& rules, const std::vector<std::s
           }
           out.bytes = u.bytes;
         } else {
-          sink.flush_part = [&] {
+          sink.flush_part = [&](bool paused) {
             UnitOutput part;
             std::swap(part.found, out.found);
             std::swap(part.corr_hits, out.corr_hits);
             std::swap(part.issues, out.issues);
             part.events = std::exchange(out.events, 0);
+            part.paused = paused;
             return emit(std::move(part));
+          };
+          // A live input (a pipe, standard input) that pauses hands over what it has found, so
+          // `tail -f log | vigil hunt -` reports as events come, not every 4,096 detections.
+          ReadOptions unit_opts = ropts;
+          unit_opts.on_wait = [&] {
+            if (!out.found.hits.empty() || !out.issues.empty()) sink.flush_part(true);
           };
           ReadStats rs;
           const std::string& path = found.files[u.input].path;
-          Status st = read_path(path, sink, ropts, &rs);
+          Status st = read_path(path, sink, unit_opts, &rs);
           if (!st.ok()) out.issues.push_back(path + ": " + st.message());
           // A stream (standard input, a pipe) has no size on disk: count what it gave.
           out.bytes = found.files[u.input].size != 0 ? found.files[u.input].size : rs.bytes;
@@ -390,6 +398,7 @@ Result<HuntStats> run_hunt(const sigma::RuleSet& rules, const std::vector<std::s
         if (out.file_done) ++stats.files;
         for (auto& h : out.corr_hits) corr_hits.push_back(std::move(h));
         listener.on_progress(stats, bytes_total);
+        if (out.paused) listener.on_pause();
         return true;
       });
 

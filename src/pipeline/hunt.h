@@ -78,6 +78,9 @@ class HuntListener {
   virtual void on_issue(const std::string& text) = 0;
   // Called after each work unit; `stats` is the running total.
   virtual void on_progress(const HuntStats& stats, uint64_t bytes_total) {}
+  // A live input (standard input, a pipe) is waiting for its writer, and every detection so far
+  // has been reported: a listener that holds output back should write it out now.
+  virtual void on_pause() {}
 };
 
 // The Detection of `rule` (rules()[rule_index]) firing on `ev`: time, record (`ref`), computer,

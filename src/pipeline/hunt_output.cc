@@ -87,6 +87,7 @@ class TableWriter : public DetectionWriter {
       std::fprintf(out_, "%s\n", flat(line, width_).c_str());
     }
   }
+  void flush() override { std::fflush(out_); }
 
  private:
   FILE* out_;
@@ -141,6 +142,7 @@ class CsvWriter : public DetectionWriter {
     line += '\n';
     std::fwrite(line.data(), 1, line.size(), out_);
   }
+  void flush() override { std::fflush(out_); }
 
  private:
   FILE* out_;
@@ -379,6 +381,11 @@ class JsonDetectionWriter : public DetectionWriter {
     if (!lines_) buf_ += first_ ? "]\n" : "\n]\n";
     std::fwrite(buf_.data(), 1, buf_.size(), out_);
     buf_.clear();
+  }
+  void flush() override {
+    std::fwrite(buf_.data(), 1, buf_.size(), out_);
+    buf_.clear();
+    std::fflush(out_);
   }
 
  private:

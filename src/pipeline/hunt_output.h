@@ -24,6 +24,8 @@ class DetectionWriter {
   // Completes the output; a writer may hold written detections until then (JSON: up to 64 KiB
   // of them, unless the output is a terminal).
   virtual void end() {}
+  // Writes out every detection held so far and flushes the stream (the input paused).
+  virtual void flush() = 0;
 };
 
 // `inputs` is HuntStats::inputs as it grows (read at write time). `width` applies to the table.

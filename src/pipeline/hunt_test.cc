@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "core/json_writer.h"
@@ -118,6 +120,70 @@ TEST(Hunt, PipeGivesTheDetectionsOfTheFile) {
     EXPECT_EQ(from_pipe.dets[i].record_index, from_file.dets[i].record_index);
     EXPECT_EQ(from_pipe.dets[i].fields, from_file.dets[i].fields);
   }
+}
+
+// A live pipe (`tail -f log | vigil hunt -`): a detection is reported while the writer still
+// holds the pipe open, not when it closes (the reader once waited for a full 1 MiB block, and the
+// hunt handed detections on only every 4,096 of them).
+TEST(Hunt, ALivePipeReportsBeforeItsWriterCloses) {
+  sigma::LoadReport report;
+  auto rules = load({kSource + "/demo/rules"}, &report);
+  ASSERT_TRUE(report.refused.empty());
+  const std::string cleared =
+      R"({"Event":{"System":{"EventID":1102,"Channel":"Security","Computer":"dc01",)"
+      R"("TimeCreated":{"#attributes":{"SystemTime":"2026-11-03T12:18:11Z"}}}}})"
+      "\n";
+  const std::string quiet =
+      R"({"Event":{"System":{"EventID":4624,"Channel":"Security","Computer":"dc01"}}})"
+      "\n";
+
+  // The listener tells the writer when it has seen the detection and a pause.
+  class Watch : public Collect {
+   public:
+    using Collect::Collect;
+    void on_detection(const Detection& d) override {
+      std::lock_guard<std::mutex> lock(mu);
+      Collect::on_detection(d);
+      cv.notify_all();
+    }
+    void on_pause() override {
+      std::lock_guard<std::mutex> lock(mu);
+      ++pauses;
+      cv.notify_all();
+    }
+    std::mutex mu;
+    std::condition_variable cv;
+    int pauses = 0;
+  };
+
+  fs::path fifo = fs::temp_directory_path() / ("vigil-hunt-live-" + std::to_string(::getpid()));
+  fs::remove(fifo);
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  Watch watch(rules);
+  bool seen_while_open = false, paused_while_open = false;
+  std::thread writer([&] {
+    std::ofstream out(fifo, std::ios::binary);  // blocks until the hunt opens the pipe
+    for (int i = 0; i < 10; ++i) out << quiet;
+    out << cleared << std::flush;
+    std::unique_lock<std::mutex> lock(watch.mu);
+    seen_while_open = watch.cv.wait_for(lock, std::chrono::seconds(10), [&] { return !watch.dets.empty(); });
+    paused_while_open = watch.cv.wait_for(lock, std::chrono::seconds(10), [&] { return watch.pauses > 0; });
+    lock.unlock();
+    out << quiet << cleared;  // more after the pause, then the end of the stream
+  });
+  HuntOptions opt;
+  opt.threads = 2;
+  auto st = run_hunt(rules, {fifo.string()}, opt, watch);
+  writer.join();
+  fs::remove(fifo);
+  ASSERT_TRUE(st.ok()) << st.status().message();
+  EXPECT_TRUE(seen_while_open);
+  EXPECT_TRUE(paused_while_open);
+  EXPECT_TRUE(watch.issues.empty());
+  EXPECT_EQ(st->events, 13u);
+  ASSERT_EQ(watch.dets.size(), 2u);
+  EXPECT_EQ(watch.dets[0].record_index, 10u);
+  EXPECT_EQ(watch.dets[1].record_index, 12u);
 }
 
 TEST(Hunt, LevelAndTimeFilters) {

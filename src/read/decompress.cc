@@ -69,10 +69,12 @@ class GzipSource final : public ByteSource {
 
   Compression compression() const override { return Compression::kGzip; }
   uint64_t raw_offset() const override { return raw_->raw_offset() - in_.size(); }
+  bool live() const override { return raw_->live(); }
 
   Result<size_t> read(char* dst, size_t capacity) override {
     size_t produced = 0;
     while (produced < capacity && pending_.ok() && !done_) {
+      if (produced > 0 && in_.size() == 0 && !in_.eof() && raw_->live()) break;  // do not wait
       if (state_ == State::kBetween) {
         if (in_.size() < 2 && !in_.eof()) {
           if (!fill()) break;
@@ -255,10 +257,12 @@ class ZstdSource final : public ByteSource {
 
   Compression compression() const override { return Compression::kZstd; }
   uint64_t raw_offset() const override { return raw_->raw_offset() - in_.size(); }
+  bool live() const override { return raw_->live(); }
 
   Result<size_t> read(char* dst, size_t capacity) override {
     ZSTD_outBuffer out{dst, capacity, 0};
     while (out.pos < out.size && pending_.ok() && !done_) {
+      if (out.pos > 0 && in_.size() == 0 && !in_.eof() && raw_->live()) break;  // do not wait
       if (in_.size() == 0 && !in_.eof()) {
         Status st = in_.fill(*raw_);
         if (!st.ok()) {

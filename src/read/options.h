@@ -53,6 +53,10 @@ struct ReadOptions {
 
   // EVTX: how to decode it; unset makes read_path return kUnsupported for EVTX input.
   EvtxHook evtx;
+
+  // A live input (standard input, a pipe, a FIFO): called on the reading thread before a read
+  // that will wait for the writer, every record before it having been delivered. Unset: none.
+  std::function<void()> on_wait;
 };
 
 }  // namespace vigil

@@ -1,7 +1,5 @@
 #include "read/read_path.h"
 
-#include <iostream>
-
 #include "read/csv_reader.h"
 #include "read/json_reader.h"
 #include "read/window.h"
@@ -12,6 +10,7 @@ Status read_source(std::unique_ptr<ByteSource> raw, const std::string& name, Eve
                    const ReadOptions& opts, ReadStats* stats) {
   ReadStats local;
   ReadStats& st = stats ? *stats : local;
+  if (opts.on_wait) raw->on_wait(opts.on_wait);
   auto decoded = decode_source(std::move(raw));
   if (!decoded.ok()) return decoded.status();
   std::unique_ptr<ByteSource> bytes = std::move(decoded.value());
@@ -19,6 +18,12 @@ Status read_source(std::unique_ptr<ByteSource> raw, const std::string& name, Eve
 
   Window window(*bytes, opts.block_size);
   window.fill();
+  // A live source gives what one read brings; the format is told from its first line whole (a
+  // CSV header) and at least the 8 bytes of the EVTX magic, or 4 KiB, or all there is.
+  while (bytes->live() && !window.at_end() && window.size() < 4096 &&
+         (window.size() < 8 || window.view().find('\n') == std::string_view::npos)) {
+    window.fill();
+  }
   Format format = opts.format;
   if (format == Format::kUnknown) format = sniff_format(window.view(), name);
   st.format = format;
@@ -44,8 +49,7 @@ Status read_source(std::unique_ptr<ByteSource> raw, const std::string& name, Eve
 
 Status read_path(const std::string& path, EventSink& sink, const ReadOptions& opts,
                  ReadStats* stats) {
-  if (path == "-") return read_source(istream_source(std::cin), path, sink, opts, stats);
-  auto raw = open_file_source(path);
+  auto raw = path == "-" ? stdin_source() : open_file_source(path);
   if (!raw.ok()) return raw.status().with_context(path);
   Status st = read_source(std::move(raw.value()), path, sink, opts, stats);
   return st.with_context(path);

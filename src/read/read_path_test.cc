@@ -41,6 +41,28 @@ TEST_F(ReadPathTest, DispatchesByContentNotName) {
   EXPECT_EQ(csv.lines, std::vector<std::string>{"event 0 line=2 offset=4 {\"a\":\"1\",\"b\":\"2\"}"});
 }
 
+// A live stream gives its bytes a read at a time, a header in pieces: the format is still told
+// from the first line whole (the CSV header) and the records read as they come.
+TEST(ReadPathLive, FormatIsToldFromTheFirstLineOfALiveStream) {
+  ReadOptions opts;
+  RecordingSink sink;
+  ReadStats st;
+  auto raw = std::make_unique<testing::LivePieces>(
+      std::vector<std::string>{"ti", "me,comp", "uter\n", "2026-01-01T00:00:00Z,a\n", "2026-01-02T00:00:00Z,b\n"});
+  ASSERT_TRUE(read_source(std::move(raw), "-", sink, opts, &st).ok());
+  EXPECT_EQ(st.format, Format::kCsv);
+  EXPECT_EQ(st.records, 2u);
+  auto evtx = std::make_unique<testing::LivePieces>(std::vector<std::string>{"El", "fFi", std::string("le\0", 3), "xx"});
+  bool hooked = false;
+  opts.evtx = [&](const std::string&, ByteSource&, EventSink&, ReadStats&) {
+    hooked = true;
+    return Status::Ok();
+  };
+  ASSERT_TRUE(read_source(std::move(evtx), "-", sink, opts, &st).ok());
+  EXPECT_TRUE(hooked);
+  EXPECT_EQ(st.format, Format::kEvtx);
+}
+
 TEST_F(ReadPathTest, ForcedFormat) {
   RecordingSink sink;
   ReadOptions opts;

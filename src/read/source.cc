@@ -1,6 +1,7 @@
 #include "read/source.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -36,12 +37,19 @@ namespace {
 // for pipes, FIFOs and /dev/stdin.)
 class FileSource final : public ByteSource {
  public:
-  FileSource(int fd) : fd_(fd) {}
+  FileSource(int fd) : fd_(fd) {
+    struct stat st;
+    live_ = ::fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || S_ISCHR(st.st_mode));
+  }
   ~FileSource() override { ::close(fd_); }
   FileSource(const FileSource&) = delete;
   FileSource& operator=(const FileSource&) = delete;
 
   Result<size_t> read(char* dst, size_t capacity) override {
+    if (live_ && hook_) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 0) == 0) hook_();  // nothing ready: the read below will wait
+    }
     while (true) {
       ssize_t n = ::read(fd_, dst, capacity);
       if (n >= 0) {
@@ -54,10 +62,14 @@ class FileSource final : public ByteSource {
     }
   }
   uint64_t raw_offset() const override { return offset_; }
+  bool live() const override { return live_; }
+  void on_wait(std::function<void()> hook) override { hook_ = std::move(hook); }
 
  private:
   int fd_;
   uint64_t offset_ = 0;
+  bool live_ = false;
+  std::function<void()> hook_;
 };
 
 class IstreamSource final : public ByteSource {
@@ -112,6 +124,7 @@ class PrefixSource final : public ByteSource {
   }
   Compression compression() const override { return rest_->compression(); }
   uint64_t raw_offset() const override { return rest_->raw_offset() - (prefix_.size() - pos_); }
+  bool live() const override { return rest_->live(); }
 
  private:
   std::string prefix_;
@@ -137,6 +150,12 @@ Result<std::unique_ptr<ByteSource>> open_file_source(const std::string& path) {
 #ifdef POSIX_FADV_SEQUENTIAL
   ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
+  return std::unique_ptr<ByteSource>(new FileSource(fd));
+}
+
+Result<std::unique_ptr<ByteSource>> stdin_source() {
+  int fd = ::fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);  // the source closes its own descriptor
+  if (fd < 0) return IoError(std::string("cannot read standard input: ") + std::strerror(errno));
   return std::unique_ptr<ByteSource>(new FileSource(fd));
 }
 

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <istream>
 #include <memory>
 #include <string>
@@ -28,10 +29,19 @@ class ByteSource {
   virtual Compression compression() const { return Compression::kNone; }
   // Bytes consumed from the underlying file or stream so far (compressed bytes for decoders).
   virtual uint64_t raw_offset() const = 0;
+  // A live source (a pipe, a FIFO, a terminal, a socket) may pause: its readers work on what one
+  // read brings rather than wait for a full block, and decoders return what they have decoded
+  // rather than wait for more input. Decoders are as live as what they decode.
+  virtual bool live() const { return false; }
+  // A live source calls `hook` before a read that will wait, nothing being ready (so a consumer
+  // can pass on what it has found so far). Other sources ignore it.
+  virtual void on_wait(std::function<void()> hook) {}
 };
 
 // Raw sources: no decoding.
 Result<std::unique_ptr<ByteSource>> open_file_source(const std::string& path);
+// Standard input, read with read(2) (a pipe gives what it has at once, unlike std::cin).
+Result<std::unique_ptr<ByteSource>> stdin_source();
 // Reads from `in`, which must outlive the source (std::cin, a std::ifstream, a stringstream).
 std::unique_ptr<ByteSource> istream_source(std::istream& in);
 // Serves a copy of `bytes`.

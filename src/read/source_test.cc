@@ -7,6 +7,13 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
+#include <thread>
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "read/test_support.h"
 
@@ -222,6 +229,122 @@ TEST(Source, IstreamAndFileSources) {
             Code::kNotFound);
   EXPECT_EQ(open_source(fs::temp_directory_path().string()).status().code(),
             Code::kInvalidArgument);
+}
+
+using testing::LivePieces;
+
+// Compressed "first" flushed, so it can be decoded from the first piece alone, then "second".
+std::pair<std::string, std::string> gzip_in_two(const std::string& first, const std::string& second) {
+  z_stream zs{};
+  EXPECT_EQ(deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  std::string a(1024 + first.size() * 2, '\0'), b(1024 + second.size() * 2, '\0');
+  auto run = [&](const std::string& in, std::string& out, int flush) {
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    zs.avail_in = static_cast<uInt>(in.size());
+    zs.next_out = reinterpret_cast<Bytef*>(out.data());
+    zs.avail_out = static_cast<uInt>(out.size());
+    deflate(&zs, flush);
+    out.resize(out.size() - zs.avail_out);
+  };
+  run(first, a, Z_SYNC_FLUSH);
+  run(second, b, Z_FINISH);
+  deflateEnd(&zs);
+  return {a, b};
+}
+
+std::pair<std::string, std::string> zstd_in_two(const std::string& first, const std::string& second) {
+  ZSTD_CCtx* cx = ZSTD_createCCtx();
+  std::string a(ZSTD_compressBound(first.size()) + 64, '\0'), b(ZSTD_compressBound(second.size()) + 64, '\0');
+  auto run = [&](const std::string& in, std::string& out, ZSTD_EndDirective how) {
+    ZSTD_inBuffer i{in.data(), in.size(), 0};
+    ZSTD_outBuffer o{out.data(), out.size(), 0};
+    EXPECT_EQ(ZSTD_compressStream2(cx, &o, &i, how), 0u);
+    out.resize(o.pos);
+  };
+  run(first, a, ZSTD_e_flush);
+  run(second, b, ZSTD_e_end);
+  ZSTD_freeCCtx(cx);
+  return {a, b};
+}
+
+// A decoder over a live source returns what it has decoded instead of waiting for more input
+// (`tail -f | gzip`-like streams); over a file it fills the caller's buffer as before.
+TEST(Source, DecodersOverALiveSourceDoNotWaitForMore) {
+  const std::string first = "{\"line\":1}\n", second = "{\"line\":2}\n";
+  for (bool use_zstd : {false, true}) {
+    auto [a, b] = use_zstd ? zstd_in_two(first, second) : gzip_in_two(first, second);
+    auto pieces = std::make_unique<LivePieces>(std::vector<std::string>{a, b});
+    LivePieces* raw = pieces.get();
+    auto src = decode_source(std::move(pieces));
+    ASSERT_TRUE(src.ok());
+    EXPECT_TRUE((*src)->live());
+    std::string buf(1 << 20, '\0');
+    Result<size_t> n = (*src)->read(buf.data(), buf.size());
+    ASSERT_TRUE(n.ok());
+    EXPECT_EQ(buf.substr(0, *n), first) << (use_zstd ? "zstd" : "gzip");
+    EXPECT_EQ(raw->served, 1u) << "asked for the second piece before returning the first";
+    auto [rest, st] = drain(**src);
+    EXPECT_TRUE(st.ok()) << st.message();
+    EXPECT_EQ(rest, second);
+  }
+}
+
+// A FIFO is live, a file is not; a live file source calls its wait hook before a read that
+// would block, and not when bytes are ready.
+TEST(Source, AFifoIsLiveAndSaysWhenItWillWait) {
+  fs::path fifo = fs::temp_directory_path() / ("vigil-source-fifo-" + std::to_string(::getpid()));
+  fs::remove(fifo);
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::mutex mu;
+  std::condition_variable cv;
+  int waits = 0;
+  bool armed = false, release = false;
+  std::thread writer([&] {
+    std::ofstream out(fifo, std::ios::binary);
+    out << "ready\n" << std::flush;
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait_for(lock, std::chrono::seconds(10), [&] { return release; });
+    lock.unlock();
+    out << "later\n";
+  });
+  auto src = open_file_source(fifo.string());
+  ASSERT_TRUE(src.ok());
+  EXPECT_TRUE((*src)->live());
+  (*src)->on_wait([&] {
+    std::lock_guard<std::mutex> lock(mu);
+    ++waits;
+    if (armed) release = true;  // the reader is about to wait for "later": let it be written
+    cv.notify_all();
+  });
+  char buf[64];
+  std::string got;
+  while (got.find("ready\n") == std::string::npos) {
+    Result<size_t> n = (*src)->read(buf, sizeof buf);
+    ASSERT_TRUE(n.ok());
+    ASSERT_GT(*n, 0u);
+    got.append(buf, *n);
+  }
+  EXPECT_EQ(got, "ready\n");
+  int waits_before = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    waits_before = waits;
+    armed = true;
+  }
+  auto [rest, st] = drain(**src, 64);
+  writer.join();
+  fs::remove(fifo);
+  EXPECT_TRUE(st.ok());
+  EXPECT_EQ(rest, "later\n");
+  EXPECT_GE(waits, waits_before + 1);  // "later" was not there until the hook let it be written
+
+  fs::path file = fs::temp_directory_path() / ("vigil-source-file-" + std::to_string(::getpid()));
+  std::ofstream(file) << "x";
+  auto plain = open_file_source(file.string());
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE((*plain)->live());
+  EXPECT_FALSE((*decode_source(std::move(plain.value())))->live());
+  fs::remove(file);
 }
 
 TEST(Source, FlatMemoryOnALargeGzipFile) {

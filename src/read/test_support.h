@@ -7,6 +7,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -18,8 +19,36 @@
 #include "read/options.h"
 #include "read/read_path.h"
 #include "read/sink.h"
+#include "read/source.h"
 
 namespace vigil::testing {
+
+// A live raw source that serves its pieces one read at a time and counts how many it gave.
+class LivePieces final : public ByteSource {
+ public:
+  explicit LivePieces(std::vector<std::string> pieces) : pieces_(std::move(pieces)) {}
+  Result<size_t> read(char* dst, size_t capacity) override {
+    while (next_ < pieces_.size() && pos_ == pieces_[next_].size()) {
+      ++next_;
+      pos_ = 0;
+    }
+    if (next_ == pieces_.size()) return size_t{0};
+    if (pos_ == 0) ++served;
+    const size_t n = std::min(capacity, pieces_[next_].size() - pos_);
+    std::memcpy(dst, pieces_[next_].data() + pos_, n);
+    pos_ += n;
+    offset_ += n;
+    return n;
+  }
+  uint64_t raw_offset() const override { return offset_; }
+  bool live() const override { return true; }
+  size_t served = 0;  // pieces started
+
+ private:
+  std::vector<std::string> pieces_;
+  size_t next_ = 0, pos_ = 0;
+  uint64_t offset_ = 0;
+};
 
 // JSON with the number kind visible: int `1`, uint `1u`, double `1.0` / `2.5e+30`. Without
 // `mark_unsigned` it is plain JSON that reads back to the same kinds (simdjson makes only values

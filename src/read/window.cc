@@ -31,7 +31,8 @@ size_t Window::fill() {
     cap_ = new_cap;
   }
   // Fill the whole free room when the source gives it readily; stop at the first short read
-  // that already brought a block, so pipes are not waited on needlessly.
+  // that already brought a block, so pipes are not waited on needlessly, and after any read of
+  // a live source, whose next bytes may be minutes away.
   size_t added = 0;
   while (end_ < cap_) {
     Result<size_t> n = source_.read(buf_.get() + end_, cap_ - end_);
@@ -46,7 +47,7 @@ size_t Window::fill() {
     }
     end_ += *n;
     added += *n;
-    if (added >= block_size_) break;
+    if (added >= block_size_ || source_.live()) break;
   }
   return added;
 }

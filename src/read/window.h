@@ -36,7 +36,8 @@ class Window {
     offset_ += n;
   }
 
-  // Keeps the unconsumed bytes (moved to the front) and reads at least one block more, growing
+  // Keeps the unconsumed bytes (moved to the front) and reads at least one block more (from a
+  // live source: what one read brings), growing
   // the buffer when the unconsumed part leaves less than a block free. Returns how many bytes
   // were added (0 at the end of the stream). A source fault ends the stream: at_end() turns true
   // and fault() keeps the reason.
