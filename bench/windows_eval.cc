@@ -127,7 +127,7 @@ int main(int argc, char** argv) {
       if (lone) lone_files.push_back(rel.string());
     } else {
       std::string lv;
-      for (const auto& [level, n] : levels.counts) lv += " " + std::to_string(n) + " " + level;
+      for (const auto& [level, n] : levels.counts) lv.append(" ").append(std::to_string(n)).append(" ").append(level);
       misses.push_back(rel.string() + ":" + lv);
     }
     triage::TacticSet named = 0;

@@ -229,7 +229,7 @@ TEST(CorrelationLimits, GroupsPerCorrelationAreCapped) {
   CorrelationEngine engine(set, 100, 10);
   std::vector<CorrelationDetection> out;
   for (int i = 0; i < 50; ++i) {
-    std::string user = "u" + std::to_string(i);
+    std::string user = std::string("u").append(std::to_string(i));
     auto fields = [&](std::string_view f, std::string* v) {
       *v = f == "User" ? user : "h";
       return true;
@@ -248,7 +248,7 @@ TEST(CorrelationLimits, WindowEntriesAreCappedAndCountedInO1) {
   CorrelationEngine engine(set, 100, 10);
   std::vector<CorrelationDetection> out;
   for (int i = 0; i < 200000; ++i) {
-    std::string host = "h" + std::to_string(i % 1000);
+    std::string host = std::string("h").append(std::to_string(i % 1000));
     auto fields = [&](std::string_view f, std::string* v) {
       *v = f == "User" ? "alice" : host;
       return true;

@@ -96,7 +96,8 @@ TEST(Committer, FileProgressCommitsWithItsRecords) {
   Committer committer(std::move(store).value(), {}, nullptr, metrics);
   committer.start();
   RecordBatch batch = batch_of(3, 0);
-  batch.progress = FileProgress{"/in/a.json", 1, 2, 100, 5, 100, 3, ""};
+  batch.progress = FileProgress{.path = "/in/a.json", .device = 1, .inode = 2, .size = 100, .mtime_ns = 5,
+                                .offset = 100, .records = 3, .header = "", .head = ""};
   ASSERT_TRUE(committer.submit(std::move(batch)).ok());
   committer.stop();
   auto reader = Store::open(dir.file("vigil.db"), {});

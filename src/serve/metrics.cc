@@ -61,14 +61,16 @@ double Histogram::quantile_bound(double q) const {
 Counter& MetricsRegistry::counter(const std::string& name, const std::string& help, Labels labels) {
   std::lock_guard lock(mu_);
   Counter& c = counters_.emplace_back();
-  entries_.push_back({name, help, std::move(labels), Type::kCounter, &c});
+  entries_.push_back({.name = name, .help = help, .labels = std::move(labels), .type = Type::kCounter,
+                      .counter = &c, .fn = nullptr});
   return c;
 }
 
 Gauge& MetricsRegistry::gauge(const std::string& name, const std::string& help, Labels labels) {
   std::lock_guard lock(mu_);
   Gauge& g = gauges_.emplace_back();
-  entries_.push_back({name, help, std::move(labels), Type::kGauge, nullptr, &g});
+  entries_.push_back({.name = name, .help = help, .labels = std::move(labels), .type = Type::kGauge,
+                      .gauge = &g, .fn = nullptr});
   return g;
 }
 
@@ -76,15 +78,16 @@ Histogram& MetricsRegistry::histogram(const std::string& name, const std::string
                                       Labels labels) {
   std::lock_guard lock(mu_);
   Histogram& h = histograms_.emplace_back();
-  entries_.push_back({name, help, std::move(labels), Type::kHistogram, nullptr, nullptr, &h});
+  entries_.push_back({.name = name, .help = help, .labels = std::move(labels), .type = Type::kHistogram,
+                      .histogram = &h, .fn = nullptr});
   return h;
 }
 
 void MetricsRegistry::gauge_fn(const std::string& name, const std::string& help,
                                std::function<double()> fn, Labels labels) {
   std::lock_guard lock(mu_);
-  entries_.push_back({name, help, std::move(labels), Type::kGauge});
-  entries_.back().fn = std::move(fn);
+  entries_.push_back(
+      {.name = name, .help = help, .labels = std::move(labels), .type = Type::kGauge, .fn = std::move(fn)});
 }
 
 std::string MetricsRegistry::render() const {

@@ -9,7 +9,7 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
-#include <regex>
+#include <string>
 
 namespace vigil::serve {
 
@@ -34,11 +34,31 @@ Status ServerProcess::start(const std::string& binary, const std::string& data_d
     ::_exit(127);
   }
   ::close(out[1]);
+  // Waits for the line "Console: http://HOST:PORT/#token=HEX" (HEX followed by a newline).
+  auto console_line = [](const std::string& text, int* port, std::string* token) {
+    for (size_t at = text.find("Console: http://"); at != std::string::npos;
+         at = text.find("Console: http://", at + 1)) {
+      const size_t host = at + 16;
+      const size_t colon = text.find(':', host);
+      const size_t slash = colon == std::string::npos ? colon : text.find("/#token=", colon);
+      const size_t end = slash == std::string::npos ? slash : text.find('\n', slash);
+      if (end == std::string::npos) return false;  // not all there yet
+      const std::string digits = text.substr(colon + 1, slash - colon - 1);
+      const std::string hex = text.substr(slash + 8, end - slash - 8);
+      if (digits.empty() || digits.size() > 5 || hex.empty() ||
+          digits.find_first_not_of("0123456789") != std::string::npos ||
+          hex.find_first_not_of("0123456789abcdef") != std::string::npos) {
+        continue;
+      }
+      *port = std::stoi(digits);
+      *token = hex;
+      return true;
+    }
+    return false;
+  };
   std::string text;
-  std::regex console(R"(Console: http://[^:]+:(\d+)/#token=([0-9a-f]+))");
-  std::smatch m;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
-  while (!std::regex_search(text, m, console)) {
+  while (!console_line(text, &port_, &token_)) {
     int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                     deadline - std::chrono::steady_clock::now()).count());
     pollfd p{out[0], POLLIN, 0};
@@ -57,8 +77,6 @@ Status ServerProcess::start(const std::string& binary, const std::string& data_d
     text.append(buffer, static_cast<size_t>(n));
   }
   ::close(out[0]);  // the child writes nothing more to stdout
-  port_ = std::stoi(m[1]);
-  token_ = m[2];
   return Status::Ok();
 }
 

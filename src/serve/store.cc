@@ -188,7 +188,7 @@ Result<IncidentPage> Store::list_incidents(const IncidentFilter& f) {
     where += ")";
   }
   int next = static_cast<int>(text_args.size()) + 1;
-  auto param = [&next] { return "?" + std::to_string(next++); };
+  auto param = [&next] { return std::string("?").append(std::to_string(next++)); };
   int host_param = 0, text_param = 0, score_param = 0, since_param = 0, until_param = 0;
   if (!f.host.empty()) {
     host_param = next;

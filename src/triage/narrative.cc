@@ -188,8 +188,8 @@ std::string write_narrative(const Incident& inc, size_t rank, double threshold) 
             titles.push_back("\"" + g.title + "\"");
           }
         }
-        out += " " + std::string(tactic_name(t)) + " (" + std::string(tactic_id(t)) + ": " +
-               join_limited(titles, 2) + ");";
+        out.append(" ").append(tactic_name(t)).append(" (").append(tactic_id(t)).append(": ");
+        out.append(join_limited(titles, 2)).append(");");
       }
       out.back() = '.';
     }

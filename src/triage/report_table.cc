@@ -105,10 +105,11 @@ std::string render_table(const Snapshot& snap, const ReportOptions& opts) {
       correlation_alerts += inc.alert_count;
     }
   }
-  out += "\n" + fit("Auto-closed: " + thousands(routine) + " routine alert types (" + thousands(routine_alerts) +
-                       " alerts),",
-                   kWidth) +
-         "\n";
+  out += '\n';
+  out += fit("Auto-closed: " + thousands(routine) + " routine alert types (" + thousands(routine_alerts) +
+                 " alerts),",
+             kWidth);
+  out += '\n';
   out += fit("             " + thousands(correlations) + " weak correlations (" + thousands(correlation_alerts) +
                  " alerts).",
              kWidth) +

@@ -47,13 +47,13 @@ struct Recorder : EventSink, XmlSink {
   std::vector<std::string> sequence;  // "r<offset>" per record, "i<offset>:<message>" per issue
   bool take(const RecordRef& ref) {
     indices.push_back(ref.index);
-    sequence.push_back("r" + std::to_string(ref.offset));
+    sequence.push_back(std::string("r").append(std::to_string(ref.offset)));
     return indices.size() < limit;
   }
   bool on_event(const Event&, const RecordRef& ref) override { return take(ref); }
   bool on_xml(std::string_view, const RecordRef& ref) override { return take(ref); }
   void on_issue(const ReadIssue& issue) override {
-    sequence.push_back("i" + std::to_string(issue.offset) + ":" + issue.message);
+    sequence.push_back(std::string("i").append(std::to_string(issue.offset)).append(":").append(issue.message));
   }
 };
 

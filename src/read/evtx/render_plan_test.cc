@@ -35,7 +35,7 @@ struct Seen : EventSink {
     lines.push_back(std::move(line));
     return true;
   }
-  void on_issue(const ReadIssue& issue) override { lines.push_back("!" + issue.describe()); }
+  void on_issue(const ReadIssue& issue) override { lines.push_back(std::string("!").append(issue.describe())); }
 };
 
 struct Decoded {
@@ -108,7 +108,7 @@ Values system_values(uint64_t record_id, const std::string& user, bool count, in
                            : std::make_pair(kValString, wide(user)));
   v.push_back(count ? std::make_pair(kValUInt32, le(record_id * 3, 4))
                     : std::make_pair(kValNull, std::vector<uint8_t>{}));
-  v.push_back({kValString, wide("n" + std::to_string(note))});
+  v.push_back({kValString, wide(std::string("n").append(std::to_string(note)))});
   v.push_back({kValString, wide(note % 2 ? "odd" : "")});  // "" leaves no part: another shape
   return v;
 }
