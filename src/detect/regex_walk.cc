@@ -32,84 +32,83 @@ class Walk {
   Walk(std::string_view p, RegexFold& fold) : p_(p), fold_(fold) {}
 
   std::optional<size_t> run() {
-    size_t value = 0;
-    if (!alternation(&value) || more()) return std::nullopt;
-    return value;
+    const std::optional<size_t> value = alternation();
+    return more() ? std::nullopt : value;  // a `)` with no `(`
   }
 
  private:
   bool more() const { return i_ < p_.size(); }
   char at() const { return p_[i_]; }
-
-  bool alternation(size_t* out) {
-    if (!concatenation(out)) return false;
-    while (more() && at() == '|') {
-      ++i_;
-      size_t branch = 0;
-      if (!concatenation(&branch)) return false;
-      *out = fold_.either(*out, branch);
-    }
+  bool eat(char c) {  // moves past `c` if it is next
+    if (!more() || at() != c) return false;
+    ++i_;
+    return true;
+  }
+  bool digit_at(size_t j) const { return j < p_.size() && p_[j] >= '0' && p_[j] <= '9'; }
+  // Moves past the next `end` from `from`; false when there is none.
+  bool skip_past(std::string_view end, size_t from) {
+    const size_t at = p_.find(end, from);
+    if (at == std::string_view::npos) return false;
+    i_ = at + end.size();
     return true;
   }
 
-  bool concatenation(size_t* out) {
+  std::optional<size_t> alternation() {
+    std::optional<size_t> value = concatenation();
+    while (value && eat('|')) {
+      const std::optional<size_t> branch = concatenation();
+      if (!branch) return std::nullopt;
+      value = fold_.either(*value, *branch);
+    }
+    return value;
+  }
+
+  std::optional<size_t> concatenation() {
     size_t sum = 0;
     while (more() && at() != '|' && at() != ')') {
-      size_t value = 0;
-      if (!item(&value)) return false;
-      sum = fold_.then(sum, fold_.repeat(value, repetition()));
+      const std::optional<size_t> value = item();
+      if (!value) return std::nullopt;
+      sum = fold_.then(sum, fold_.repeat(*value, repetition()));
     }
-    *out = sum;
-    return true;
+    return sum;
   }
 
   // `{n}`, `{n,}`, `{n,m}`, `*`, `+`, `?`, each maybe followed by `?` (lazy); {1, 1} when none.
   RegexCount repetition() {
     RegexCount count;
-    if (!more()) return count;
-    const char c = at();
-    if (c == '*' || c == '+' || c == '?') {
-      count.least = c == '+' ? 1 : 0;
-      count.most = c == '?' ? 1 : RegexCount::kUnbounded;
-      ++i_;
-    } else if (c == '{') {
+    if (eat('*') || eat('+') || eat('?')) {
+      count.least = p_[i_ - 1] == '+' ? 1 : 0;
+      count.most = p_[i_ - 1] == '?' ? 1 : RegexCount::kUnbounded;
+    } else if (more() && at() == '{' && digit_at(i_ + 1)) {  // else a literal `{`, the next item
       size_t j = i_ + 1;
-      const size_t digits_at = j;
       count.least = count.most = number(&j);
-      if (j == digits_at) return RegexCount{};  // no count: a literal `{`, read as an item next
-      if (j < p_.size() && p_[j] == ',') {
-        const size_t most_at = ++j;
-        count.most = number(&j);
-        if (j == most_at) count.most = RegexCount::kUnbounded;
-      }
+      if (j < p_.size() && p_[j] == ',') count.most = digit_at(++j) ? number(&j) : RegexCount::kUnbounded;
       if (j >= p_.size() || p_[j] != '}') return RegexCount{};
       i_ = j + 1;
     } else {
       return count;
     }
-    if (more() && at() == '?') ++i_;
+    eat('?');
     return count;
   }
 
-  // The decimal number at `*j` (0 when there is none), capped; `*j` moves past its digits.
+  // The decimal number at `*j`, capped; `*j` moves past its digits.
   size_t number(size_t* j) const {
     size_t n = 0;
-    for (; *j < p_.size() && p_[*j] >= '0' && p_[*j] <= '9'; ++*j) {
-      n = std::min(n * 10 + static_cast<size_t>(p_[*j] - '0'), RegexCount::kCap);
-    }
+    for (; digit_at(*j); ++*j) n = std::min(n * 10 + static_cast<size_t>(p_[*j] - '0'), RegexCount::kCap);
     return n;
   }
 
-  bool item(size_t* out) {
+  std::optional<size_t> item() {
     const char c = at();
-    if (c == '(') return group(out);
-    if (c == '*' || c == '+' || c == '?') return false;  // nothing to repeat: RE2 refuses it
+    if (c == '(') return group();
+    if (c == '*' || c == '+' || c == '?') return std::nullopt;  // nothing to repeat: RE2 refuses it
     RegexItem it;
     it.c = c;
     if (c == '[') {
-      if (!char_class(&it)) return false;
+      if (!char_class(&it)) return std::nullopt;
     } else if (c == '\\') {
-      if (!escape(&it.c)) return false;
+      if (!escape(&it.c)) return std::nullopt;
       const bool zero_width = std::string_view("AzbB").find(it.c) != std::string_view::npos;
       it.kind = zero_width ? RegexItem::kAssertion : RegexItem::kEscape;
     } else {
@@ -121,67 +120,49 @@ class Walk {
         while (more() && (static_cast<unsigned char>(at()) & 0xC0) == 0x80) ++i_;
       }
     }
-    const std::optional<size_t> value = fold_.item(it);
-    if (!value) return false;
-    *out = *value;
-    return true;
+    return fold_.item(it);
   }
 
-  bool group(size_t* out) {
+  std::optional<size_t> group() {
     ++i_;  // (
-    if (more() && at() == '?') {
-      ++i_;
+    if (eat('?')) {
       if (p_.substr(i_).starts_with("P<")) {
-        const size_t close = p_.find('>', i_);
-        if (close == std::string_view::npos) return false;
-        i_ = close + 1;
+        if (!skip_past(">", i_)) return std::nullopt;
       } else {
         while (more() && (std::isalpha(static_cast<unsigned char>(at())) || at() == '-')) ++i_;
-        if (!more()) return false;
-        if (at() == ')') {  // (?i): flags only, no text
-          ++i_;
-          *out = 0;
-          return !more() || std::string_view("*+?{").find(at()) == std::string_view::npos;
+        if (eat(')')) {  // (?i): flags only, no text
+          if (more() && std::string_view("*+?{").find(at()) != std::string_view::npos) return std::nullopt;
+          return 0;
         }
-        if (at() != ':') return false;
-        ++i_;
+        if (!eat(':')) return std::nullopt;
       }
     }
-    if (!alternation(out)) return false;
-    if (!more() || at() != ')') return false;
-    ++i_;
-    return true;
+    const std::optional<size_t> value = alternation();
+    return eat(')') ? value : std::nullopt;
   }
 
   // `[`, an optional `^`, a `]` right after those as a literal member, members up to `]`.
   bool char_class(RegexItem* it) {
     ++i_;  // [
+    it->kind = RegexItem::kClass;
+    it->negated = eat('^');
     members_.clear();
-    if (more() && at() == '^') {
-      it->negated = true;
-      ++i_;
-    }
-    if (more() && at() == ']') members_.push_back({ClassMember::kByte, p_[i_++]});
+    if (eat(']')) members_.push_back({ClassMember::kByte, ']'});
     while (more() && at() != ']') {
       ClassMember m{ClassMember::kByte, at()};
       if (at() == '\\') {
         m.kind = ClassMember::kEscape;
         if (!escape(&m.c)) return false;
       } else if (p_.substr(i_).starts_with("[:")) {
-        const size_t close = p_.find(":]", i_ + 2);
-        if (close == std::string_view::npos) return false;
-        m = {ClassMember::kPosix, ':'};
-        i_ = close + 2;
+        m.kind = ClassMember::kPosix;
+        if (!skip_past(":]", i_ + 2)) return false;
       } else {
         ++i_;
       }
       members_.push_back(m);
     }
-    if (!more()) return false;
-    ++i_;  // ]
-    it->kind = RegexItem::kClass;
     it->members = members_;
-    return true;
+    return eat(']');
   }
 
   // A backslash, the character after it (`*letter`), and that escape's argument if it takes one.
@@ -191,16 +172,11 @@ class Walk {
     const char c = p_[i_++];
     *letter = c;
     if (c == 'Q') return false;  // \Q...\E quoting
-    if (c == 'x' || c == 'p' || c == 'P') {
-      if (more() && at() == '{') {
-        const size_t close = p_.find('}', i_);
-        if (close == std::string_view::npos) return false;
-        i_ = close + 1;
-      } else if (c == 'x') {
-        for (int k = 0; k < 2 && more() && std::isxdigit(static_cast<unsigned char>(at())); ++k) ++i_;
-      } else if (more()) {
-        ++i_;  // \pL: a one-letter class name
-      }
+    if ((c == 'x' || c == 'p' || c == 'P') && more() && at() == '{') return skip_past("}", i_);
+    if (c == 'x') {
+      for (int k = 0; k < 2 && more() && std::isxdigit(static_cast<unsigned char>(at())); ++k) ++i_;
+    } else if (c == 'p' || c == 'P') {
+      if (more()) ++i_;  // \pL: a one-letter class name
     } else if (c >= '0' && c <= '7') {  // octal: up to two more digits
       for (int k = 0; k < 2 && more() && at() >= '0' && at() <= '7'; ++k) ++i_;
     }
