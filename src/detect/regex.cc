@@ -21,9 +21,9 @@
 #include <re2/re2.h>
 
 #include <algorithm>
-#include <cctype>
 
 #include "detect/pattern.h"
+#include "detect/regex_walk.h"
 
 namespace vigil::sigma {
 namespace {
@@ -104,192 +104,37 @@ bool translate(std::string_view in, std::string* out, std::string* reason) {
   return true;
 }
 
-// The minimum-size bound: a recursive descent over RE2's syntax that only ever underestimates.
-// Alternation takes the least branch, concatenation the sum, a repetition its lower count times
-// its operand; zero-width items (anchors, \b, flag groups) count 0, and every character item
-// counts 1, since RE2 matches a character with at least one byte. A non-ASCII literal is one
-// character too (1), whatever case folding does to its length. Anything
-// unexpected (\Q quoting, a stray operator) abandons the whole estimate: the bound is then 0.
-class MinSize {
+// The minimum-size bound, a fold over walk_regex that only ever underestimates: the least
+// branch, the sum of a concatenation, a repetition its least count times its item; zero-width
+// items (anchors, \b, flag groups) count 0, and every character item counts 1, since RE2 matches
+// a character with at least one byte. A non-ASCII literal is one character too (1), whatever
+// case folding does to its length. Anything the walk does not read gives no bound: 0.
+class MinSize final : public RegexFold {
  public:
-  explicit MinSize(std::string_view p) : p_(p) {}
-  size_t run() {
-    size_t n = 0;
-    if (!alternation(&n) || i_ != p_.size()) return 0;
-    return n;
+  std::optional<size_t> item(const RegexItem& it) override {
+    switch (it.kind) {
+      case RegexItem::kAssertion: return 0;
+      case RegexItem::kEscape: return it.c == 'E' ? 0 : 1;  // \E: a stray end of quoting
+      case RegexItem::kLiteral:  // a stray UTF-8 continuation byte counts nothing
+        return (static_cast<unsigned char>(it.c) & 0xC0) == 0x80 ? 0 : 1;
+      default: return 1;  // `.`, a class ([^...] included)
+    }
   }
+  size_t repeat(size_t value, RegexCount count) override { return capped(value * count.least); }
+  size_t then(size_t sum, size_t next) override { return capped(sum + next); }
+  size_t either(size_t a, size_t b) override { return std::min(a, b); }
 
  private:
-  static constexpr size_t kCap = size_t{1} << 32;  // far above any text; keeps sums from wrapping
-  static size_t capped(size_t n) { return n < kCap ? n : kCap; }
-  bool more() const { return i_ < p_.size(); }
-  char at() const { return p_[i_]; }
-
-  bool alternation(size_t* out) {
-    size_t best = kCap;
-    for (;;) {
-      size_t n = 0;
-      if (!concatenation(&n)) return false;
-      best = std::min(best, n);
-      if (more() && at() == '|') {
-        ++i_;
-        continue;
-      }
-      *out = best;
-      return true;
-    }
-  }
-
-  bool concatenation(size_t* out) {
-    size_t sum = 0;
-    while (more() && at() != '|' && at() != ')') {
-      size_t n = 0, times = 1;
-      if (!item(&n) || !repetition(&times)) return false;
-      sum = capped(sum + capped(n * times));
-    }
-    *out = sum;
-    return true;
-  }
-
-  // `{n}`, `{n,}`, `{n,m}`, `*`, `+`, `?`, each maybe followed by `?` (non-greedy). A `{` that
-  // does not open a well-formed count is a literal for RE2, and is left for item().
-  bool repetition(size_t* times) {
-    if (!more()) return true;
-    const char c = at();
-    if (c == '*' || c == '?') {
-      *times = 0;
-      ++i_;
-    } else if (c == '+') {
-      ++i_;
-    } else if (c == '{') {
-      size_t j = i_ + 1, n = 0, digits = 0;
-      while (j < p_.size() && p_[j] >= '0' && p_[j] <= '9') {
-        n = capped(n * 10 + static_cast<size_t>(p_[j] - '0'));
-        ++j;
-        ++digits;
-      }
-      if (digits == 0) return true;
-      if (j < p_.size() && p_[j] == ',') {
-        ++j;
-        while (j < p_.size() && p_[j] >= '0' && p_[j] <= '9') ++j;
-      }
-      if (j >= p_.size() || p_[j] != '}') return true;
-      *times = n;
-      i_ = j + 1;
-    } else {
-      return true;
-    }
-    if (more() && at() == '?') ++i_;
-    return true;
-  }
-
-  bool item(size_t* out) {
-    const char c = at();
-    if (c == '(') return group(out);
-    if (c == '[') return char_class(out);
-    if (c == '\\') return escape(out);
-    if (c == '*' || c == '+' || c == '?') return false;  // RE2 would have refused it
-    ++i_;
-    if (c == '^' || c == '$') {
-      *out = 0;
-    } else {
-      // One character; a UTF-8 sequence is one item (a repetition applies to all of it).
-      const auto b = static_cast<unsigned char>(c);
-      while (b >= 0xC0 && more() && (static_cast<unsigned char>(at()) & 0xC0) == 0x80) ++i_;
-      *out = (b & 0xC0) == 0x80 ? 0 : 1;  // a stray continuation byte: count nothing
-    }
-    return true;
-  }
-
-  bool group(size_t* out) {
-    ++i_;  // (
-    if (more() && at() == '?') {
-      ++i_;
-      if (p_.substr(i_).starts_with("P<")) {
-        const size_t close = p_.find('>', i_);
-        if (close == std::string_view::npos) return false;
-        i_ = close + 1;
-      } else {
-        while (more() && (std::isalpha(static_cast<unsigned char>(at())) || at() == '-')) ++i_;
-        if (!more()) return false;
-        if (at() == ')') {  // (?i): flags only, no text
-          ++i_;
-          *out = 0;
-          // RE2 lets a repetition after flags apply to the item before them: give up.
-          return !more() || std::string_view("*+?{").find(at()) == std::string_view::npos;
-        }
-        if (at() != ':') return false;
-        ++i_;
-      }
-    }
-    if (!alternation(out)) return false;
-    if (!more() || at() != ')') return false;
-    ++i_;
-    return true;
-  }
-
-  // One character whatever the class holds ([^...] included).
-  bool char_class(size_t* out) {
-    ++i_;  // [
-    if (more() && at() == '^') ++i_;
-    if (more() && at() == ']') ++i_;
-    while (more() && at() != ']') {
-      if (at() == '\\') {
-        size_t ignored = 0;
-        if (!escape(&ignored)) return false;
-        continue;
-      }
-      if (p_.substr(i_).starts_with("[:")) {
-        const size_t close = p_.find(":]", i_ + 2);
-        if (close == std::string_view::npos) return false;
-        i_ = close + 2;
-        continue;
-      }
-      ++i_;
-    }
-    if (!more()) return false;
-    ++i_;  // ]
-    *out = 1;
-    return true;
-  }
-
-  bool escape(size_t* out) {
-    ++i_;  // backslash
-    if (!more()) return false;
-    const char c = at();
-    ++i_;
-    *out = 1;
-    switch (c) {
-      case 'Q': return false;
-      case 'b': case 'B': case 'A': case 'z': case 'E':  // \E: a stray end of quoting
-        *out = 0;
-        return true;
-      case 'x': case 'p': case 'P':
-        if (more() && at() == '{') {
-          const size_t close = p_.find('}', i_);
-          if (close == std::string_view::npos) return false;
-          i_ = close + 1;
-        } else if (c == 'x') {
-          for (int k = 0; k < 2 && more() && std::isxdigit(static_cast<unsigned char>(at())); ++k) ++i_;
-        } else if (more()) {
-          ++i_;  // \pL: one-letter class name
-        }
-        return true;
-      default:
-        if (c >= '0' && c <= '7') {  // octal: up to two more digits
-          for (int k = 0; k < 2 && more() && at() >= '0' && at() <= '7'; ++k) ++i_;
-        }
-        return true;
-    }
-  }
-
-  std::string_view p_;
-  size_t i_ = 0;
+  static constexpr size_t kCap = RegexCount::kCap;  // far above any text; keeps sums from wrapping
+  static size_t capped(size_t n) { return std::min(n, kCap); }
 };
 
 }  // namespace
 
-size_t regex_min_size(std::string_view re2_pattern) { return MinSize(re2_pattern).run(); }
+size_t regex_min_size(std::string_view re2_pattern) {
+  MinSize fold;
+  return walk_regex(re2_pattern, fold).value_or(0);
+}
 
 LongRun LongRun::of(std::string_view p) {
   LongRun run;

@@ -9,7 +9,7 @@
 // look at where the text starts or ends (no `^`, `$`, `\A`, `\z`: a window would be a new text
 // to them; `\b` is fine, a window being cut at newlines, which are not word characters).
 //
-// The bound k comes from a descent over RE2's syntax like regex_min_size's, erring upwards:
+// The bound k is a fold over the regex's structure (walk_regex, as regex_min_size), erring upwards:
 // a character item counts 1 if it may match a newline (`\s`, `\W`, `\D`, `\p..`, a negated
 // class, `.` under (?s) anywhere, `\n`, hex and octal escapes, a class range with an escaped
 // end), a repetition multiplies by its largest count, unbounded ones and anything not
@@ -26,217 +26,84 @@
 
 #include "detect/pattern.h"
 #include "detect/regex.h"
+#include "detect/regex_walk.h"
 
 namespace vigil::sigma {
 namespace {
 
-// The newline bound: the largest branch, the sum of a concatenation, a repetition times its
-// largest count, 1 for each character item that can match a newline. A class counts 1 unless it
-// is positive and made only of printable bytes, ranges between them, and escapes that leave the
-// newline out.
-class Newlines {
+// The newline bound, a fold over walk_regex that only ever overestimates: the largest branch, the
+// sum of a concatenation, a repetition its greatest count times its item, 1 for each character item
+// that can match a newline; kManyNewlines for an unbounded repetition of one, and for an assertion
+// about the text's ends (a window would be a new text to it). Sums and counts stop at a million.
+class Newlines final : public RegexFold {
  public:
-  explicit Newlines(std::string_view p) : p_(p) {
-    // (?s) anywhere, even turned off later: `.` counts as a newline everywhere.
-    for (size_t k = p.find("(?"); k != std::string_view::npos; k = p.find("(?", k + 2)) {
-      for (size_t j = k + 2; j < p.size() && (std::isalpha(static_cast<unsigned char>(p[j])) || p[j] == '-'); ++j) {
-        if (p[j] == 's') dot_all_ = true;
-      }
+  // (?s) anywhere, even turned off later: `.` counts as a newline everywhere.
+  explicit Newlines(std::string_view p) : dot_all_(regex_flag_anywhere(p, 's')) {}
+
+  std::optional<size_t> item(const RegexItem& it) override {
+    switch (it.kind) {
+      case RegexItem::kLiteral: return it.c == '\n' ? 1 : 0;
+      case RegexItem::kDot: return dot_all_ ? 1 : 0;
+      case RegexItem::kAssertion:  // \b \B are fine; ^ $ \A \z look at the text's ends
+        if (it.c != 'b' && it.c != 'B') return std::nullopt;
+        return 0;
+      case RegexItem::kEscape:
+        if (it.c == 'E') return std::nullopt;
+        return plain(it.c) ? 0 : 1;
+      case RegexItem::kClass: return char_class(it.negated, it.members);
     }
+    return std::nullopt;
   }
-  size_t run() {
-    size_t n = 0;
-    if (!alternation(&n) || i_ != p_.size()) return kManyNewlines;
-    return n;
+  size_t repeat(size_t value, RegexCount count) override {
+    if (value == 0) return 0;
+    if (value == kMany || count.most == RegexCount::kUnbounded) return kMany;
+    return std::min(value * std::min(count.most, kCap), kCap);
   }
+  size_t then(size_t sum, size_t next) override {
+    return sum == kMany || next == kMany ? kMany : std::min(sum + next, kCap);
+  }
+  size_t either(size_t a, size_t b) override { return std::max(a, b); }
 
  private:
   static constexpr size_t kMany = kManyNewlines;
-  bool more() const { return i_ < p_.size(); }
-  char at() const { return p_[i_]; }
-  static size_t add(size_t a, size_t b) { return a == kMany || b == kMany ? kMany : std::min<size_t>(a + b, 1000000); }
+  static constexpr size_t kCap = 1000000;
 
-  bool alternation(size_t* out) {
-    size_t most = 0;
-    for (;;) {
-      size_t n = 0;
-      if (!concatenation(&n)) return false;
-      most = std::max(most, n);
-      if (more() && at() == '|') {
-        ++i_;
-        continue;
-      }
-      *out = most;
-      return true;
-    }
+  // Escapes that match no newline: \d \w \S \t \r \f \v \a, \b \B outside a class, escaped punctuation.
+  static bool plain(char e) {
+    return e != '\n' && (!std::isalnum(static_cast<unsigned char>(e)) ||
+                         std::string_view("dwStrfavbB").find(e) != std::string_view::npos);
   }
 
-  bool concatenation(size_t* out) {
-    size_t sum = 0;
-    while (more() && at() != '|' && at() != ')') {
-      size_t n = 0, times = 1;
-      if (!item(&n) || !repetition(&times)) return false;
-      if (n > 0) sum = add(sum, times == kMany ? kMany : (n == kMany ? kMany : std::min<size_t>(n * times, 1000000)));
-    }
-    *out = sum;
-    return true;
-  }
-
-  // The largest count of a repetition (kMany: unbounded); a `{` that opens no count is a literal.
-  bool repetition(size_t* times) {
-    if (!more()) return true;
-    const char c = at();
-    if (c == '*' || c == '+') {
-      *times = kMany;
-      ++i_;
-    } else if (c == '?') {
-      ++i_;
-    } else if (c == '{') {
-      size_t j = i_ + 1, n = 0, digits = 0;
-      while (j < p_.size() && p_[j] >= '0' && p_[j] <= '9') {
-        n = std::min<size_t>(n * 10 + static_cast<size_t>(p_[j] - '0'), 1000000);
-        ++j;
-        ++digits;
-      }
-      if (digits == 0) return true;
-      if (j < p_.size() && p_[j] == ',') {
-        ++j;
-        size_t m = 0, mdigits = 0;
-        while (j < p_.size() && p_[j] >= '0' && p_[j] <= '9') {
-          m = std::min<size_t>(m * 10 + static_cast<size_t>(p_[j] - '0'), 1000000);
-          ++j;
-          ++mdigits;
-        }
-        n = mdigits == 0 ? kMany : m;
-      }
-      if (j >= p_.size() || p_[j] != '}') return true;
-      *times = n;
-      i_ = j + 1;
-    } else {
-      return true;
-    }
-    if (more() && at() == '?') ++i_;
-    return true;
-  }
-
-  bool item(size_t* out) {
-    const char c = at();
-    if (c == '(') return group(out);
-    if (c == '[') return char_class(out);
-    if (c == '\\') return escape(out);
-    if (c == '*' || c == '+' || c == '?' || c == '^' || c == '$') return false;
-    ++i_;
-    *out = (c == '\n' || (c == '.' && dot_all_)) ? 1 : 0;
-    return true;
-  }
-
-  bool group(size_t* out) {
-    ++i_;  // (
-    if (more() && at() == '?') {
-      ++i_;
-      if (p_.substr(i_).starts_with("P<")) {
-        const size_t close = p_.find('>', i_);
-        if (close == std::string_view::npos) return false;
-        i_ = close + 1;
+  // 1 when negated, or for a member that may match a newline: a control byte, an escape that is
+  // not plain (\b \B included), either end of a range written with an escape (a `-` before an
+  // escape, or after one where the `-` does not end the class). A POSIX class is not read.
+  static std::optional<size_t> char_class(bool negated, std::span<const ClassMember> m) {
+    auto dash = [&](size_t k) { return k < m.size() && m[k].kind == ClassMember::kByte && m[k].c == '-'; };
+    auto escape = [&](size_t k) { return k < m.size() && m[k].kind == ClassMember::kEscape; };
+    bool newline = negated;
+    for (size_t k = 0; k < m.size(); ++k) {
+      const char c = m[k].c;
+      if (m[k].kind == ClassMember::kPosix || (escape(k) && c == 'E')) return std::nullopt;
+      if (escape(k)) {
+        newline |= !plain(c) || c == 'b' || c == 'B' || (dash(k + 1) && k + 2 < m.size());
       } else {
-        while (more() && (std::isalpha(static_cast<unsigned char>(at())) || at() == '-')) ++i_;
-        if (!more()) return false;
-        if (at() == ')') {  // flags only
-          ++i_;
-          *out = 0;
-          return !more() || std::string_view("*+?{").find(at()) == std::string_view::npos;
-        }
-        if (at() != ':') return false;
-        ++i_;
+        newline |= static_cast<unsigned char>(c) < 0x20 || (dash(k) && escape(k + 1));
       }
     }
-    if (!alternation(out)) return false;
-    if (!more() || at() != ')') return false;
-    ++i_;
-    return true;
+    return newline ? 1 : 0;
   }
 
-  // Escapes that match neither a newline nor a position that depends on the text's ends.
-  static bool plain_escape(char e) {
-    return !std::isalnum(static_cast<unsigned char>(e)) || std::string_view("dwStrfavbB").find(e) != std::string_view::npos;
-  }
-
-  bool char_class(size_t* out) {
-    ++i_;  // [
-    bool newline = false;
-    if (more() && at() == '^') {
-      newline = true;
-      ++i_;
-    }
-    if (more() && at() == ']') ++i_;
-    while (more() && at() != ']') {
-      const char c = at();
-      if (c == '\\') {
-        if (i_ + 1 >= p_.size()) return false;
-        const char e = p_[i_ + 1];
-        if (e == 'Q' || e == 'E') return false;
-        if (!plain_escape(e) || e == 'b' || e == 'B' || e == '\n') newline = true;
-        // x, p and octal escapes already count; skip their arguments like a literal run.
-        i_ += 2;
-        if (more() && at() == '-' && i_ + 1 < p_.size() && p_[i_ + 1] != ']') newline = true;  // a range from an escape
-        continue;
-      }
-      if (p_.substr(i_).starts_with("[:")) return false;
-      if (static_cast<unsigned char>(c) < 0x20) newline = true;
-      if (c == '-' && i_ + 1 < p_.size() && p_[i_ + 1] == '\\') newline = true;  // a range to an escape
-      ++i_;
-    }
-    if (!more()) return false;
-    ++i_;  // ]
-    *out = newline ? 1 : 0;
-    return true;
-  }
-
-  bool escape(size_t* out) {
-    ++i_;  // backslash
-    if (!more()) return false;
-    const char c = at();
-    ++i_;
-    switch (c) {
-      case 'Q': case 'E': case 'A': case 'z': return false;
-      case 'x': case 'p': case 'P':
-        if (more() && at() == '{') {
-          const size_t close = p_.find('}', i_);
-          if (close == std::string_view::npos) return false;
-          i_ = close + 1;
-        } else if (c == 'x') {
-          for (int k = 0; k < 2 && more() && std::isxdigit(static_cast<unsigned char>(at())); ++k) ++i_;
-        } else if (more()) {
-          ++i_;
-        }
-        *out = 1;
-        return true;
-      default:
-        if (c >= '0' && c <= '7') {
-          for (int k = 0; k < 2 && more() && at() >= '0' && at() <= '7'; ++k) ++i_;
-        }
-        *out = plain_escape(c) && c != '\n' ? 0 : 1;
-        return true;
-    }
-  }
-
-  std::string_view p_;
-  size_t i_ = 0;
-  bool dot_all_ = false;
+  bool dot_all_;
 };
 
 }  // namespace
 
-size_t regex_max_newlines(std::string_view p) { return Newlines(p).run(); }
-
-bool regex_caseless(std::string_view p) {
-  for (size_t k = p.find("(?"); k != std::string_view::npos; k = p.find("(?", k + 2)) {
-    for (size_t j = k + 2; j < p.size() && (std::isalpha(static_cast<unsigned char>(p[j])) || p[j] == '-'); ++j) {
-      if (p[j] == 'i') return true;
-    }
-  }
-  return false;
+size_t regex_max_newlines(std::string_view p) {
+  Newlines fold(p);
+  return walk_regex(p, fold).value_or(kManyNewlines);
 }
+
+bool regex_caseless(std::string_view p) { return regex_flag_anywhere(p, 'i'); }
 
 bool search_lines(const re2::RE2& re, std::string_view text, std::string_view folded, std::string_view needle,
                   uint32_t rare, size_t lines) {
