@@ -4,8 +4,14 @@
 // Mode `evtx` instead decodes every .evtx of ../shared/data/evtx and times Matcher::match (CPU
 // time of decode + match less decode alone) with the Windows rules scan_bench uses, then lists the rules fully
 // evaluated most often and how often they fired: where better prefilter atoms would pay.
-// Usage: detect_bench [repeat=3] [both|index|reference|evtx]
+// Mode `literals` instead collects, per literal database, the texts its lane scanned over the
+// EVTX samples, and times each database over its own texts beside controls: a database of as
+// many literals that never occur in such text (letters rotated, a control byte in front), the
+// database without its most-hit literals, and without the literals found in more than half of its
+// texts — where the scan's cost comes from (docs/performance.md).
+// Usage: detect_bench [repeat=3] [both|index|reference|evtx|literals]
 #include <sys/resource.h>
+#include <hs/hs.h>
 #include <zlib.h>
 
 #include <chrono>
@@ -16,6 +22,7 @@
 #include <vector>
 
 #include <algorithm>
+#include <map>
 
 #include "detect/matcher.h"
 #include "detect/ruleset.h"
@@ -155,6 +162,224 @@ int evtx_mode(int repeat) {
   return 0;
 }
 
+
+// Records, per literal database, the texts the matcher's lanes scanned.
+class LaneSink : public vigil::EventSink {
+ public:
+  explicit LaneSink(vigil::sigma::Matcher* m) : m_(m) {}
+  bool on_event(const vigil::Event& ev, const vigil::RecordRef&) override {
+    m_->match(ev, &hits_);
+    const auto lanes = m_->last_lanes();
+    for (size_t k = 0; k < lanes.size(); ++k) {
+      const std::string_view text = m_->last_scan().lane_text(k);
+      if (text.empty() || lanes[k].db == nullptr) continue;
+      Corpus& c = corpora[lanes[k].db];
+      c.slot = lanes[k].slot;
+      c.texts.emplace_back(text);
+      c.bytes += text.size();
+    }
+    return true;
+  }
+  void on_issue(const vigil::ReadIssue&) override {}
+  struct Corpus {
+    uint32_t slot = 0;
+    std::vector<std::string> texts;
+    size_t bytes = 0;
+  };
+  std::map<const vigil::sigma::LiteralDatabase*, Corpus> corpora;
+
+ private:
+  vigil::sigma::Matcher* m_;
+  std::vector<uint32_t> hits_;
+};
+
+// A block-mode literal database of `literals` (as the prefilter builds them: case-sensitive, over
+// lower-cased text), or null.
+hs_database_t* compile_literals(const std::vector<std::string>& literals) {
+  std::vector<const char*> exprs;
+  std::vector<size_t> lens;
+  std::vector<unsigned> flags, ids;
+  for (size_t i = 0; i < literals.size(); ++i) {
+    exprs.push_back(literals[i].data());
+    lens.push_back(literals[i].size());
+    flags.push_back(0);
+    ids.push_back(static_cast<unsigned>(i));
+  }
+  hs_database_t* db = nullptr;
+  hs_compile_error_t* error = nullptr;
+  if (hs_compile_lit_multi(exprs.data(), flags.data(), ids.data(), lens.data(), static_cast<unsigned>(exprs.size()),
+                           HS_MODE_BLOCK, nullptr, &db, &error) != HS_SUCCESS) {
+    if (error) hs_free_compile_error(error);
+    return nullptr;
+  }
+  return db;
+}
+
+struct ScanTiming {
+  double ns_per_scan = 0;
+  double hits_per_scan = 0;
+};
+
+// Best of `rounds` passes of `db` over `texts`; counts, per literal, hits into `per_literal` and
+// the texts holding it into `in_texts`, if given.
+ScanTiming time_scans(hs_database_t* db, const std::vector<std::string>& texts, int rounds,
+                      std::vector<uint64_t>* per_literal = nullptr, std::vector<uint64_t>* in_texts = nullptr) {
+  hs_scratch_t* scratch = nullptr;
+  if (hs_alloc_scratch(db, &scratch) != HS_SUCCESS) return {};
+  struct Count {
+    uint64_t hits = 0;
+    std::vector<uint64_t>* per = nullptr;
+    std::vector<uint64_t>* in = nullptr;
+    std::vector<uint64_t> last;  // per literal: the number of the text it was last seen in
+    uint64_t text = 0;
+  } count;
+  if (in_texts) count.last.assign(in_texts->size(), 0);
+  auto on_match = [](unsigned id, unsigned long long, unsigned long long, unsigned, void* ctx) -> int {
+    auto* c = static_cast<Count*>(ctx);
+    ++c->hits;
+    if (c->per && id < c->per->size()) ++(*c->per)[id];
+    if (c->in && id < c->in->size() && c->last[id] != c->text) {
+      c->last[id] = c->text;
+      ++(*c->in)[id];
+    }
+    return 0;
+  };
+  double best = 1e30;
+  for (int r = 0; r < rounds; ++r) {
+    count.hits = 0;
+    count.per = r == 0 ? per_literal : nullptr;
+    count.in = r == 0 ? in_texts : nullptr;
+    count.text = 0;
+    auto t0 = std::chrono::steady_clock::now();
+    for (const auto& t : texts) {
+      ++count.text;
+      hs_scan(db, t.data(), static_cast<unsigned>(t.size()), 0, scratch, on_match, &count);
+    }
+    best = std::min(best, seconds_since(t0));
+  }
+  hs_free_scratch(scratch);
+  const double n = static_cast<double>(texts.size());
+  return {1e9 * best / n, static_cast<double>(count.hits) / n};
+}
+
+// ns per scan of a database of `literals` over `texts` (best of `repeat`), as text; "-" if refused.
+std::string time_set(const std::vector<std::string>& literals, const std::vector<std::string>& texts, int repeat) {
+  hs_database_t* db = compile_literals(literals);
+  if (!db) return "-";
+  char cell[32];
+  std::snprintf(cell, sizeof cell, "%.0f", time_scans(db, texts, repeat).ns_per_scan);
+  hs_free_database(db);
+  return cell;
+}
+
+int literals_mode(int repeat) {
+  namespace fs = std::filesystem;
+  using namespace vigil::sigma;
+  const fs::path shared = VIGIL_SHARED_DIR "/data";
+  std::vector<std::string> paths;
+  for (const char* d : {"rules/windows", "rules-emerging-threats", "rules-threat-hunting"}) {
+    if (fs::exists(shared / "sigma" / d)) paths.push_back((shared / "sigma" / d).string());
+  }
+  std::vector<fs::path> files;
+  if (fs::exists(shared / "evtx")) {
+    for (const auto& e : fs::recursive_directory_iterator(shared / "evtx")) {
+      if (e.is_regular_file() && e.path().extension() == ".evtx") files.push_back(e.path());
+    }
+  }
+  if (paths.empty() || files.empty()) {
+    std::fprintf(stderr, "detect_bench literals: needs ../shared (data/sigma, data/evtx)\n");
+    return 0;
+  }
+  std::sort(files.begin(), files.end());
+  LoadOptions opt;
+  opt.logsources_file = VIGIL_SOURCE_DIR "/config/logsources.yml";
+  LoadReport report;
+  RuleSet rules = RuleSet::load(paths, opt, &report);
+  Matcher m(rules);
+  (void)m.index()->compile_all();
+  LaneSink sink(&m);
+  for (const auto& f : files) {
+    auto file = vigil::evtx::EvtxFile::open(f.string());
+    if (file.ok()) (void)file->read_all(sink);
+  }
+  const auto& all = m.index()->requirements().literals();
+  struct Row {
+    const LiteralDatabase* db;
+    const LaneSink::Corpus* corpus;
+    double total_ns;
+    ScanTiming real;
+  };
+  std::vector<Row> rows;
+  for (const auto& [db, corpus] : sink.corpora) {
+    if (db->db() == nullptr) continue;
+    const ScanTiming t = time_scans(db->db(), corpus.texts, repeat);
+    rows.push_back({db, &corpus, t.ns_per_scan * static_cast<double>(corpus.texts.size()), t});
+  }
+  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.total_ns > b.total_ns; });
+  double total = 0;
+  for (const Row& r : rows) total += r.total_ns;
+  std::printf("%zu rules; the lanes of one pass over %zu .evtx files scanned %.2f ms in %zu databases (best of %d)\n",
+              report.loaded, files.size(), total / 1e6, rows.size(), repeat);
+  std::printf("%-5s %8s %7s %10s %9s %8s %9s | %9s | %-18s | %s\n", "db", "literals", "scans", "bytes/scan",
+              "ns/scan", "ns/byte", "hits/scan", "never-hit", "without 10/100/400", "without the common");
+  std::printf("      never-hit: ns/scan for as many literals that never occur; without N: ns/scan with the N most-hit\n"
+              "      literals left out; without the common: ns/scan with those in more than half the texts left out;\n"
+              "      most hit: hits, and the share of the texts holding the literal\n");
+  for (size_t i = 0; i < rows.size() && i < 8; ++i) {
+    const Row& r = rows[i];
+    const auto& texts = r.corpus->texts;
+    std::vector<std::string> lits;
+    for (uint32_t id : r.db->ids()) lits.push_back(all[id]);
+    std::vector<std::string> never;
+    for (const std::string& l : lits) {
+      std::string n = "\x01" + l;
+      for (char& ch : n) {
+        if (ch >= 'a' && ch <= 'z') ch = static_cast<char>('a' + (ch - 'a' + 7) % 26);
+      }
+      never.push_back(std::move(n));
+    }
+    std::vector<uint64_t> per(lits.size(), 0), in(lits.size(), 0);
+    if (hs_database_t* real = compile_literals(lits)) {
+      (void)time_scans(real, texts, 1, &per, &in);
+      hs_free_database(real);
+    }
+    std::vector<uint32_t> order(lits.size());
+    for (uint32_t k = 0; k < order.size(); ++k) order[k] = k;
+    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return per[a] > per[b]; });
+    std::string without;
+    for (size_t drop : {size_t{10}, size_t{100}, size_t{400}}) {
+      if (drop >= lits.size()) break;
+      std::vector<uint8_t> gone(lits.size(), 0);
+      for (size_t k = 0; k < drop; ++k) gone[order[k]] = 1;
+      std::vector<std::string> kept;
+      for (size_t k = 0; k < lits.size(); ++k) {
+        if (!gone[k]) kept.push_back(lits[k]);
+      }
+      without += (without.empty() ? "" : "/") + time_set(kept, texts, repeat);
+    }
+    std::vector<std::string> rarer;
+    for (size_t k = 0; k < lits.size(); ++k) {
+      if (2 * in[k] <= texts.size()) rarer.push_back(lits[k]);
+    }
+    std::string common = "-";
+    if (rarer.size() < lits.size() && !rarer.empty()) {
+      common = time_set(rarer, texts, repeat) + " (" + std::to_string(lits.size() - rarer.size()) + " out)";
+    }
+    const double scans = static_cast<double>(texts.size());
+    std::printf("%-5u %8zu %7.0f %10.0f %9.0f %8.2f %9.1f | %9s | %-18s | %s\n", r.corpus->slot, lits.size(), scans,
+                r.corpus->bytes / scans, r.real.ns_per_scan, r.real.ns_per_scan * scans / r.corpus->bytes,
+                r.real.hits_per_scan, time_set(never, texts, repeat).c_str(), without.c_str(), common.c_str());
+    std::string top;
+    for (size_t k = 0; k < 6 && k < order.size() && per[order[k]]; ++k) {
+      char cell[24];
+      std::snprintf(cell, sizeof cell, " (%.0f%%)", 100.0 * in[order[k]] / scans);
+      top += (k ? ", " : "") + ("'" + lits[order[k]] + "' ") + std::to_string(per[order[k]]) + cell;
+    }
+    std::printf("      most hit: %s\n", top.c_str());
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -162,6 +387,7 @@ int main(int argc, char** argv) {
   using namespace vigil::sigma;
   const int repeat = argc > 1 ? std::atoi(argv[1]) : 3;
   if (argc > 2 && std::string(argv[2]) == "evtx") return evtx_mode(repeat);
+  if (argc > 2 && std::string(argv[2]) == "literals") return literals_mode(repeat);
   const std::string shared = VIGIL_SHARED_DIR "/data/sigma";
   const std::string src = VIGIL_SOURCE_DIR;
   std::vector<std::string> paths = {src + "/demo/rules"};

@@ -132,6 +132,7 @@ void Matcher::wake_and_confirm(const RuleIndex::Route& route, const int64_t* eve
 
 void Matcher::match(const Event& event, std::vector<uint32_t>* hits) {
   hits->clear();
+  scanned_ = false;
   ++stats_.events;
   if (rules_.rules().empty()) return;
   ctx_.event = &event;
@@ -148,6 +149,7 @@ void Matcher::match(const Event& event, std::vector<uint32_t>* hits) {
   const bool scanned = scan_ok_ && scan_.scan(event, layout, std::span<const LiteralScan::Lane>(lanes_, lane_count_),
                                                &route.scan_keys[static_cast<int>(layout)], route.scan_all);
   stats_.scans += scanned;
+  scanned_ = scanned;
   // What the scan saw lets value tests skip on their literal's absence.
   if (scanned) {
     ctx_.literal_stamps = scan_.stamps();

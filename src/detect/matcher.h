@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +44,11 @@ class Matcher {
   const MatchStats& stats() const { return stats_; }
   // How many times each rule was fully evaluated (for tuning the prefilter).
   const std::vector<uint32_t>& evaluations() const { return evaluations_; }
+  // The last match's literal scan and its lanes (for benchmarks); empty when it scanned nothing.
+  const LiteralScan& last_scan() const { return scan_; }
+  std::span<const LiteralScan::Lane> last_lanes() const {
+    return scanned_ ? std::span<const LiteralScan::Lane>(lanes_, lane_count_) : std::span<const LiteralScan::Lane>();
+  }
   void reset_stats() {
     stats_ = MatchStats();
     std::fill(evaluations_.begin(), evaluations_.end(), 0);
@@ -73,6 +79,7 @@ class Matcher {
   LiteralScan::Lane lanes_[LiteralScan::kMaxLanes];
   size_t lane_count_ = 0;
   bool scan_ok_ = false;
+  bool scanned_ = false;  // the last match scanned its event
   // Groups of the route woken by the current event.
   std::vector<uint32_t> woken_;
   std::vector<uint32_t> group_stamp_;

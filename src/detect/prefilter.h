@@ -109,6 +109,11 @@ class LiteralScan {
   const EvalContext::ScanSpan* spans() const { return spans_.data(); }
   size_t span_count() const { return spans_.size(); }
   const char* text() const { return text_.data(); }
+  // The last scan's lanes and the lower-cased text gathered into each (for benchmarks).
+  size_t lane_count() const { return lane_count_; }
+  std::string_view lane_text(size_t k) const {
+    return k < lane_count_ ? std::string_view(text_.data() + k * cap_, used_[k]) : std::string_view();
+  }
 
  private:
   // How a node is reached by field resolution: through its key, or, for an evtx_dump `#text`
