@@ -97,29 +97,39 @@ double decode_all(const std::vector<vigil::evtx::EvtxFile>& files, int repeat, M
   return cpu_seconds() - t0;
 }
 
-int evtx_mode(int repeat) {
+// The Windows rules scan_bench uses and every .evtx sample of ../shared, for the `evtx` and
+// `literals` modes. False (with a message naming `mode`) when ../shared lacks them.
+bool load_windows_samples(const char* mode, vigil::sigma::RuleSet* rules, vigil::sigma::LoadReport* report,
+                          std::vector<std::filesystem::path>* files) {
   namespace fs = std::filesystem;
-  using namespace vigil::sigma;
   const fs::path shared = VIGIL_SHARED_DIR "/data";
   std::vector<std::string> paths;
   for (const char* d : {"rules/windows", "rules-emerging-threats", "rules-threat-hunting"}) {
     if (fs::exists(shared / "sigma" / d)) paths.push_back((shared / "sigma" / d).string());
   }
-  std::vector<fs::path> files;
   if (fs::exists(shared / "evtx")) {
     for (const auto& e : fs::recursive_directory_iterator(shared / "evtx")) {
-      if (e.is_regular_file() && e.path().extension() == ".evtx") files.push_back(e.path());
+      if (e.is_regular_file() && e.path().extension() == ".evtx") files->push_back(e.path());
     }
   }
-  if (paths.empty() || files.empty()) {
-    std::fprintf(stderr, "detect_bench evtx: needs ../shared (data/sigma, data/evtx)\n");
-    return 0;
+  if (paths.empty() || files->empty()) {
+    std::fprintf(stderr, "detect_bench %s: needs ../shared (data/sigma, data/evtx)\n", mode);
+    return false;
   }
-  std::sort(files.begin(), files.end());
-  LoadOptions opt;
+  std::sort(files->begin(), files->end());
+  vigil::sigma::LoadOptions opt;
   opt.logsources_file = VIGIL_SOURCE_DIR "/config/logsources.yml";
+  *rules = vigil::sigma::RuleSet::load(paths, opt, report);
+  return true;
+}
+
+int evtx_mode(int repeat) {
+  namespace fs = std::filesystem;
+  using namespace vigil::sigma;
+  RuleSet rules;
   LoadReport report;
-  RuleSet rules = RuleSet::load(paths, opt, &report);
+  std::vector<fs::path> files;
+  if (!load_windows_samples("evtx", &rules, &report, &files)) return 0;
   Matcher m(rules);
   (void)m.index()->compile_all();
   std::vector<uint64_t> fired(rules.rules().size(), 0);
@@ -275,26 +285,10 @@ std::string time_set(const std::vector<std::string>& literals, const std::vector
 int literals_mode(int repeat) {
   namespace fs = std::filesystem;
   using namespace vigil::sigma;
-  const fs::path shared = VIGIL_SHARED_DIR "/data";
-  std::vector<std::string> paths;
-  for (const char* d : {"rules/windows", "rules-emerging-threats", "rules-threat-hunting"}) {
-    if (fs::exists(shared / "sigma" / d)) paths.push_back((shared / "sigma" / d).string());
-  }
-  std::vector<fs::path> files;
-  if (fs::exists(shared / "evtx")) {
-    for (const auto& e : fs::recursive_directory_iterator(shared / "evtx")) {
-      if (e.is_regular_file() && e.path().extension() == ".evtx") files.push_back(e.path());
-    }
-  }
-  if (paths.empty() || files.empty()) {
-    std::fprintf(stderr, "detect_bench literals: needs ../shared (data/sigma, data/evtx)\n");
-    return 0;
-  }
-  std::sort(files.begin(), files.end());
-  LoadOptions opt;
-  opt.logsources_file = VIGIL_SOURCE_DIR "/config/logsources.yml";
+  RuleSet rules;
   LoadReport report;
-  RuleSet rules = RuleSet::load(paths, opt, &report);
+  std::vector<fs::path> files;
+  if (!load_windows_samples("literals", &rules, &report, &files)) return 0;
   Matcher m(rules);
   (void)m.index()->compile_all();
   LaneSink sink(&m);

@@ -171,8 +171,8 @@ detection:
 // A literal that triggers nothing is still scanned for (LanePolicy::scan_confirming), so a rule
 // woken by its trigger is evaluated only when its other ANDed literals occur too; with the
 // policy off, the woken rule is evaluated whatever they are. The verdicts agree either way.
-TEST(Prefilter, ConfirmingLiteralsAreScanned) {
-  constexpr std::string_view kCmdRules = R"(
+// Woken by its trigger `\cmd.exe`; `assoc` only confirms.
+constexpr std::string_view kAssocRule = R"(
 title: assoc
 logsource: {product: test}
 detection:
@@ -181,7 +181,9 @@ detection:
     CommandLine|contains: 'assoc'
   condition: sel
 )";
-  RuleSet set = load({}, kCmdRules);
+
+TEST(Prefilter, ConfirmingLiteralsAreScanned) {
+  RuleSet set = load({}, kAssocRule);
   LanePolicy off;
   off.scan_confirming = false;
   auto scanned = std::make_shared<RuleIndex>(set);
@@ -216,7 +218,7 @@ detection:
 // A rule whose requirement is an OR of its trigger literals holds whenever it is woken, and its
 // group says so (the matcher then skips the check); one with other ANDed literals does not.
 TEST(Prefilter, WokenHoldsOnlyForAnOrOfTriggers) {
-  constexpr std::string_view kTwoRules = R"(
+  constexpr std::string_view kImagesRule = R"(
 title: images
 logsource: {product: test}
 detection:
@@ -224,15 +226,8 @@ detection:
     Image|endswith: ['\cmd.exe', '\wmic.exe']
   condition: sel
 ---
-title: assoc
-logsource: {product: test}
-detection:
-  sel:
-    Image|endswith: '\cmd.exe'
-    CommandLine|contains: 'assoc'
-  condition: sel
 )";
-  RuleSet set = load({}, kTwoRules);
+  RuleSet set = load({}, std::string(kImagesRule) + std::string(kAssocRule));
   auto index = set.index();
   const auto& route = index->route("", nullptr);
   ASSERT_EQ(route.groups.size(), 2u);

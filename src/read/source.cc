@@ -35,12 +35,14 @@ namespace {
 // A file read with plain read(2): sequential, kernel read-ahead does the rest. (mmap was not
 // chosen: every consumer copies into its own padded window anyway, and read(2) works the same
 // for pipes, FIFOs and /dev/stdin.)
+// A pipe, FIFO, socket or terminal: its writer may pause (ByteSource::live).
+bool is_live(const struct stat& st) {
+  return S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || S_ISCHR(st.st_mode);
+}
+
 class FileSource final : public ByteSource {
  public:
-  FileSource(int fd) : fd_(fd) {
-    struct stat st;
-    live_ = ::fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || S_ISCHR(st.st_mode));
-  }
+  FileSource(int fd, bool live) : fd_(fd), live_(live) {}
   ~FileSource() override { ::close(fd_); }
   FileSource(const FileSource&) = delete;
   FileSource& operator=(const FileSource&) = delete;
@@ -68,7 +70,7 @@ class FileSource final : public ByteSource {
  private:
   int fd_;
   uint64_t offset_ = 0;
-  bool live_ = false;
+  bool live_;
   std::function<void()> hook_;
 };
 
@@ -143,20 +145,22 @@ Result<std::unique_ptr<ByteSource>> open_file_source(const std::string& path) {
     return IoError(msg);
   }
   struct stat st;
-  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+  const bool known = ::fstat(fd, &st) == 0;
+  if (known && S_ISDIR(st.st_mode)) {
     ::close(fd);
     return Invalid("is a directory");
   }
 #ifdef POSIX_FADV_SEQUENTIAL
   ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
-  return std::unique_ptr<ByteSource>(new FileSource(fd));
+  return std::unique_ptr<ByteSource>(new FileSource(fd, known && is_live(st)));
 }
 
 Result<std::unique_ptr<ByteSource>> stdin_source() {
   int fd = ::fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);  // the source closes its own descriptor
   if (fd < 0) return IoError(std::string("cannot read standard input: ") + std::strerror(errno));
-  return std::unique_ptr<ByteSource>(new FileSource(fd));
+  struct stat st;
+  return std::unique_ptr<ByteSource>(new FileSource(fd, ::fstat(fd, &st) == 0 && is_live(st)));
 }
 
 std::unique_ptr<ByteSource> istream_source(std::istream& in) {
