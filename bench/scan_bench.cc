@@ -15,7 +15,8 @@
 //                  passes): no detection is built or written; full warm less this row is what
 //                  the detections cost, this row less decode only what matching costs in a hunt
 // each with 1 thread and with all threads. Every run happens in a forked child so its peak RSS
-// (getrusage ru_maxrss) is its own; the child reports wall time and CPU time. Figures: events/s
+// (getrusage ru_maxrss) is its own; the child reports wall time and CPU time (and the system share of it: the kernel reading the
+// files). Figures: events/s
 // (wall), events per CPU-second (per core), MB/s of file bytes (1 MB = 10^6 bytes), detections,
 // peak RSS, and the ratio full / decode-only.
 // On a shared machine run times swing; with `repeat` > 1 every run is made that many times and
@@ -45,7 +46,7 @@ namespace {
 
 struct Figures {
   bool ok = false;
-  double wall = 0, cpu = 0;
+  double wall = 0, cpu = 0, sys = 0;  // cpu = user + system; sys = the kernel's share
   uint64_t events = 0, bytes = 0, detections = 0, issues = 0, files = 0;
   long max_rss_kb = 0;
   size_t databases = 0, cached = 0;
@@ -77,6 +78,12 @@ double cpu_seconds() {
   return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
+double sys_seconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
 // Runs one hunt in a child process; the parent gets its figures through a pipe.
 Figures run_once(const vigil::sigma::RuleSet& rules, const std::string& dir, size_t threads,
                  bool write_jsonl, bool report_none) {
@@ -94,13 +101,14 @@ Figures run_once(const vigil::sigma::RuleSet& rules, const std::string& dir, siz
     vigil::HuntOptions opt;
     opt.threads = threads;
     if (report_none) opt.levels = {"(no such level)"};
-    double cpu0 = cpu_seconds();
+    double cpu0 = cpu_seconds(), sys0 = sys_seconds();
     auto t0 = std::chrono::steady_clock::now();
     auto stats = vigil::run_hunt(rules, {dir}, opt, listener);
     writer->end();
     std::fflush(null);
     r.wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     r.cpu = cpu_seconds() - cpu0;
+    r.sys = sys_seconds() - sys0;
     if (stats.ok()) {
       r.ok = true;
       r.events = stats->events;
@@ -148,8 +156,9 @@ void print_row(const char* what, size_t threads, const Figures& f) {
     std::printf("%-12s %3zu  failed\n", what, threads);
     return;
   }
-  std::printf("%-12s %3zu %10llu %9.2f %9.2f %11.0f %11.0f %9.1f %10llu %9.1f", what, threads,
-              static_cast<unsigned long long>(f.events), f.wall, f.cpu, f.events / f.wall, f.events / f.cpu,
+  std::printf("%-12s %3zu %10llu %9.2f %9.2f %6.2f %11.0f %11.0f %9.1f %10llu %9.1f", what, threads,
+              static_cast<unsigned long long>(f.events), f.wall, f.cpu, f.sys, f.events / f.wall,
+              f.events / f.cpu,
               f.bytes / 1e6 / f.wall, static_cast<unsigned long long>(f.detections), f.max_rss_kb / 1024.0);
   if (f.databases) {
     std::printf("   (%zu literal databases %s, %.2f s)", f.databases, f.cached ? "loaded" : "compiled",
@@ -249,8 +258,8 @@ int main(int argc, char** argv) {
               report.refused.size(), load_s, loaded_rss_kb / 1024.0, index_s);
   std::printf("literal-database cache for the warm runs: every database compiled and saved in %.2f s\n",
               fill_s);
-  std::printf("\n%-12s %3s %10s %9s %9s %11s %11s %9s %10s %9s\n", "run", "thr", "events", "wall s",
-              "cpu s", "events/s", "ev/cpu-s", "MB/s", "detections", "peak MB");
+  std::printf("\n%-12s %3s %10s %9s %9s %6s %11s %11s %9s %10s %9s\n", "run", "thr", "events", "wall s",
+              "cpu s", "sys s", "events/s", "ev/cpu-s", "MB/s", "detections", "peak MB");
   std::vector<size_t> thread_counts = {1};
   if (threads > 1) thread_counts.push_back(threads);
   for (size_t t : thread_counts) {
