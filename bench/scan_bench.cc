@@ -15,10 +15,10 @@
 //                  passes): no detection is built or written; full warm less this row is what
 //                  the detections cost, this row less decode only what matching costs in a hunt
 // each with 1 thread and with all threads. Every run happens in a forked child so its peak RSS
-// (getrusage ru_maxrss) is its own; the child reports wall time and CPU time (and the system share of it: the kernel reading the
-// files). Figures: events/s
-// (wall), events per CPU-second (per core), MB/s of file bytes (1 MB = 10^6 bytes), detections,
-// peak RSS, and the ratio full / decode-only.
+// (getrusage ru_maxrss) is its own; the child reports wall time and CPU time, and the system
+// share of it (the kernel reading the files). Figures: events/s (wall), events per CPU-second
+// (per core), MB/s of file bytes (1 MB = 10^6 bytes), detections, peak RSS, and the ratio
+// full / decode-only.
 // On a shared machine run times swing; with `repeat` > 1 every run is made that many times and
 // the one with the least CPU time is shown.
 // Usage: scan_bench [target_MB=1000] [threads=all] [repeat=1]
