@@ -17,7 +17,8 @@
 // Correlations need events in time order, which input order is not; but they only ever look at
 // hits of the rules they reference, which are few compared with events. Those hits (with the few
 // fields the correlations group or sum by) are kept, sorted by time after the scan, and replayed
-// through the correlation engine. Memory is bounded by the hits, not the input.
+// through the correlation engine. Memory is bounded by the hits, not the input. A live input,
+// which may never end, instead has its hits correlated as they arrive once it first waits.
 #include "pipeline/hunt.h"
 
 #include <algorithm>
@@ -317,7 +318,50 @@ Result<HuntStats> run_hunt(const sigma::RuleSet& rules, const std::vector<std::s
   ReadOptions ropts;
   ropts.evtx = evtx::read_evtx;  // compressed EVTX: plain files are split into chunk units above
 
+  // Correlation. The hits of the rules correlations use are kept and, at the end, sorted by time
+  // and replayed through the engine: exact whatever order the inputs came in. A live input has no
+  // end to wait for, so once one pauses (`tail -f log | vigil hunt -`) hits go to an engine as
+  // they arrive, each part in time order, and a correlation is reported when its condition holds
+  // (a hit older than ones already fed is taken as it comes: only the whole input gives the
+  // exact order).
   std::vector<CorrHit> corr_hits;
+  std::unique_ptr<sigma::CorrelationEngine> live;
+  auto correlate = [&](sigma::CorrelationEngine& engine, bool end) {
+    std::stable_sort(corr_hits.begin(), corr_hits.end(), [](const CorrHit& a, const CorrHit& b) {
+      return a.time_us != b.time_us ? a.time_us < b.time_us : a.ref < b.ref;
+    });
+    std::vector<sigma::CorrelationDetection> cds;
+    for (const CorrHit& h : corr_hits) {
+      auto fields = [&](std::string_view name, std::string* value) {
+        for (const auto& [k, v] : h.fields) {
+          if (k == name) {
+            *value = v;
+            return true;
+          }
+        }
+        return false;
+      };
+      engine.add(h.rule, h.time_us, h.ref, fields, &cds);
+    }
+    corr_hits.clear();
+    if (end) engine.flush(&cds);
+    for (const auto& cd : cds) {
+      const auto& corr = rules.correlations()[cd.correlation];
+      int rank = level_rank(corr.level);
+      if (rank >= 0 && rank < opt.min_level) continue;
+      Detection d = correlation_detection(rules, cd);
+      for (uint64_t ref : cd.events) {
+        d.events.emplace_back(static_cast<uint32_t>(ref >> 40), ref & ((1ull << 40) - 1));
+      }
+      if (!d.events.empty()) {
+        d.input = d.events.back().first;
+        d.record_index = d.events.back().second;
+      }
+      listener.on_detection(d);
+      ++stats.correlation_detections;
+      ++stats.detections;
+    }
+  };
   uint64_t bytes_done = 0;
   uint32_t base_input = UINT32_MAX;
   uint64_t base_index = 0;  // records of base_input's units consumed so far
@@ -397,45 +441,23 @@ Result<HuntStats> run_hunt(const sigma::RuleSet& rules, const std::vector<std::s
         stats.bytes = bytes_done;
         if (out.file_done) ++stats.files;
         for (auto& h : out.corr_hits) corr_hits.push_back(std::move(h));
+        // A live input waits for more: from then on correlations run as hits arrive (see
+        // correlate), and what they find is reported before the pause is.
+        if (out.paused && !rules.correlations().empty() && !live) {
+          live = std::make_unique<sigma::CorrelationEngine>(rules);
+        }
+        if (live) correlate(*live, false);
         listener.on_progress(stats, bytes_total);
         if (out.paused) listener.on_pause();
         return true;
       });
 
   if (!rules.correlations().empty()) {
-    std::stable_sort(corr_hits.begin(), corr_hits.end(), [](const CorrHit& a, const CorrHit& b) {
-      return a.time_us != b.time_us ? a.time_us < b.time_us : a.ref < b.ref;
-    });
-    sigma::CorrelationEngine engine(rules);
-    std::vector<sigma::CorrelationDetection> cds;
-    for (const CorrHit& h : corr_hits) {
-      auto fields = [&](std::string_view name, std::string* value) {
-        for (const auto& [k, v] : h.fields) {
-          if (k == name) {
-            *value = v;
-            return true;
-          }
-        }
-        return false;
-      };
-      engine.add(h.rule, h.time_us, h.ref, fields, &cds);
-    }
-    engine.flush(&cds);
-    for (const auto& cd : cds) {
-      const auto& corr = rules.correlations()[cd.correlation];
-      int rank = level_rank(corr.level);
-      if (rank >= 0 && rank < opt.min_level) continue;
-      Detection d = correlation_detection(rules, cd);
-      for (uint64_t ref : cd.events) {
-        d.events.emplace_back(static_cast<uint32_t>(ref >> 40), ref & ((1ull << 40) - 1));
-      }
-      if (!d.events.empty()) {
-        d.input = d.events.back().first;
-        d.record_index = d.events.back().second;
-      }
-      listener.on_detection(d);
-      ++stats.correlation_detections;
-      ++stats.detections;
+    if (live) {
+      correlate(*live, true);
+    } else {
+      sigma::CorrelationEngine engine(rules);
+      correlate(engine, true);
     }
   }
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

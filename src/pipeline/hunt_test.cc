@@ -186,6 +186,69 @@ TEST(Hunt, ALivePipeReportsBeforeItsWriterCloses) {
   EXPECT_EQ(watch.dets[1].record_index, 12u);
 }
 
+// A correlation over a live pipe is reported when its condition holds, not when the stream ends
+// (which `tail -f` never does): demo/rules' discovery burst (whoami /all, the Domain Admins group,
+// nltest /dclist by one user on one computer within ten minutes) while the writer holds the pipe.
+TEST(Hunt, ALivePipeReportsACorrelationWhenItHolds) {
+  sigma::LoadReport report;
+  auto rules = load({kSource + "/demo/rules"}, &report);
+  ASSERT_TRUE(report.refused.empty());
+  ASSERT_EQ(rules.correlations().size(), 1u);
+  auto process = [](const char* time, const char* image, const char* command_line) {
+    return std::string(R"({"Event":{"System":{"EventID":1,"Channel":"Microsoft-Windows-Sysmon/Operational",)") +
+           R"("Computer":"ws03.contoso.local","TimeCreated":{"#attributes":{"SystemTime":")" + time +
+           R"("}}},"EventData":{"Image":")" + image + R"(","CommandLine":")" + command_line +
+           R"(","User":"CONTOSO\bob"}}})" + "\n";
+  };
+  const std::string burst = process("2026-11-03T12:02:51Z", R"(C:\\Windows\\System32\\whoami.exe)", "whoami /all") +
+                            process("2026-11-03T12:03:06Z", R"(C:\\Windows\\System32\\net.exe)",
+                                    R"(net group \"domain admins\" /domain)") +
+                            process("2026-11-03T12:03:12Z", R"(C:\\Windows\\System32\\nltest.exe)",
+                                    "nltest /dclist:contoso.local");
+
+  class Watch : public Collect {
+   public:
+    using Collect::Collect;
+    void on_detection(const Detection& d) override {
+      std::lock_guard<std::mutex> lock(mu);
+      Collect::on_detection(d);
+      if (d.correlation) ++correlations;
+      cv.notify_all();
+    }
+    std::mutex mu;
+    std::condition_variable cv;
+    int correlations = 0;
+  };
+
+  fs::path fifo = fs::temp_directory_path() / ("vigil-hunt-live-corr-" + std::to_string(::getpid()));
+  fs::remove(fifo);
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  Watch watch(rules);
+  bool seen_while_open = false;
+  std::thread writer([&] {
+    std::ofstream out(fifo, std::ios::binary);  // blocks until the hunt opens the pipe
+    out << burst << std::flush;
+    std::unique_lock<std::mutex> lock(watch.mu);
+    seen_while_open = watch.cv.wait_for(lock, std::chrono::seconds(10), [&] { return watch.correlations > 0; });
+  });
+  HuntOptions opt;
+  opt.threads = 1;
+  auto st = run_hunt(rules, {fifo.string()}, opt, watch);
+  writer.join();
+  fs::remove(fifo);
+  ASSERT_TRUE(st.ok()) << st.status().message();
+  EXPECT_TRUE(seen_while_open);
+  EXPECT_TRUE(watch.issues.empty());
+  EXPECT_EQ(st->events, 3u);
+  EXPECT_EQ(st->correlation_detections, 1u);  // once: the stream's end adds no second report
+  ASSERT_EQ(watch.correlations, 1);
+  const Detection& corr = watch.dets.back();
+  ASSERT_TRUE(corr.correlation);
+  EXPECT_EQ(corr.computer, "ws03.contoso.local");
+  EXPECT_EQ(corr.events.size(), 3u);
+  EXPECT_EQ(corr.record_index, 2u);
+}
+
 TEST(Hunt, LevelAndTimeFilters) {
   sigma::LoadReport report;
   auto rules = load({kSource + "/demo/rules"}, &report);
