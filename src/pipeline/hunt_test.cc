@@ -122,6 +122,27 @@ TEST(Hunt, PipeGivesTheDetectionsOfTheFile) {
   }
 }
 
+// A listener the writer of a live pipe can wait on: it counts detections, correlations and
+// pauses, and wakes the writer at each.
+class LiveWatch : public Collect {
+ public:
+  using Collect::Collect;
+  void on_detection(const Detection& d) override {
+    std::lock_guard<std::mutex> lock(mu);
+    Collect::on_detection(d);
+    if (d.correlation) ++correlations;
+    cv.notify_all();
+  }
+  void on_pause() override {
+    std::lock_guard<std::mutex> lock(mu);
+    ++pauses;
+    cv.notify_all();
+  }
+  std::mutex mu;
+  std::condition_variable cv;
+  int pauses = 0, correlations = 0;
+};
+
 // A live pipe (`tail -f log | vigil hunt -`): a detection is reported while the writer still
 // holds the pipe open, not when it closes (the reader once waited for a full 1 MiB block, and the
 // hunt handed detections on only every 4,096 of them).
@@ -137,29 +158,10 @@ TEST(Hunt, ALivePipeReportsBeforeItsWriterCloses) {
       R"({"Event":{"System":{"EventID":4624,"Channel":"Security","Computer":"dc01"}}})"
       "\n";
 
-  // The listener tells the writer when it has seen the detection and a pause.
-  class Watch : public Collect {
-   public:
-    using Collect::Collect;
-    void on_detection(const Detection& d) override {
-      std::lock_guard<std::mutex> lock(mu);
-      Collect::on_detection(d);
-      cv.notify_all();
-    }
-    void on_pause() override {
-      std::lock_guard<std::mutex> lock(mu);
-      ++pauses;
-      cv.notify_all();
-    }
-    std::mutex mu;
-    std::condition_variable cv;
-    int pauses = 0;
-  };
-
   fs::path fifo = fs::temp_directory_path() / ("vigil-hunt-live-" + std::to_string(::getpid()));
   fs::remove(fifo);
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
-  Watch watch(rules);
+  LiveWatch watch(rules);
   bool seen_while_open = false, paused_while_open = false;
   std::thread writer([&] {
     std::ofstream out(fifo, std::ios::binary);  // blocks until the hunt opens the pipe
@@ -206,24 +208,10 @@ TEST(Hunt, ALivePipeReportsACorrelationWhenItHolds) {
                             process("2026-11-03T12:03:12Z", R"(C:\\Windows\\System32\\nltest.exe)",
                                     "nltest /dclist:contoso.local");
 
-  class Watch : public Collect {
-   public:
-    using Collect::Collect;
-    void on_detection(const Detection& d) override {
-      std::lock_guard<std::mutex> lock(mu);
-      Collect::on_detection(d);
-      if (d.correlation) ++correlations;
-      cv.notify_all();
-    }
-    std::mutex mu;
-    std::condition_variable cv;
-    int correlations = 0;
-  };
-
   fs::path fifo = fs::temp_directory_path() / ("vigil-hunt-live-corr-" + std::to_string(::getpid()));
   fs::remove(fifo);
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
-  Watch watch(rules);
+  LiveWatch watch(rules);
   bool seen_while_open = false;
   std::thread writer([&] {
     std::ofstream out(fifo, std::ios::binary);  // blocks until the hunt opens the pipe
