@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -143,6 +144,27 @@ class LiveWatch : public Collect {
   int pauses = 0, correlations = 0;
 };
 
+// Hunts over a FIFO while `write` feeds it from another thread (the pipe stays open until `write`
+// returns); the FIFO is made for the call and removed after it.
+Result<HuntStats> hunt_fifo(const sigma::RuleSet& rules, size_t threads, HuntListener& listener,
+                            const std::function<void(std::ofstream&)>& write) {
+  static int calls = 0;
+  const fs::path fifo = fs::temp_directory_path() /
+                        ("vigil-hunt-live-" + std::to_string(::getpid()) + "-" + std::to_string(++calls));
+  fs::remove(fifo);
+  if (::mkfifo(fifo.c_str(), 0600) != 0) return IoError("mkfifo " + fifo.string());
+  std::thread writer([&] {
+    std::ofstream out(fifo, std::ios::binary);  // blocks until the hunt opens the pipe
+    write(out);
+  });
+  HuntOptions opt;
+  opt.threads = threads;
+  auto st = run_hunt(rules, {fifo.string()}, opt, listener);
+  writer.join();
+  fs::remove(fifo);
+  return st;
+}
+
 // A live pipe (`tail -f log | vigil hunt -`): a detection is reported while the writer still
 // holds the pipe open, not when it closes (the reader once waited for a full 1 MiB block, and the
 // hunt handed detections on only every 4,096 of them).
@@ -158,13 +180,9 @@ TEST(Hunt, ALivePipeReportsBeforeItsWriterCloses) {
       R"({"Event":{"System":{"EventID":4624,"Channel":"Security","Computer":"dc01"}}})"
       "\n";
 
-  fs::path fifo = fs::temp_directory_path() / ("vigil-hunt-live-" + std::to_string(::getpid()));
-  fs::remove(fifo);
-  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   LiveWatch watch(rules);
   bool seen_while_open = false, paused_while_open = false;
-  std::thread writer([&] {
-    std::ofstream out(fifo, std::ios::binary);  // blocks until the hunt opens the pipe
+  auto st = hunt_fifo(rules, 2, watch, [&](std::ofstream& out) {
     for (int i = 0; i < 10; ++i) out << quiet;
     out << cleared << std::flush;
     std::unique_lock<std::mutex> lock(watch.mu);
@@ -173,11 +191,6 @@ TEST(Hunt, ALivePipeReportsBeforeItsWriterCloses) {
     lock.unlock();
     out << quiet << cleared;  // more after the pause, then the end of the stream
   });
-  HuntOptions opt;
-  opt.threads = 2;
-  auto st = run_hunt(rules, {fifo.string()}, opt, watch);
-  writer.join();
-  fs::remove(fifo);
   ASSERT_TRUE(st.ok()) << st.status().message();
   EXPECT_TRUE(seen_while_open);
   EXPECT_TRUE(paused_while_open);
@@ -208,22 +221,13 @@ TEST(Hunt, ALivePipeReportsACorrelationWhenItHolds) {
                             process("2026-11-03T12:03:12Z", R"(C:\\Windows\\System32\\nltest.exe)",
                                     "nltest /dclist:contoso.local");
 
-  fs::path fifo = fs::temp_directory_path() / ("vigil-hunt-live-corr-" + std::to_string(::getpid()));
-  fs::remove(fifo);
-  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   LiveWatch watch(rules);
   bool seen_while_open = false;
-  std::thread writer([&] {
-    std::ofstream out(fifo, std::ios::binary);  // blocks until the hunt opens the pipe
+  auto st = hunt_fifo(rules, 1, watch, [&](std::ofstream& out) {
     out << burst << std::flush;
     std::unique_lock<std::mutex> lock(watch.mu);
     seen_while_open = watch.cv.wait_for(lock, std::chrono::seconds(10), [&] { return watch.correlations > 0; });
   });
-  HuntOptions opt;
-  opt.threads = 1;
-  auto st = run_hunt(rules, {fifo.string()}, opt, watch);
-  writer.join();
-  fs::remove(fifo);
   ASSERT_TRUE(st.ok()) << st.status().message();
   EXPECT_TRUE(seen_while_open);
   EXPECT_TRUE(watch.issues.empty());
