@@ -147,7 +147,8 @@ void Matcher::match(const Event& event, std::vector<uint32_t>* hits) {
 
   const Layout layout = FieldResolver::layout(event);
   const bool scanned = scan_ok_ && scan_.scan(event, layout, std::span<const LiteralScan::Lane>(lanes_, lane_count_),
-                                               &route.scan_keys[static_cast<int>(layout)], route.scan_all);
+                                               &route.scan_keys[static_cast<int>(layout)], route.scan_all,
+                                               route.unread);
   stats_.scans += scanned;
   scanned_ = scanned;
   // What the scan saw lets value tests skip on their literal's absence.

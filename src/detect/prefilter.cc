@@ -248,7 +248,7 @@ bool LiteralScan::has_text(const Event& ev, size_t object) {
 }
 
 template <bool kOneLane>
-bool LiteralScan::gather(const Event& ev, const KeyLanes* keys, bool all_strings) {
+bool LiteralScan::gather(const Event& ev, const KeyLanes* keys, bool all_strings, UnreadLane unread) {
   static const uint64_t kTextHash = KeySet::hash("#text");
   static const uint64_t kXmlnsHash = KeySet::hash("xmlns");
   for (size_t k = 0; k < lane_count_; ++k) used_[k] = 0;
@@ -305,7 +305,8 @@ bool LiteralScan::gather(const Event& ev, const KeyLanes* keys, bool all_strings
         continue;
       }
     } else if (!kOneLane && keys && all_strings && node.kind == Kind::kString && !parent.array &&
-               !keys->off_lane0(node.key.size()) && node.key.size() != 5) {
+               !keys->off_lane0(node.key.size()) && node.key.size() != 5 &&
+               (unread.lane == 0 || node.str.size() < unread.min_size)) {
       lane = 0;  // no other lane has a key this long (5: #text and xmlns take the long way)
     } else if (!kOneLane && keys) {
       const Reach reach = reach_of();
@@ -321,7 +322,7 @@ bool LiteralScan::gather(const Event& ev, const KeyLanes* keys, bool all_strings
       if (lane == KeyLanes::kNone) {
         if (!all_strings || node.kind != Kind::kString) continue;
         if (!scan_xmlns && reach.key == kXmlnsHash && node.key == "xmlns") continue;
-        lane = 0;
+        lane = unread.lane != 0 && node.str.size() >= unread.min_size ? static_cast<int>(unread.lane) : 0;
       }
     } else if (!scan_xmlns && node.key == "xmlns") {
       continue;
@@ -356,7 +357,7 @@ bool LiteralScan::gather(const Event& ev, const KeyLanes* keys, bool all_strings
 }
 
 bool LiteralScan::scan(const Event& ev, Layout layout, std::span<const Lane> lanes, const KeyLanes* keys,
-                       bool all_strings) {
+                       bool all_strings, UnreadLane unread) {
   layout_ = layout;
   if (++stamp_ == kAlways) {  // wrapped: forget every old stamp
     for (size_t i = 0; i < literal_stamp_.size(); ++i) literal_stamp_[i] = unscanned_[i] ? kAlways : 0;
@@ -372,7 +373,9 @@ bool LiteralScan::scan(const Event& ev, Layout layout, std::span<const Lane> lan
   if (text_.size() < lane_count_ * cap_) text_.resize(lane_count_ * cap_);
   // An event larger than any before in some lane: grow every lane and gather again (spans are
   // rewritten, containers noted once).
-  while (!(lane_count_ == 1 ? gather<true>(ev, keys, all_strings) : gather<false>(ev, keys, all_strings))) {
+  if (unread.lane >= lane_count_) unread = {};
+  while (!(lane_count_ == 1 ? gather<true>(ev, keys, all_strings, unread)
+                            : gather<false>(ev, keys, all_strings, unread))) {
     while (cap_ < need_) cap_ *= 2;
     text_.resize(lane_count_ * cap_);
   }

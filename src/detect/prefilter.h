@@ -50,6 +50,14 @@ class LiteralDatabase {
   bool from_cache_ = false;
 };
 
+// With a keyword search, where the strings no field reads go: lane 0, or, those of at least
+// `min_size` bytes, lane `lane` when it is not 0 (a database of keyword literals only: a
+// Message text of a kilobyte needs scanning for a few dozen literals, not for thousands).
+struct UnreadLane {
+  uint32_t lane = 0;
+  uint32_t min_size = 0;
+};
+
 class LiteralScan {
  public:
   // `databases`: how many distinct databases (numbered 0..n-1) this scan may be given.
@@ -73,13 +81,13 @@ class LiteralScan {
   // Gathers the text of the scalar values of `ev` that a rule may read — those whose key (an
   // array element's: its array's; an evtx_dump `#text`'s: also its parent's) has a lane in
   // `keys`, into that lane's buffer; with `all_strings` (a keyword search, which reads strings
-  // only), every other string but `xmlns` nodes into lane 0; with `keys` null, every value
+  // only), every other string but `xmlns` nodes into lane 0 (or `unread`'s); with `keys` null, every value
   // but `xmlns` nodes into lane 0 — as strings, numbers in decimal, booleans as true/false; notes
   // the containers whose keys make field classes unsafe; and scans each non-empty lane buffer
   // with its lane's database. Returns false if vectorscan failed (the caller must then assume
   // every literal). `keys` and the unsafe container keys are those of the event's layout.
   bool scan(const Event& ev, Layout layout, std::span<const Lane> lanes, const KeyLanes* keys,
-            bool all_strings = false);
+            bool all_strings = false, UnreadLane unread = {});
   // The single-lane scan: every gathered value into one buffer scanned with `db`.
   bool scan(const Event& ev, Layout layout, const LiteralDatabase& db, uint32_t slot) {
     const Lane lane{&db, slot, 0};
@@ -128,7 +136,7 @@ class LiteralScan {
   // kOneLane: the route has one lane (most), so no value needs its lane looked up but to know
   // whether it is read at all.
   template <bool kOneLane>
-  bool gather(const Event& ev, const KeyLanes* keys, bool all_strings);
+  bool gather(const Event& ev, const KeyLanes* keys, bool all_strings, UnreadLane unread);
   void note_container(uint64_t key_hash);
   void note_container(const Reach& reach) {
     note_container(reach.key);

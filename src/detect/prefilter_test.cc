@@ -107,7 +107,10 @@ detection:
   RuleIndex index(set, LanePolicy::always());
   const Requirements& req = index.requirements();
   const auto& route = index.route("", nullptr);
-  ASSERT_EQ(route.lanes.size(), 3u);  // Image, CommandLine, the rest
+  // Image, CommandLine, the rest, and the long strings no field reads (keyword literals only).
+  ASSERT_EQ(route.lanes.size(), 4u);
+  ASSERT_EQ(route.unread.lane, 3u);
+  ASSERT_EQ(route.unread.min_size, LanePolicy().unread_min);
   std::vector<LiteralScan::Lane> lanes;
   for (size_t k = 0; k < route.lanes.size(); ++k) {
     lanes.push_back({index.database(route, k), route.lanes[k].database, route.lanes[k].base});
@@ -124,7 +127,8 @@ detection:
   auto seen = [&](std::string_view json, std::string_view lit) {
     Event ev = event(json);
     const Layout layout = FieldResolver::layout(ev);
-    EXPECT_TRUE(scan.scan(ev, layout, lanes, &route.scan_keys[static_cast<int>(layout)], route.scan_all));
+    EXPECT_TRUE(scan.scan(ev, layout, lanes, &route.scan_keys[static_cast<int>(layout)], route.scan_all,
+                          route.unread));
     return scan.seen(id(lit));
   };
   EXPECT_TRUE(seen(R"({"Image": "C:\\powershell.exe"})", "\\powershell.exe"));
@@ -140,6 +144,18 @@ detection:
   EXPECT_TRUE(seen(R"({"Event": {"EventData": {"CommandLine": {"#text": "mimikatz -enc x"}}}})", "mimikatz"));
   EXPECT_TRUE(seen(R"({"Event": {"EventData": {"CommandLine": {"#text": "mimikatz -enc x"}}}})", " -enc "));
   EXPECT_FALSE(seen(R"({"Other": "mimikatz", "n": 1})", " -enc "));
+  // A long string no field reads is scanned for the keywords only; a long one a field reads, in
+  // its field's lane as ever.
+  const std::string pad(LanePolicy().unread_min, '.');
+  EXPECT_TRUE(seen(R"({"Message": ")" + pad + R"( MimiKatz -enc x"})", "mimikatz"));
+  EXPECT_EQ(scan.lane_text(3), pad + " mimikatz -enc x\n");
+  EXPECT_TRUE(seen(R"({"Message": "short mimikatz"})", "mimikatz"));
+  EXPECT_EQ(scan.lane_text(0), "short mimikatz\n");
+  EXPECT_EQ(scan.lane_text(3), "");
+  EXPECT_FALSE(seen(R"({"Message": ")" + pad + R"( mimikatz -enc x"})", " -enc "));
+  EXPECT_TRUE(seen(R"({"CommandLine": ")" + pad + R"( mimikatz -enc x"})", " -enc "));
+  EXPECT_TRUE(seen(R"({"Other": ["x", ")" + pad + R"(mimikatz"]})", "mimikatz"));
+  EXPECT_TRUE(seen(R"({"Event": {"EventData": {"Data": {"#text": ")" + pad + R"(mimikatz"}}}})", "mimikatz"));
 
   // A value larger than a lane's stride grows every lane and the event is gathered again: every
   // literal is still seen, and each string's span is its lower-cased text.
@@ -147,7 +163,8 @@ detection:
   const std::string json = R"({"Other": "MIMIKATZ", "CommandLine": ")" + big + R"( -ENC x", "Image": "C:\\PowerShell.exe", "Tail": ")" + big + R"("})";
   Event ev = event(json);
   const Layout layout = FieldResolver::layout(ev);
-  ASSERT_TRUE(scan.scan(ev, layout, lanes, &route.scan_keys[static_cast<int>(layout)], route.scan_all));
+  ASSERT_TRUE(
+      scan.scan(ev, layout, lanes, &route.scan_keys[static_cast<int>(layout)], route.scan_all, route.unread));
   EXPECT_TRUE(scan.seen(id(" -enc ")));
   EXPECT_TRUE(scan.seen(id("\\powershell.exe")));
   EXPECT_TRUE(scan.seen(id("mimikatz")));

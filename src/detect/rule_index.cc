@@ -187,6 +187,26 @@ void RuleIndex::make_lanes(Route* r, const std::vector<uint32_t>& all, std::vect
   };
   for (const Group& g : r->groups) add_rule(g.rule);
   for (const Entry& e : r->always) add_rule(e.rule);
+  // With keyword searches, the long strings no field reads get a lane of the keyword literals
+  // (LanePolicy::unread_min), after the others.
+  auto add_unread_lane = [&] {
+    if (!r->scan_all || policy_.unread_min == 0 || sets->size() >= LiteralScan::kMaxLanes) return;
+    std::vector<std::pair<uint32_t, uint32_t>> raw;
+    auto keyword_uses = [&](uint32_t rule) {
+      if (req_->keywords(rule)) req_->literal_uses(rule, &raw);
+    };
+    for (const Group& g : r->groups) keyword_uses(g.rule);
+    for (const Entry& e : r->always) keyword_uses(e.rule);
+    std::vector<uint32_t> keyword_literals;
+    for (const auto& [cls, lit] : raw) {
+      if (cls == Requirements::kNoClass) keyword_literals.push_back(lit);
+    }
+    std::sort(keyword_literals.begin(), keyword_literals.end());
+    keyword_literals.erase(std::unique(keyword_literals.begin(), keyword_literals.end()), keyword_literals.end());
+    if (keyword_literals.empty()) return;
+    r->unread = {static_cast<uint32_t>(sets->size()), static_cast<uint32_t>(policy_.unread_min)};
+    sets->push_back(std::move(keyword_literals));
+  };
   std::sort(classes.begin(), classes.end());
   classes.erase(std::unique(classes.begin(), classes.end()), classes.end());
 
@@ -251,6 +271,7 @@ void RuleIndex::make_lanes(Route* r, const std::vector<uint32_t>& all, std::vect
       r->scan_keys[layout].seal();
     }
     sets->assign(1, all);
+    add_unread_lane();
     return;
   }
   auto lane_of_class = [&](uint32_t cls) -> uint32_t {
@@ -304,6 +325,7 @@ void RuleIndex::make_lanes(Route* r, const std::vector<uint32_t>& all, std::vect
     std::sort(set.begin(), set.end());
     set.erase(std::unique(set.begin(), set.end()), set.end());
   }
+  add_unread_lane();
 }
 
 // Routes with the same literal set share a database; so do routes whose large sets nearly agree

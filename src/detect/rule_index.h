@@ -33,6 +33,9 @@ struct LanePolicy {
   // skipped) are scanned for too; false leaves them out of every database, so they count as
   // present (RuleIndex::unscanned).
   bool scan_confirming = true;
+  // A route with keyword searches scans the strings no field reads, when at least this long,
+  // in a lane of its own whose database holds only the keyword literals (0: no such lane).
+  size_t unread_min = 64;
   // The classes with most literals get lanes however small, each its own database, and only
   // trigger literals are scanned for (tests: lanes on small rule sets, and the unscanned path).
   static LanePolicy always() { return {0, 1, 0, LiteralScan::kMaxLanes, false, false}; }
@@ -78,6 +81,7 @@ class RuleIndex {
     std::vector<std::pair<uint32_t, uint32_t>> class_wakes;  // (field class, group), sorted
     KeyLanes scan_keys[3];  // per Layout: keys of the values the route's rules can read -> lane
     bool scan_all = false;  // a keyword search reads every string: the unlisted ones go to lane 0
+    UnreadLane unread;      // ... or, the long ones, to a lane of the keyword literals only
   };
   // `lower_channel`: the event's Channel lower-cased, empty for a non-Windows event.
   // `event_id`: null when the event has no integer EventID.
