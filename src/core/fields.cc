@@ -165,7 +165,28 @@ void FieldResolver::detect(const Event& ev) {
       ev.sections_[ev.section_count_++] = v.index();
     }
   };
-  Value e = root.get("Event");
+  // The first Event, winlog, event_data and user_data children (as get() finds them), in one
+  // pass: a flat NXLog event has some forty keys and none of them.
+  Value e, w, flat_data, flat_ud;
+  for (Value c = root.kind() == Kind::kObject ? root.first_child() : Value(); c; c = c.next()) {
+    const std::string_view key = c.key();
+    switch (key.size()) {
+      case 5:
+        if (!e && key == "Event") e = c;
+        break;
+      case 6:
+        if (!w && key == "winlog") w = c;
+        break;
+      case 10:
+        if (!flat_data && key == "event_data") flat_data = c;
+        break;
+      case 9:
+        if (!flat_ud && key == "user_data") flat_ud = c;
+        break;
+      default:
+        break;
+    }
+  }
   if (e && e.kind() == Kind::kObject) {
     ev.layout_ = static_cast<int>(Layout::kEvtxDump);
     // The first EventData, UserData and System children (as get() finds them), in one pass.
@@ -194,7 +215,6 @@ void FieldResolver::detect(const Event& ev) {
     add(system);
     return;
   }
-  Value w = root.get("winlog");
   if (w && w.kind() == Kind::kObject) {
     ev.layout_ = static_cast<int>(Layout::kEcs);
     add(w.get("event_data"));
@@ -206,8 +226,8 @@ void FieldResolver::detect(const Event& ev) {
   ev.layout_ = static_cast<int>(Layout::kFlat);
   // Winlogbeat 6 (before ECS) keeps the event's own fields in `event_data` / `user_data` beside
   // flat system fields; NXLog puts everything at the root.
-  add(root.get("event_data"));
-  add(root.get("user_data"));
+  add(flat_data);
+  add(flat_ud);
   add(root);
 }
 
