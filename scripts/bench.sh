@@ -21,6 +21,7 @@ run "$bench/scan_bench" 1000 "$(nproc)" 2  # the full hunt over 1 GB of EVTX: 1 
 run "$bench/detect_bench" 3 both         # Matcher vs ReferenceMatcher on the demo logs
 run "$bench/detect_bench" 3 evtx         # the matcher on the EVTX samples
 run "$bench/detect_bench" 3 literals     # each literal database over the texts it scanned
+run "$bench/detect_bench" 1 json         # the matcher by route over the Mordor JSON (real logs)
 run "$bench/json_bench"                  # JSON reading (Mordor), gzip and plain
 run "$bench/json_hunt_bench"             # hunting JSON logs
 run "$bench/triage_bench"                # vigil triage's phases on the AIT alerts
