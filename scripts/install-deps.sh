@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libsimdjson-dev libyaml-cpp-dev libyaml-dev libvectorscan-dev libre2-dev libsqlite3-dev
-  libcpp-httplib-dev libcli11-dev libfmt-dev zlib1g-dev libdeflate-dev libzstd-dev libxxhash-dev
+  libcpp-httplib-dev libcli11-dev libfmt-dev zlib1g-dev libdeflate-dev libisal-dev libzstd-dev libxxhash-dev
   libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )

@@ -167,6 +167,25 @@ TEST(Source, GzipHeaderFieldsAndByteByByteInput) {
   EXPECT_EQ(slow, a + b);
 }
 
+// Stored (level 0), fast and best members back to back, read whole and a byte at a time: the
+// inflater reads ahead of a member's end, and whatever it took of the trailer and the next
+// member, in this call or an earlier one, must come back in order.
+TEST(Source, GzipMembersOfEveryLevelEndWhereTheyEnd) {
+  const std::string a = sample_text(900), b = sample_text(3), c = sample_text(2500);
+  const std::string gz = gzip(a, 0) + gzip(b, 1) + gzip(c, 9) + gzip("", 0) + gzip(b, 0);
+  const std::string want = a + b + c + b;
+  for (size_t step : {size_t{1}, size_t{13}, size_t{65536}}) {
+    auto [out, st] = drain(**decode_source(memory_source(gz)), step);
+    EXPECT_TRUE(st.ok()) << st.message();
+    EXPECT_EQ(out, want) << step;
+    auto trickle = decode_source(std::make_unique<TrickleSource>(gz));
+    ASSERT_TRUE(trickle.ok());
+    auto [slow, slow_st] = drain(**trickle, step);
+    EXPECT_TRUE(slow_st.ok()) << slow_st.message();
+    EXPECT_EQ(slow, want) << step;
+  }
+}
+
 TEST(Source, GzipTrailerChecksAndTruncatedFraming) {
   std::string text = sample_text(2000);
   std::string gz = gzip(text);
