@@ -130,6 +130,23 @@ bool load_windows_samples(const char* mode, vigil::sigma::RuleSet* rules, vigil:
   return true;
 }
 
+// What the `evtx`, `literals` and `json` modes start from: the Windows rules, the EVTX samples'
+// paths, and a Matcher with every literal database compiled. Null (with a message) without
+// ../shared.
+struct WindowsBench {
+  vigil::sigma::RuleSet rules;
+  vigil::sigma::LoadReport report;
+  std::vector<std::filesystem::path> files;
+  std::unique_ptr<vigil::sigma::Matcher> matcher;
+};
+std::unique_ptr<WindowsBench> windows_bench(const char* mode) {
+  auto b = std::make_unique<WindowsBench>();
+  if (!load_windows_samples(mode, &b->rules, &b->report, &b->files)) return nullptr;
+  b->matcher = std::make_unique<vigil::sigma::Matcher>(b->rules);
+  (void)b->matcher->index()->compile_all();
+  return b;
+}
+
 // Feeds every event of a corpus to a sink: the EVTX samples, or the Mordor JSON captures.
 using Feed = std::function<void(vigil::EventSink&)>;
 Feed feed_evtx(const std::vector<vigil::evtx::EvtxFile>& files) {
@@ -143,14 +160,13 @@ void print_most_evaluated(const vigil::sigma::RuleSet& rules, const vigil::sigma
 void print_twice(vigil::sigma::Matcher& m, const Feed& feed);
 
 int evtx_mode(int repeat) {
-  namespace fs = std::filesystem;
   using namespace vigil::sigma;
-  RuleSet rules;
-  LoadReport report;
-  std::vector<fs::path> files;
-  if (!load_windows_samples("evtx", &rules, &report, &files)) return 0;
-  Matcher m(rules);
-  (void)m.index()->compile_all();
+  const auto bench = windows_bench("evtx");
+  if (!bench) return 0;
+  const RuleSet& rules = bench->rules;
+  const LoadReport& report = bench->report;
+  const auto& files = bench->files;
+  Matcher& m = *bench->matcher;
   std::vector<uint64_t> fired(rules.rules().size(), 0);
   std::vector<vigil::evtx::EvtxFile> opened;
   for (const auto& f : files) {
@@ -418,10 +434,9 @@ void print_twice(vigil::sigma::Matcher& m, const Feed& feed) {
 int json_mode(const char* dir) {
   namespace fs = std::filesystem;
   using namespace vigil::sigma;
-  RuleSet rules;
-  LoadReport report;
-  std::vector<fs::path> samples;
-  if (!load_windows_samples("json", &rules, &report, &samples)) return 0;
+  const auto bench = windows_bench("json");
+  if (!bench) return 0;
+  const RuleSet& rules = bench->rules;
   std::vector<std::string> files;
   const fs::path mordor = dir ? dir : VIGIL_SHARED_DIR "/data/mordor";
   if (fs::exists(mordor)) {
@@ -433,8 +448,7 @@ int json_mode(const char* dir) {
     std::fprintf(stderr, "detect_bench json: no JSON logs in %s\n", mordor.c_str());
     return 0;
   }
-  Matcher m(rules);
-  (void)m.index()->compile_all();
+  Matcher& m = *bench->matcher;
   const Feed feed = [&files](vigil::EventSink& sink) {
     for (const std::string& f : files) (void)vigil::read_path(f, sink, {});
   };
@@ -444,7 +458,7 @@ int json_mode(const char* dir) {
   feed(sink);
   const MatchStats& st = m.stats();
   const double n = static_cast<double>(sink.events);
-  std::printf("%zu rules, %zu JSON files of %s: %.0f events\n", report.loaded, files.size(), mordor.c_str(), n);
+  std::printf("%zu rules, %zu JSON files of %s: %.0f events\n", bench->report.loaded, files.size(), mordor.c_str(), n);
   std::printf("  per event: %.2f scanned, %.1f rules woken, %.1f confirmed, %.1f always-run, %.2f hits\n",
               st.scans / n, st.woken / n, st.confirmed / n, st.always / n, st.hits / n);
   print_most_evaluated(rules, m, fired, n);
@@ -454,14 +468,12 @@ int json_mode(const char* dir) {
 }
 
 int literals_mode(int repeat) {
-  namespace fs = std::filesystem;
   using namespace vigil::sigma;
-  RuleSet rules;
-  LoadReport report;
-  std::vector<fs::path> files;
-  if (!load_windows_samples("literals", &rules, &report, &files)) return 0;
-  Matcher m(rules);
-  (void)m.index()->compile_all();
+  const auto bench = windows_bench("literals");
+  if (!bench) return 0;
+  const LoadReport& report = bench->report;
+  const auto& files = bench->files;
+  Matcher& m = *bench->matcher;
   LaneSink sink(&m);
   for (const auto& f : files) {
     auto file = vigil::evtx::EvtxFile::open(f.string());
