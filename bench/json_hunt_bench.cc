@@ -4,22 +4,29 @@
 //
 // Rows (rates in decompressed JSON bytes, MB = 10^6 bytes, and events per second):
 //   read only    read_path into a counting sink: inflate + frame + parse + Event (the floor)
-//   hunt         run_hunt with one worker thread and a listener that drops detections: the
-//                read plus prefilter, matching and key-field extraction, as `vigil hunt -t 1`
-//   matching     what hunt adds to the read, per event
+//   hunt, cold   run_hunt with one worker thread and a listener that drops detections: the
+//                read plus prefilter, matching and key-field extraction, as `vigil hunt -t 1
+//                --no-cache` (or a first run): the literal databases it needs are compiled
+//   hunt, warm   the same with the databases loaded from a literal cache, as `vigil hunt` from
+//                its second run on
+//   matching     what the warm hunt adds to the read, per event
 // Times are process CPU time (all threads; with one worker, one core), so other jobs on a
 // shared machine do not inflate them; wall time is printed beside. The brief's target is
 // 300 MB/s for the hunt row.
 //
 // Usage: json_hunt_bench [--repeat N] [--rules PATH]... [DIR_OR_FILE...]
+#include <stdlib.h>
+
 #include <ctime>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <vector>
 
+#include "detect/rule_index.h"
 #include "detect/ruleset.h"
 #include "pipeline/hunt.h"
 #include "read/discover.h"
@@ -122,32 +129,52 @@ int main(int argc, char** argv) {
     events = sink.records;
   }
 
-  Timing hunt;
+  // The same rules with a literal-database cache, filled here: the warm runs load every
+  // database the cold ones compile.
+  char cache_dir[] = "/tmp/vigil-json-hunt-bench-cache-XXXXXX";
+  if (!mkdtemp(cache_dir)) {
+    std::perror("json_hunt_bench: mkdtemp");
+    return 1;
+  }
+  sigma::LoadOptions cached_opt;
+  cached_opt.literal_cache_dir = cache_dir;
+  sigma::RuleSet cached_rules = sigma::RuleSet::load(rule_paths, cached_opt, nullptr);
+  (void)sigma::RuleIndex(cached_rules).compile_all();
+
   uint64_t detections = 0, hunt_events = 0;
   HuntOptions opt;
   opt.threads = 1;
-  for (int r = 0; r < repeat; ++r) {
-    DropListener listener;
-    double c0 = cpu_now(), w0 = wall_now();
-    auto st = run_hunt(rules, files, opt, listener);
-    hunt.keep_best(cpu_now() - c0, wall_now() - w0);
-    if (!st.ok()) {
-      std::printf("json_hunt_bench: %s\n", st.status().message().c_str());
-      return 1;
+  auto time_hunt = [&](const sigma::RuleSet& rs, Timing* t) {
+    for (int r = 0; r < repeat; ++r) {
+      DropListener listener;
+      double c0 = cpu_now(), w0 = wall_now();
+      auto st = run_hunt(rs, files, opt, listener);
+      t->keep_best(cpu_now() - c0, wall_now() - w0);
+      if (!st.ok()) {
+        std::printf("json_hunt_bench: %s\n", st.status().message().c_str());
+        return false;
+      }
+      detections = listener.detections;
+      hunt_events = st->events;
     }
-    detections = listener.detections;
-    hunt_events = st->events;
-  }
+    return true;
+  };
+  Timing hunt, warm;
+  const bool ok = time_hunt(rules, &hunt) && time_hunt(cached_rules, &warm);
+  std::error_code ec;
+  std::filesystem::remove_all(cache_dir, ec);
+  if (!ok) return 1;
 
   std::printf("%.1f MB of JSON (decompressed), %llu events; hunt found %llu detections\n\n",
               bytes / 1e6, static_cast<unsigned long long>(events),
               static_cast<unsigned long long>(detections));
   row("read only", read, bytes, events);
-  row("hunt", hunt, bytes, hunt_events);
-  double match_s = hunt.cpu - read.cpu;
+  row("hunt, cold", hunt, bytes, hunt_events);
+  row("hunt, warm", warm, bytes, hunt_events);
+  double match_s = warm.cpu - read.cpu;
   std::printf("%-12s %8.2f s cpu %27s %12.1f us/event\n", "matching", match_s, "",
               hunt_events ? match_s / hunt_events * 1e6 : 0.0);
-  std::printf("\ntarget: hunt >= 300 MB/s on one core (%s)\n",
+  std::printf("\ntarget: hunt >= 300 MB/s on one core (%s, cold cache)\n",
               bytes / 1e6 / hunt.cpu >= 300 ? "met" : "not met");
   return 0;
 }
