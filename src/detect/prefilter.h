@@ -81,7 +81,8 @@ class LiteralScan {
   // Gathers the text of the scalar values of `ev` that a rule may read — those whose key (an
   // array element's: its array's; an evtx_dump `#text`'s: also its parent's) has a lane in
   // `keys`, into that lane's buffer; with `all_strings` (a keyword search, which reads strings
-  // only), every other string but `xmlns` nodes into lane 0 (or `unread`'s); with `keys` null, every value
+  // only), every other string but `xmlns` nodes into lane 0 (a long one into `unread`'s lane,
+  // if it has one); with `keys` null, every value
   // but `xmlns` nodes into lane 0 — as strings, numbers in decimal, booleans as true/false; notes
   // the containers whose keys make field classes unsafe; and scans each non-empty lane buffer
   // with its lane's database. Returns false if vectorscan failed (the caller must then assume
